@@ -1,0 +1,44 @@
+# landcover-runner: one `make setup` installs everything; `make test` and `make demo` call it first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TORCH_PIN := torch==2.13.0
+STAMP := $(VENV)/.installed
+
+.PHONY: setup system-deps test test-fast lint demo clean
+
+setup: $(STAMP)
+
+# OpenMPI (mpirun and the headers mpi4py compiles against), installed through apt when missing.
+system-deps:
+	@if ! command -v mpicc >/dev/null 2>&1; then \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openmpi-bin libopenmpi-dev; \
+		else echo "install OpenMPI (mpirun + headers) with your package manager" >&2; exit 1; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(MAKE) system-deps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q $(TORCH_PIN)
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+test: setup
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check landcover runner tests scripts
+	$(BIN)/ruff format --check landcover runner tests scripts
+	$(BIN)/mypy
+
+demo: setup
+	$(BIN)/python scripts/demo.py
+
+clean:
+	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache

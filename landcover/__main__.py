@@ -1,0 +1,5 @@
+"""``python -m landcover``: the same as the ``landcover`` command."""
+
+from landcover.cli import main
+
+main()

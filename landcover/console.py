@@ -1,0 +1,22 @@
+"""Rich consoles and the one error path of the ``landcover`` command."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+from rich.console import Console
+
+console = Console(highlight=False)
+error_console = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 2
+
+
+def fail(message: str, hint: str = "") -> NoReturn:
+    """Print a one-line error (with its fix) on stderr and exit with code 2."""
+    text = f"[bold red]error:[/] {message}"
+    if hint:
+        text += f" [dim]({hint})[/]"
+    error_console.print(text, soft_wrap=True)
+    sys.exit(EXIT_BAD_INPUT)

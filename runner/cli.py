@@ -1,0 +1,38 @@
+"""The ``runner`` command: mounts one Typer sub-app per command group from ``runner.commands``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner import __version__
+
+app = typer.Typer(
+    name="runner",
+    help="Build the landcover image and run job templates locally or on Azure Machine Learning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        Console().print(f"runner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Build the landcover image and run job templates locally or on Azure Machine Learning."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,1 @@
+"""One module per runner command group (local, cloud, jobs, build)."""

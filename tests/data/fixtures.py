@@ -1,0 +1,68 @@
+"""Seeded generators for small GeoTIFF fixtures with a real CRS and transform."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from rasterio.transform import from_origin
+
+CRS = "EPSG:26917"  # NAD83 / UTM zone 17N, the seed's evaluation scene
+ORIGIN = (722_000.0, 4_105_000.0)  # near the seed's evaluation point in Virginia
+
+
+def blob_labels(rng: np.random.Generator, height: int, width: int) -> np.ndarray:
+    """Blocky labels 1-6 (coarse random cells upsampled), so every class forms regions."""
+    cells = rng.integers(1, 7, size=(height // 16 + 1, width // 16 + 1), dtype=np.uint8)
+    return np.kron(cells, np.ones((16, 16), dtype=np.uint8))[:height, :width]
+
+
+def image_for(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """4-band uint8 imagery whose colour depends on the label, plus noise."""
+    palette = np.array(
+        [
+            [0, 0, 0, 0],
+            [40, 60, 90, 20],
+            [50, 90, 50, 180],
+            [120, 160, 90, 140],
+            [150, 140, 130, 110],
+            [170, 160, 150, 100],
+            [110, 110, 110, 90],
+        ],
+        dtype=np.float32,
+    )
+    base = palette[np.minimum(labels, 6)].transpose(2, 0, 1)
+    noisy = base + rng.normal(0, 12, size=base.shape)
+    return np.clip(noisy, 0, 255).astype(np.uint8)
+
+
+def write_pair(
+    directory: Path,
+    name: str,
+    *,
+    size: tuple[int, int] = (96, 96),
+    seed: int = 0,
+    crs: str | None = CRS,
+    origin: tuple[float, float] = ORIGIN,
+) -> tuple[Path, Path]:
+    """Write ``<name>_NAIP.tif`` and ``<name>_LandCover.tif`` (1 m pixels) and return their paths."""
+    rng = np.random.default_rng(seed)
+    height, width = size
+    labels = blob_labels(rng, height, width)
+    image = image_for(labels, rng)
+    directory.mkdir(parents=True, exist_ok=True)
+    profile = {
+        "driver": "GTiff",
+        "width": width,
+        "height": height,
+        "crs": crs,
+        "transform": from_origin(origin[0], origin[1], 1.0, 1.0),
+    }
+    image_path = directory / f"{name}_NAIP.tif"
+    label_path = directory / f"{name}_LandCover.tif"
+    with rasterio.open(image_path, "w", count=4, dtype="uint8", **profile) as dst:
+        dst.write(image)
+    with rasterio.open(label_path, "w", count=1, dtype="uint8", **profile) as dst:
+        dst.write(labels, 1)
+    return image_path, label_path
