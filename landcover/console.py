@@ -20,3 +20,9 @@ def fail(message: str, hint: str = "") -> NoReturn:
         text += f" [dim]({hint})[/]"
     error_console.print(text, soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
+
+
+def emit(line: str) -> None:
+    """Write one whole line to stdout at once, so lines from several MPI ranks never interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()

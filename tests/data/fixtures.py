@@ -41,7 +41,7 @@ def write_pair(
     directory: Path,
     name: str,
     *,
-    size: tuple[int, int] = (96, 96),
+    size: tuple[int, int] = (160, 160),
     seed: int = 0,
     crs: str | None = CRS,
     origin: tuple[float, float] = ORIGIN,
