@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import rasterio
 
-from landcover.data import IMAGE_SUFFIX, LABEL_SUFFIX
+from landcover.data import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.errors import LandcoverError
 
 NAIP_CHANNELS = slice(0, 4)
@@ -39,6 +39,7 @@ def write_pair(image: np.ndarray, labels: np.ndarray, out_dir: Path, name: str) 
     common = {"driver": "GTiff", "width": width, "height": height, "compress": "deflate"}
     with rasterio.open(out_dir / f"{name}{IMAGE_SUFFIX}", "w", count=4, dtype="uint8", **common) as dst:
         dst.write(image)
+        dst.colorinterp = NAIP_COLOUR_INTERPRETATION
     with rasterio.open(out_dir / f"{name}{LABEL_SUFFIX}", "w", count=1, dtype="uint8", **common) as dst:
         dst.write(labels, 1)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 import traceback
 from pathlib import Path
@@ -14,6 +13,7 @@ import typer
 from landcover import __version__
 from landcover.console import console, error_console, fail
 from landcover.errors import LandcoverError
+from landcover.runtime import reexec_with_tuned_allocator
 
 app = typer.Typer(
     name="landcover",
@@ -160,29 +160,54 @@ def train_command(
     Trainer(options, world).run()
 
 
-TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
+@app.command("evaluate")
+def evaluate_command(
+    input_filename: Annotated[
+        Path, typer.Option("--input-filename", "--input_filename", help="The scene: a 4-band NAIP GeoTIFF.")
+    ],
+    model_filename: Annotated[
+        Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
+    ],
+    output_dir: Annotated[Path, typer.Option("--output-dir", "--output_dir", help="Where the outputs go.")],
+    center_lat: Annotated[float | None, typer.Option("--center-lat", "--center_lat", help="Region centre.")] = None,
+    center_lon: Annotated[float | None, typer.Option("--center-lon", "--center_lon", help="Region centre.")] = None,
+    region_dim: Annotated[
+        str | None,
+        typer.Option("--region-dim", "--region_dim", help="Region size around the centre: 1024, 1024px or 1000m."),
+    ] = None,
+    bbox: Annotated[str | None, typer.Option(help="Region as WEST,SOUTH,EAST,NORTH in degrees.")] = None,
+    labels: Annotated[Path | None, typer.Option(help="Label raster [found by the _NAIP -> _LandCover naming].")] = None,
+    probabilities: Annotated[bool, typer.Option("--probabilities", help="Also write per-class probabilities.")] = False,
+    exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
+    block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+) -> None:
+    """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
+    from landcover.evaluate import EvaluateOptions, evaluate
+    from landcover.region import RegionRequest
+
+    evaluate(
+        EvaluateOptions(
+            input_filename=input_filename,
+            model_filename=model_filename,
+            output_dir=output_dir,
+            region=RegionRequest(center_lat, center_lon, region_dim, bbox),
+            labels=labels,
+            probabilities=probabilities,
+            exact=exact,
+            block=block,
+        )
+    )
+
+
 HEAVY_COMMANDS = {"train", "evaluate"}
-
-
-def _tune_allocator() -> None:
-    """Re-execute heavy commands with glibc allocator settings that make torch on CPU ~3x faster.
-
-    glibc reads these variables only at start-up, so they cannot be set from inside the process. The
-    re-exec keeps the process id, and happens before MPI is initialised.
-    """
-    if len(sys.argv) < 2 or sys.argv[1] not in HEAVY_COMMANDS or os.environ.get("LANDCOVER_MALLOC_TUNED"):
-        return
-    if all(name in os.environ for name in TUNED_MALLOC):
-        return
-    env = {**TUNED_MALLOC, **os.environ, "LANDCOVER_MALLOC_TUNED": "1"}
-    os.execve(sys.executable, [sys.executable, "-m", "landcover", *sys.argv[1:]], env)
 
 
 def main() -> None:
     """Console-script entry point: bad input becomes a one-line error; a failing MPI rank ends the job."""
     from landcover.distributed import abort_job, launched_by_mpi
 
-    _tune_allocator()
+    if len(sys.argv) > 1 and sys.argv[1] in HEAVY_COMMANDS:
+        reexec_with_tuned_allocator(["-m", "landcover", *sys.argv[1:]])
     try:
         app()
     except LandcoverError as exc:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
+from rasterio.enums import ColorInterp
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from landcover.classes import lump_labels
@@ -20,6 +21,8 @@ from landcover.errors import LandcoverError
 IMAGE_SUFFIX = "_NAIP.tif"
 LABEL_SUFFIX = "_LandCover.tif"
 BANDS = 4
+NAIP_COLOUR_INTERPRETATION = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined)
+"""How written NAIP files label their bands: GDAL would otherwise take the fourth (NIR) for alpha."""
 
 
 @dataclass(frozen=True)

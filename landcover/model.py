@@ -192,3 +192,12 @@ def initialise(model: SeedUNet) -> None:
 def parameter_count(model: nn.Module) -> int:
     """Stored floats as the seed counted them: weights, biases and BatchNorm running statistics."""
     return sum(t.numel() for t in model.state_dict().values())
+
+
+def predicted_classes(scores: torch.Tensor, dim: int = 1) -> torch.Tensor:
+    """The predicted class per pixel: the best-scoring *known* class (1-4).
+
+    Class 0 (unknown) carries no loss in training, so its score means nothing; it is only ever assigned
+    to nodata pixels, by the caller.
+    """
+    return scores.narrow(dim, 1, scores.shape[dim] - 1).argmax(dim) + 1

@@ -25,7 +25,7 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from landcover.atomic import atomic_path
-from landcover.data import IMAGE_SUFFIX, LABEL_SUFFIX
+from landcover.data import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 
 CRS = "EPSG:26917"
 EVALUATION_POINT = (37.055522, -78.638640)  # lat, lon of the seed's evaluation region
@@ -174,6 +174,7 @@ def write_scene(scene: Scene, directory: Path, name: str) -> tuple[Path, Path]:
         with atomic_path(path) as tmp, rasterio.open(tmp, "w", count=len(data), dtype="uint8", **profile) as dst:
             dst.write(data)
             if len(data) == 4:
+                dst.colorinterp = NAIP_COLOUR_INTERPRETATION
                 dst.descriptions = ("red", "green", "blue", "nir")
     return paths
 

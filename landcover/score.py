@@ -20,7 +20,12 @@ SEED_MARGIN = 64
 
 @torch.no_grad()
 def predict_whole(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
-    """Classes (H, W) for one uint8 (4, H, W) image passed whole through the model (H, W divisible by 8)."""
+    """Classes (H, W) for one uint8 (4, H, W) image passed whole through the model (H, W divisible by 8).
+
+    As in the seed's figures, the argmax runs over all five scores, unknown included (the inference
+    engine, :mod:`landcover.predict`, never predicts unknown; for the seed's 1-epoch model that moves
+    pixel accuracy from 0.409 to 0.414, for the 250-epoch model not at all).
+    """
     x = torch.from_numpy(image[None].astype(np.float32) / 255.0)
     return model(x)[0].argmax(0).numpy().astype(np.uint8)
 

@@ -34,7 +34,7 @@ from landcover.classes import UNKNOWN
 from landcover.console import emit
 from landcover.distributed import World, all_reduce_sum, barrier
 from landcover.errors import LandcoverError
-from landcover.model import ModelConfig, SeedUNet
+from landcover.model import ModelConfig, SeedUNet, predicted_classes
 from landcover.progress import ProgressReporter
 from landcover.sampler import MARGIN, CropSampler
 from landcover.shard import Shard, assign_pairs, check_pairs, load_shard
@@ -324,7 +324,7 @@ class Trainer:
                 optimizer.step()
                 with torch.no_grad():
                     known = y != UNKNOWN
-                    wrong = (centre.argmax(1) != y) & known
+                    wrong = (predicted_classes(centre) != y) & known
                     sums += torch.stack(
                         [
                             loss_sum.detach().double().cpu(),

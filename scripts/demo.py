@@ -1,7 +1,7 @@
-"""The embedded default job: runs real `landcover` commands on what this machine has.
+"""The embedded default job (`make demo`): sample data -> one epoch of training on CPU -> where things went.
 
-With ../shared beside the checkout: import the seed's two CNTK models and score them on the real
-Chesapeake patches. Without it: run a fresh model over a generated GeoTIFF and print its class histogram.
+Everything runs through the real `landcover` command. With ../shared beside the checkout, the seed's two
+CNTK models are also imported and scored on the real Chesapeake patches.
 """
 
 from __future__ import annotations
@@ -13,26 +13,36 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 OUT = ROOT / "demo-output"
-LANDCOVER = [str(Path(sys.executable).with_name("landcover"))]
+DEMO_EPOCH_SIZE = "300"  # about two minutes on 2 CPU cores
 
 
-def run(*args: str) -> None:
+def landcover(*args: str) -> None:
     print("$ landcover " + " ".join(args), flush=True)
-    subprocess.run([*LANDCOVER, *args], check=True)
+    subprocess.run([sys.executable, "-m", "landcover", *args], check=True)
 
 
 def main() -> None:
-    OUT.mkdir(exist_ok=True)
-    models = SHARED / "models" / "seed"
-    patches = SHARED / "data" / "real" / "chesapeake-wv-2014"
+    data = OUT / "data"
+    if not (data / "evaluation_data" / "C14_NAIP.tif").exists():
+        landcover("sample-data", str(data))
+    model_dir = OUT / "model"
+    landcover(
+        "train",
+        "--input-dir",
+        str(data / "training_data"),
+        "--model-dir",
+        str(model_dir),
+        "--epochs",
+        "1",
+        "--epoch-size",
+        DEMO_EPOCH_SIZE,
+    )
+    models, patches = SHARED / "models" / "seed", SHARED / "data" / "real" / "chesapeake-wv-2014"
     if models.is_dir() and patches.is_dir():
-        run("convert-patches", str(patches), str(OUT / "chesapeake"))
-        for name in ("1epoch", "250epochs"):
-            run("import-cntk", str(models / f"{name}.model"), str(OUT / f"seed-{name}.pt"), "--force")
-            run("score", str(OUT / f"seed-{name}.pt"), str(OUT / "chesapeake"))
-    else:
-        print(f"{SHARED} not found: nothing to import")
-    print(f"outputs in {OUT}")
+        landcover("convert-patches", str(patches), str(OUT / "chesapeake"))
+        landcover("import-cntk", str(models / "250epochs.model"), str(OUT / "seed-250epochs.pt"), "--force")
+        landcover("score", str(OUT / "seed-250epochs.pt"), str(OUT / "chesapeake"))
+    print(f"\nmodel:   {model_dir / 'trained.pt'}\nmetrics: {model_dir / 'metrics.jsonl'}\ndata:    {data}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
+from landcover.data import NAIP_COLOUR_INTERPRETATION
+
 CRS = "EPSG:26917"  # NAD83 / UTM zone 17N, the seed's evaluation scene
 ORIGIN = (722_000.0, 4_105_000.0)  # near the seed's evaluation point in Virginia
 
@@ -63,6 +65,7 @@ def write_pair(
     label_path = directory / f"{name}_LandCover.tif"
     with rasterio.open(image_path, "w", count=4, dtype="uint8", **profile) as dst:
         dst.write(image)
+        dst.colorinterp = NAIP_COLOUR_INTERPRETATION
     with rasterio.open(label_path, "w", count=1, dtype="uint8", **profile) as dst:
         dst.write(labels, 1)
     return image_path, label_path

@@ -1,0 +1,28 @@
+"""Process-level speed settings that must be in place before heavy work starts."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
+"""glibc allocator settings: keep freed memory instead of returning it (measured ~3x faster CPU steps)."""
+
+OPT_OUT = "LANDCOVER_MALLOC_TUNED"
+
+
+def reexec_with_tuned_allocator(argv: list[str]) -> None:
+    """Re-execute this Python process with the tuned glibc allocator settings, unless already set.
+
+    glibc reads these variables only at start-up, so they cannot take effect from inside the process.
+    ``os.execve`` keeps the process id (so ``mpirun`` still tracks it) and must run before MPI starts.
+    Setting ``LANDCOVER_MALLOC_TUNED=1`` (or either variable) skips it.
+
+    Args:
+        argv: The arguments after the interpreter (``["-m", "landcover", ...]`` or ``[script, ...]``).
+    """
+    if os.environ.get(OPT_OUT) or all(name in os.environ for name in TUNED_MALLOC):
+        return
+    env = {**TUNED_MALLOC, **os.environ, OPT_OUT: "1"}
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *argv], env)

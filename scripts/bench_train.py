@@ -1,0 +1,195 @@
+"""Training benchmark: samples/s and achieved FLOP/s against a peak measured in the same process.
+
+Prints, all measured in this run:
+- peak GFLOP/s of a large 3x3 convolution (bf16 and fp32) on this machine,
+- training samples/s of the default settings (bf16 autocast + channels-last where supported) and of plain
+  fp32, as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a fraction of peak,
+- the same default step without the tuned glibc allocator (a subprocess), and the ratio,
+- the crop sampler's crops/s,
+- `landcover train` samples/s under `mpirun -np 1` and `-np 2` at one thread per rank, and the ratio.
+
+Usage: python scripts/bench_train.py [--steps N] [--batch-size B] [--skip-mpi]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from landcover.runtime import TUNED_MALLOC, reexec_with_tuned_allocator  # noqa: E402
+
+GFLOP_PER_SAMPLE = 69.8
+
+
+def peak_gflops(bf16: bool, device: str) -> float:
+    import torch
+
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1, bias=False).to(device, memory_format=torch.channels_last)
+    x = torch.rand(16, 256, 64, 64, device=device).contiguous(memory_format=torch.channels_last)
+    flops = 2 * 256 * 256 * 9 * 64 * 64 * 16
+    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+        conv(x)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            conv(x)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            best = min(best, time.perf_counter() - start)
+    return flops / best / 1e9
+
+
+def training_samples_per_s(bf16: bool, channels_last: bool, steps: int, batch: int, device: str) -> float:
+    import torch
+    import torch.nn.functional as F
+
+    from landcover.model import SeedUNet
+
+    torch.manual_seed(0)
+    model = SeedUNet().to(device)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    x = torch.rand(batch, 4, 256, 256, device=device).contiguous(memory_format=fmt)
+    y = torch.randint(1, 5, (batch, 128, 128), device=device)
+
+    def step() -> None:
+        with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+            scores = model(x)
+        loss = F.cross_entropy(scores[:, :, 64:-64, 64:-64].float(), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    for _ in range(2):
+        step()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return steps * batch / (time.perf_counter() - start)
+
+
+def sampler_crops_per_s(seconds: float = 3.0) -> float:
+    import numpy as np
+
+    from landcover.sample_data import generate_scene
+    from landcover.sampler import CropSampler
+
+    scenes = [generate_scene(i, 768, 0.0, 0.0) for i in range(4)]
+    sampler = CropSampler(
+        [s.image for s in scenes], [np.minimum(s.labels, 4) for s in scenes], np.random.default_rng(0)
+    )
+    crops, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        sampler.batch(10)
+        crops += 10
+    return crops / (time.perf_counter() - start)
+
+
+def mpi_samples_per_s(ranks: int, data: Path, work: Path) -> float:
+    """Samples/s of the real `landcover train` command (second epoch) under mpirun at one thread per rank."""
+    model_dir = work / f"np{ranks}"
+    command = ["mpirun", "-np", str(ranks), "--oversubscribe", "--bind-to", "core"]
+    if os.geteuid() == 0:
+        command.append("--allow-run-as-root")
+    command += [
+        sys.executable,
+        "-m",
+        "landcover",
+        "train",
+        "--input-dir",
+        str(data),
+        "--model-dir",
+        str(model_dir),
+        "--epochs",
+        "2",
+        "--epoch-size",
+        str(8 * ranks),
+        "--batch-size",
+        "4",
+        "--threads",
+        "1",
+    ]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    lines = (model_dir / "metrics.jsonl").read_text().splitlines()
+    return float(json.loads(lines[-1])["samples_per_s"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--skip-mpi", action="store_true")
+    parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    import torch
+
+    from landcover.train import use_bf16
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    bf16 = use_bf16(torch.device(device), "auto")
+    if args.untuned:
+        print(json.dumps({"samples_per_s": training_samples_per_s(bf16, True, args.steps, args.batch_size, device)}))
+        return
+
+    print(
+        f"device: {torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}, "
+        f"{torch.get_num_threads()} threads, bf16 {'on' if bf16 else 'off'}"
+    )
+    peak_bf16 = peak_gflops(True, device) if bf16 else 0.0
+    peak_fp32 = peak_gflops(False, device)
+    print(f"peak (3x3 conv, 256 ch): bf16 {peak_bf16:.0f} GFLOP/s, fp32 {peak_fp32:.0f} GFLOP/s")
+    default = training_samples_per_s(bf16, True, args.steps, args.batch_size, device)
+    plain = training_samples_per_s(False, False, args.steps, args.batch_size, device)
+    peak = peak_bf16 if bf16 else peak_fp32
+    print(
+        f"training, defaults ({'bf16' if bf16 else 'fp32'} + channels-last): {default:.2f} samples/s = "
+        f"{default * GFLOP_PER_SAMPLE:.0f} GFLOP/s = {default * GFLOP_PER_SAMPLE / peak:.2f} of peak"
+    )
+    print(
+        f"training, plain fp32: {plain:.2f} samples/s = {plain * GFLOP_PER_SAMPLE / peak_fp32:.2f} of fp32 peak; "
+        f"defaults are {default / plain:.2f}x faster"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in TUNED_MALLOC}
+    env["LANDCOVER_MALLOC_TUNED"] = "1"  # do not re-exec: measure glibc's default allocator
+    untuned = json.loads(
+        subprocess.run(
+            [sys.executable, __file__, "--untuned", "--steps", str(args.steps), "--batch-size", str(args.batch_size)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )["samples_per_s"]
+    print(f"training without the tuned allocator: {untuned:.2f} samples/s; tuned is {default / untuned:.2f}x faster")
+    print(f"sampler: {sampler_crops_per_s():,.0f} crops/s on one core")
+    if not args.skip_mpi:
+        from landcover.sample_data import write_sample_data
+
+        with tempfile.TemporaryDirectory() as tmp:
+            write_sample_data(tmp)
+            data = Path(tmp) / "training_data"
+            one, two = mpi_samples_per_s(1, data, Path(tmp)), mpi_samples_per_s(2, data, Path(tmp))
+        print(
+            f"landcover train, 1 thread per rank: 1 rank {one:.2f} samples/s, 2 ranks {two:.2f} samples/s, "
+            f"speed-up {two / one:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    reexec_with_tuned_allocator(sys.argv)
+    main()
