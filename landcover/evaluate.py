@@ -20,6 +20,7 @@ from landcover.console import console, emit
 from landcover.data import NAIP_COLOUR_INTERPRETATION, check_image, label_path_for, open_raster
 from landcover.errors import LandcoverError
 from landcover.metrics import confusion_matrix, summarise
+from landcover.model import SeedUNet
 from landcover.outputs import StreamingRaster, write_json, write_preview
 from landcover.predict import Engine
 from landcover.progress import ProgressReporter
@@ -73,7 +74,7 @@ def open_labels(options: EvaluateOptions, scene: rasterio.DatasetReader) -> rast
     return labels
 
 
-def load_checked_model(path: Path, bands: int) -> torch.nn.Module:
+def load_checked_model(path: Path, bands: int) -> SeedUNet:
     """The model, refused if its band or class count does not fit the scene and the class table."""
     model = model_from_checkpoint(read_checkpoint(path)).eval()
     if model.config.in_channels != bands:
@@ -111,7 +112,7 @@ def _run(
     options: EvaluateOptions,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
-    model: torch.nn.Module,
+    model: SeedUNet,
     region: Window,
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -68,7 +68,7 @@ def _clip(src: rasterio.DatasetReader, top: int, left: int, bottom: int, right: 
             f"{src.name}: the {what} lies wholly outside the scene (scene covers {scene_bounds_latlon(src)})",
             "choose a region inside the scene",
         )
-    notes = ()
+    notes: tuple[str, ...] = ()
     if clipped != (top, left, bottom, right):
         notes = (
             f"the {what} reaches outside the scene and was clipped to "

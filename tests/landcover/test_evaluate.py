@@ -29,8 +29,9 @@ def model(tmp_path) -> Path:
 
 
 def _evaluate(image, model, out, *extra):
-    return landcover("evaluate", "--input-filename", str(image), "--model-filename", str(model), "--output-dir",
-                     str(out), *extra)
+    return landcover(
+        "evaluate", "--input-filename", str(image), "--model-filename", str(model), "--output-dir", str(out), *extra
+    )
 
 
 def test_whole_scene_outputs(scene, model, tmp_path):
@@ -65,8 +66,21 @@ def test_seed_spellings_and_centre_region(scene, model, tmp_path):
         x, y = src.xy(160, 144)
         lon, lat = Transformer.from_crs(src.crs, "EPSG:4326", always_xy=True).transform(x, y)
     out = tmp_path / "out"
-    result = landcover("evaluate", "--input_filename", str(scene), "--model_filename", str(model), "--output_dir",
-                       str(out), "--center_lat", str(lat), "--center_lon", str(lon), "--region_dim", "128")
+    result = landcover(
+        "evaluate",
+        "--input_filename",
+        str(scene),
+        "--model_filename",
+        str(model),
+        "--output_dir",
+        str(out),
+        "--center_lat",
+        str(lat),
+        "--center_lon",
+        str(lon),
+        "--region_dim",
+        "128",
+    )
     assert result.returncode == 0, result.stderr
     with rasterio.open(out / "pred_labels.tif") as pred:
         assert (pred.width, pred.height) == (128, 128)
