@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import NoReturn
 
 from rich.console import Console
 
-console = Console(highlight=False)
-error_console = Console(stderr=True, highlight=False)
+# Jobs whose output goes to log files (under mpirun, ranks may sit on a pseudo-terminal) ask for plain text.
+_PLAIN = os.environ.get("LANDCOVER_PROGRESS") == "plain"
+console = Console(highlight=False, force_terminal=False if _PLAIN else None)
+error_console = Console(stderr=True, highlight=False, force_terminal=False if _PLAIN else None)
 
 EXIT_BAD_INPUT = 2
 

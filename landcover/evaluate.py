@@ -75,8 +75,13 @@ def open_labels(options: EvaluateOptions, scene: rasterio.DatasetReader) -> rast
 
 
 def load_checked_model(path: Path, bands: int) -> SeedUNet:
-    """The model, refused if its band or class count does not fit the scene and the class table."""
-    model = model_from_checkpoint(read_checkpoint(path)).eval()
+    """The model (a checkpoint, or a seed CNTK ``.model`` imported in memory), checked against the scene."""
+    if path.suffix == ".model" and path.is_file():
+        from landcover.cntk_import import import_cntk_model
+
+        model = import_cntk_model(path)
+    else:
+        model = model_from_checkpoint(read_checkpoint(path)).eval()
     if model.config.in_channels != bands:
         raise LandcoverError(
             f"{path}: the model takes {model.config.in_channels} bands, the image has {bands}",

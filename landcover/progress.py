@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from types import TracebackType
@@ -32,7 +33,7 @@ class ProgressReporter:
         self.start = time.perf_counter()
         self.last_line = self.start
         self.rich: Progress | None = None
-        if enabled and sys.stdout.isatty():
+        if enabled and self.interactive():
             self.rich = Progress(
                 TextColumn("[bold]{task.description}"),
                 BarColumn(),
@@ -44,6 +45,12 @@ class ProgressReporter:
                 console=console,
             )
             self.task = self.rich.add_task(description, total=total, rate="")
+
+    @staticmethod
+    def interactive() -> bool:
+        """A live bar on a terminal; plain lines in logs (``LANDCOVER_PROGRESS=plain|rich`` decides outright)."""
+        choice = os.environ.get("LANDCOVER_PROGRESS", "auto")
+        return choice == "rich" or (choice != "plain" and sys.stdout.isatty())
 
     def __enter__(self) -> ProgressReporter:
         if self.rich is not None:

@@ -33,6 +33,21 @@ def _main(
     """Build the landcover image and run job templates locally or on Azure Machine Learning."""
 
 
+def _mount() -> None:
+    from runner.commands import build, cancel, files, list_jobs, local, logs, show
+
+    app.add_typer(local.app, name="local")
+    app.command("build")(build.build)
+    app.command("show")(show.show)
+    app.command("list")(list_jobs.list_jobs)
+    app.command("logs")(logs.logs)
+    app.command("files")(files.files)
+    app.command("cancel")(cancel.cancel)
+
+
+_mount()
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -1,0 +1,39 @@
+"""``runner cancel NAME``: stop a queued or running job (every rank)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.commands.jobs import job_directory
+from runner.store import load_record, save_record
+
+
+def cancel(
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """Stop a job; its state becomes failed (cancelled), its logs stay."""
+    directory = job_directory(name, root)
+    record = load_record(directory)
+    console = Console()
+    if record.state in ("succeeded", "failed"):
+        console.print(f"{name} already ended ({record.state})")
+        return
+    record.cancelled = True
+    save_record(directory, record)
+    if record.backend == "docker" and record.container:
+        from runner.backends.docker import docker_client
+
+        docker_client().containers.get(record.container).stop(timeout=30)
+    elif record.pid:
+        try:
+            os.killpg(record.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    console.print(f"cancelling {name}")

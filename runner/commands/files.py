@@ -1,0 +1,33 @@
+"""``runner files NAME``: the files a job wrote to its output directories."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.commands.jobs import job_directory
+from runner.errors import fail
+from runner.store import load_record
+
+
+def files(
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    output: Annotated[str | None, typer.Option(help="Output directory id (e.g. IMAGES) [all].")] = None,
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """List a job's output files with their sizes."""
+    record = load_record(job_directory(name, root))
+    outputs = record.outputs
+    if output is not None:
+        if output not in outputs:
+            fail(f"job {name!r} has no output {output!r}", f"its outputs: {', '.join(outputs) or 'none'}")
+        outputs = {output: outputs[output]}
+    console = Console()
+    for key, folder in outputs.items():
+        console.print(f"[bold]{key}[/] {folder}")
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file():
+                console.print(f"  {path.relative_to(folder)}  {path.stat().st_size:,} bytes", highlight=False)

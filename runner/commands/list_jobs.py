@@ -1,0 +1,24 @@
+"""``runner list``: every job with its state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from runner.layout import LocalRoot, default_root
+from runner.store import list_records
+
+
+def list_jobs(
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """List jobs, oldest first."""
+    table = Table("name", "executionState", "exitCode", "backend", "created")
+    for record in list_records(LocalRoot(root or default_root()).jobs):
+        code = "" if record.exit_code is None else str(record.exit_code)
+        table.add_row(record.name, record.state, code, record.backend, record.created)
+    Console().print(table)

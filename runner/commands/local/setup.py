@@ -1,0 +1,58 @@
+"""``runner local setup``: create the simulated cluster storage and fill it as the tutorial's setup did."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.errors import fail
+from runner.layout import LocalRoot, default_root
+
+REPO = Path(__file__).resolve().parents[3]
+SEED_SCRIPTS = ("train_distributed.py", "evaluate.py")
+
+
+def _landcover(*args: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "landcover", *args], capture_output=True, text=True)
+    if result.returncode != 0:
+        fail(f"landcover {args[0]} failed: {result.stderr.strip().splitlines()[-1] if result.stderr else ''}",
+             "see the message above")
+
+
+def setup(
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    models_from: Annotated[
+        Path | None, typer.Option("--models-from", help="Folder with the seed's CNTK models [../shared/models/seed].")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated sample data.")] = 0,
+) -> None:
+    """Create ``afs/`` and ``blobfuse/`` (scripts, training and evaluation data, models) under the root."""
+    console = Console()
+    local = LocalRoot(root or default_root())
+    blob = local.mounts / "blobfuse"
+    (local.mounts / "afs").mkdir(parents=True, exist_ok=True)
+    for folder in ("scripts", "models"):
+        (blob / folder).mkdir(parents=True, exist_ok=True)
+    for script in SEED_SCRIPTS:
+        shutil.copy2(REPO / "scripts" / script, blob / "scripts" / script)
+    if not (blob / "evaluation_data" / "C14_NAIP.tif").exists():
+        _landcover("sample-data", str(blob), "--seed", str(seed))
+    source = models_from or REPO.parent / "shared" / "models" / "seed"
+    imported = []
+    for model in sorted(source.glob("*.model")) if source.is_dir() else []:
+        target = blob / "models" / model.name
+        if not target.exists():
+            shutil.copy2(model, target)
+        checkpoint = target.with_suffix(".pt")
+        if not checkpoint.exists():
+            _landcover("import-cntk", str(model), str(checkpoint))
+        imported.append(checkpoint.name)
+    console.print(f"local root ready: {local.root}")
+    console.print(f"  $AZ_BATCHAI_MOUNT_ROOT = {local.mounts}")
+    console.print(f"  blobfuse/: scripts, training_data, evaluation_data, models ({', '.join(imported) or 'none imported'})")

@@ -1,0 +1,22 @@
+"""``runner logs NAME``: a job's stdout (or stderr), optionally followed until it ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.commands.jobs import job_directory
+from runner.watch import follow_logs
+
+
+def logs(
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    stderr: Annotated[bool, typer.Option("--stderr", help="Show stderr.txt instead of stdout.txt.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")] = False,
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """Print a job's log (Ctrl+C stops following; the job keeps running)."""
+    follow_logs(job_directory(name, root), stderr=stderr, follow=follow, console=Console(stderr=True))

@@ -1,0 +1,32 @@
+"""``runner show NAME``: a job's execution state, exit code, times and outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from runner.commands.jobs import job_directory
+from runner.store import load_record
+
+
+def show(
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
+    record = load_record(job_directory(name, root))
+    table = Table(show_header=False, box=None)
+    rows = [("name", record.name), ("executionState", record.state), ("backend", record.backend),
+            ("exitCode", "" if record.exit_code is None else str(record.exit_code)),
+            ("cancelled", "yes" if record.cancelled else ""), ("created", record.created),
+            ("started", record.started or ""), ("finished", record.finished or ""),
+            ("stdout", record.stdout), ("stderr", record.stderr),
+            *((f"output {key}", path) for key, path in record.outputs.items())]
+    for key, value in rows:
+        if value:
+            table.add_row(key, value)
+    Console().print(table)

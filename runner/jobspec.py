@@ -1,0 +1,176 @@
+"""The Batch AI job template (the tutorial's ``*_job.json``): strict parsing and variable expansion.
+
+Only the ``properties`` the tutorial's format uses are accepted; an unknown field or a wrong type is an
+error that names the field (``properties.cntkSettings.numberOfProcess``), not a silent default.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
+BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
+"""Where Batch AI mounted the file share and blob container on every node (and where the image expects them)."""
+
+
+class JobSpecError(ValueError):
+    """The job template is malformed; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class OutputDirectory:
+    """A Batch AI output directory: ``$AZ_BATCHAI_OUTPUT_<ID>`` inside the job."""
+
+    id: str
+    path_prefix: str
+    path_suffix: str = ""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A validated job template."""
+
+    node_count: int
+    process_count: int
+    std_out_err_path_prefix: str
+    command: str
+    tool: str
+    output_directories: tuple[OutputDirectory, ...] = ()
+    environment: dict[str, str] = field(default_factory=dict)
+    image: str | None = None
+    shm_size: str | None = None
+    mpi: bool = True
+
+
+_SETTINGS = {
+    "cntkSettings": {"languageType": str, "pythonScriptFilePath": str, "commandLineArgs": str,
+                     "numberOfProcesses": int, "configFilePath": str},
+    "customToolkitSettings": {"commandLine": str},
+    "customMpiSettings": {"commandLine": str, "processCount": int},
+    "pyTorchSettings": {"pythonScriptFilePath": str, "commandLineArgs": str, "processCount": int,
+                        "pythonInterpreterPath": str, "communicationBackend": str},
+}
+_PROPERTIES = {
+    "nodeCount": int,
+    "toolType": str,
+    "stdOutErrPathPrefix": str,
+    "processCount": int,
+    "numberOfProcesses": int,
+    "outputDirectories": list,
+    "environmentVariables": list,
+    "containerSettings": dict,
+    **{name: dict for name in _SETTINGS},
+}
+_TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object"}
+
+
+def _check(value: Any, kind: type, where: str) -> Any:
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise JobSpecError(f"{where} must be {_TYPE_NAMES[kind]}, not {json.dumps(value)}")
+    return value
+
+
+def _fields(obj: Any, allowed: dict[str, type], where: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    _check(obj, dict, where)
+    for key in obj:
+        if key not in allowed:
+            raise JobSpecError(f"{where}.{key} is not a known field (known: {', '.join(sorted(allowed))})")
+    for key in required:
+        if key not in obj:
+            raise JobSpecError(f"{where}.{key} is required")
+    return {key: _check(value, allowed[key], f"{where}.{key}") for key, value in obj.items()}
+
+
+def parse_job(data: Any) -> JobSpec:
+    """Validate a parsed job template.
+
+    Raises:
+        JobSpecError: Naming the first field that is unknown, missing or of the wrong type.
+    """
+    root = _fields(data, {"properties": dict, "$schema": str}, "job", ("properties",))
+    props = _fields(root["properties"], _PROPERTIES, "properties", ("stdOutErrPathPrefix",))
+    node_count = props.get("nodeCount", 1)
+    if node_count < 1:
+        raise JobSpecError("properties.nodeCount must be at least 1")
+    settings = [name for name in _SETTINGS if name in props]
+    if len(settings) != 1:
+        raise JobSpecError(f"properties needs exactly one of {', '.join(_SETTINGS)} (found {len(settings)})")
+    tool = settings[0]
+    s = _fields(props[tool], _SETTINGS[tool], f"properties.{tool}")
+    script = s.get("pythonScriptFilePath")
+    if script is not None:
+        command = f"python {script} {s.get('commandLineArgs', '')}".strip()
+    elif "commandLine" in s:
+        command = s["commandLine"]
+    else:
+        raise JobSpecError(f"properties.{tool} needs pythonScriptFilePath or commandLine")
+    counts = [v for v in (s.get("numberOfProcesses"), s.get("processCount"), props.get("processCount"),
+                          props.get("numberOfProcesses")) if v is not None]
+    process_count = counts[0] if counts else node_count
+    if process_count < 1:
+        raise JobSpecError(f"properties.{tool}: the process count must be at least 1")
+    outputs = []
+    for i, entry in enumerate(props.get("outputDirectories", [])):
+        where = f"properties.outputDirectories[{i}]"
+        out = _fields(entry, {"id": str, "pathPrefix": str, "pathSuffix": str, "type": str, "createNew": bool},
+                      where, ("id", "pathPrefix"))
+        if not re.fullmatch(r"[A-Za-z0-9_]+", out["id"]):
+            raise JobSpecError(f"{where}.id {out['id']!r} must be letters, digits and _")
+        outputs.append(OutputDirectory(out["id"], out["pathPrefix"], out.get("pathSuffix", "")))
+    environment = {}
+    for i, entry in enumerate(props.get("environmentVariables", [])):
+        variable = _fields(entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]",
+                           ("name", "value"))
+        environment[variable["name"]] = variable["value"]
+    image, shm = None, None
+    if "containerSettings" in props:
+        container = _fields(props["containerSettings"], {"imageSourceRegistry": dict, "shmSize": str},
+                            "properties.containerSettings", ("imageSourceRegistry",))
+        registry = _fields(container["imageSourceRegistry"], {"image": str, "serverUrl": str, "credentials": dict},
+                           "properties.containerSettings.imageSourceRegistry", ("image",))
+        image, shm = registry["image"], container.get("shmSize")
+    return JobSpec(
+        node_count=node_count,
+        process_count=process_count,
+        std_out_err_path_prefix=props["stdOutErrPathPrefix"],
+        command=command,
+        tool=tool,
+        output_directories=tuple(outputs),
+        environment=environment,
+        image=image,
+        shm_size=shm,
+        mpi=tool != "customToolkitSettings",
+    )
+
+
+def load_job(path: str | Path) -> JobSpec:
+    """Read and validate a job template file.
+
+    Raises:
+        JobSpecError: Missing file, malformed JSON, or an invalid field (the message starts with the path).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise JobSpecError(f"{path}: no such job file") from None
+    except json.JSONDecodeError as exc:
+        raise JobSpecError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    try:
+        return parse_job(data)
+    except JobSpecError as exc:
+        raise JobSpecError(f"{path}: {exc}") from None
+
+
+def expand(text: str, variables: dict[str, str]) -> str:
+    """Replace ``$NAME`` and ``${NAME}`` for the given variables, leaving any other ``$`` text alone."""
+
+    def replace(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        return variables.get(name, match.group(0))
+
+    return re.sub(r"\$\{(\w+)\}|\$(\w+)", replace, text)

@@ -1,0 +1,87 @@
+"""Where a local job's files go: the simulated cluster storage and Batch AI's per-job paths (pure)."""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.jobspec import MOUNT_ROOT_VARIABLE, JobSpec, expand
+
+JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+EXPERIMENT = "default"
+
+
+def default_root() -> Path:
+    """``$RUNNER_HOME`` or ``./.runner``."""
+    return Path(os.environ.get("RUNNER_HOME") or Path.cwd() / ".runner")
+
+
+@dataclass(frozen=True)
+class LocalRoot:
+    """The simulated cluster: a mount root (``afs/``, ``blobfuse/``) and the job records."""
+
+    root: Path
+
+    @property
+    def mounts(self) -> Path:
+        """What ``$AZ_BATCHAI_MOUNT_ROOT`` points at for process jobs."""
+        return self.root / "mounts"
+
+    @property
+    def jobs(self) -> Path:
+        """Job records, one folder per job."""
+        return self.root / "jobs"
+
+    def job_dir(self, name: str) -> Path:
+        """A job's record folder."""
+        return self.jobs / name
+
+
+def check_job_name(name: str) -> str:
+    """Refuse names that could escape the jobs folder or confuse the cloud (``/``, ``..``, spaces)."""
+    if not JOB_NAME.fullmatch(name):
+        raise ValueError(f"job name {name!r} must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+    return name
+
+
+@dataclass(frozen=True)
+class JobPaths:
+    """A job's resolved paths and Batch AI variables, for one mount root as the job sees it."""
+
+    variables: dict[str, str]
+    stdouterr: str
+    outputs: dict[str, str]
+
+
+def job_paths(spec: JobSpec, name: str, mount_root: str, job_id: str | None = None, gpus: int = 0) -> JobPaths:
+    """Batch AI's variables and per-job directories (unique per job id), as seen from ``mount_root``.
+
+    Args:
+        spec: The job template.
+        name: Job name.
+        mount_root: ``$AZ_BATCHAI_MOUNT_ROOT`` inside the job (host path or the container's).
+        job_id: Unique id of this run (a new one if None).
+        gpus: GPUs per node, for ``$AZ_BATCHAI_NUM_GPUS``.
+    """
+    job_id = job_id or uuid.uuid4().hex[:12]
+    base = {MOUNT_ROOT_VARIABLE: mount_root}
+    job_part = f"local/experiments/{EXPERIMENT}/jobs/{name}"
+    stdouterr = f"{expand(spec.std_out_err_path_prefix, base)}/{job_part}/stdouterr"
+    outputs = {
+        out.id: "/".join(p for p in (f"{expand(out.path_prefix, base)}/{job_part}/{job_id}/outputs",
+                                     out.path_suffix) if p)
+        for out in spec.output_directories
+    }
+    variables = {
+        **base,
+        "AZ_BATCHAI_JOB_NAME": name,
+        "AZ_BATCHAI_JOB_ID": job_id,
+        "AZ_BATCHAI_NUM_GPUS": str(gpus),
+        "AZ_BATCHAI_STDOUTERR_DIR": stdouterr,
+        "AZ_BATCHAI_MPI_HOST_FILE": f"{stdouterr}/hostfile",
+        **{f"AZ_BATCHAI_OUTPUT_{key}": path for key, path in outputs.items()},
+    }
+    return JobPaths(variables, stdouterr, outputs)
