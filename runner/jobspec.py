@@ -46,15 +46,25 @@ class JobSpec:
     mpi: bool = True
 
 
-_SETTINGS = {
-    "cntkSettings": {"languageType": str, "pythonScriptFilePath": str, "commandLineArgs": str,
-                     "numberOfProcesses": int, "configFilePath": str},
+_SETTINGS: dict[str, dict[str, type]] = {
+    "cntkSettings": {
+        "languageType": str,
+        "pythonScriptFilePath": str,
+        "commandLineArgs": str,
+        "numberOfProcesses": int,
+        "configFilePath": str,
+    },
     "customToolkitSettings": {"commandLine": str},
     "customMpiSettings": {"commandLine": str, "processCount": int},
-    "pyTorchSettings": {"pythonScriptFilePath": str, "commandLineArgs": str, "processCount": int,
-                        "pythonInterpreterPath": str, "communicationBackend": str},
+    "pyTorchSettings": {
+        "pythonScriptFilePath": str,
+        "commandLineArgs": str,
+        "processCount": int,
+        "pythonInterpreterPath": str,
+        "communicationBackend": str,
+    },
 }
-_PROPERTIES = {
+_PROPERTIES: dict[str, type] = {
     "nodeCount": int,
     "toolType": str,
     "stdOutErrPathPrefix": str,
@@ -69,7 +79,7 @@ _TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an obj
 
 
 def _check(value: Any, kind: type, where: str) -> Any:
-    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise JobSpecError(f"{where} must be {_TYPE_NAMES[kind]}, not {json.dumps(value)}")
     return value
 
@@ -108,30 +118,51 @@ def parse_job(data: Any) -> JobSpec:
         command = s["commandLine"]
     else:
         raise JobSpecError(f"properties.{tool} needs pythonScriptFilePath or commandLine")
-    counts = [v for v in (s.get("numberOfProcesses"), s.get("processCount"), props.get("processCount"),
-                          props.get("numberOfProcesses")) if v is not None]
+    counts = [
+        v
+        for v in (
+            s.get("numberOfProcesses"),
+            s.get("processCount"),
+            props.get("processCount"),
+            props.get("numberOfProcesses"),
+        )
+        if v is not None
+    ]
     process_count = counts[0] if counts else node_count
     if process_count < 1:
         raise JobSpecError(f"properties.{tool}: the process count must be at least 1")
     outputs = []
     for i, entry in enumerate(props.get("outputDirectories", [])):
         where = f"properties.outputDirectories[{i}]"
-        out = _fields(entry, {"id": str, "pathPrefix": str, "pathSuffix": str, "type": str, "createNew": bool},
-                      where, ("id", "pathPrefix"))
+        out = _fields(
+            entry,
+            {"id": str, "pathPrefix": str, "pathSuffix": str, "type": str, "createNew": bool},
+            where,
+            ("id", "pathPrefix"),
+        )
         if not re.fullmatch(r"[A-Za-z0-9_]+", out["id"]):
             raise JobSpecError(f"{where}.id {out['id']!r} must be letters, digits and _")
         outputs.append(OutputDirectory(out["id"], out["pathPrefix"], out.get("pathSuffix", "")))
     environment = {}
     for i, entry in enumerate(props.get("environmentVariables", [])):
-        variable = _fields(entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]",
-                           ("name", "value"))
+        variable = _fields(
+            entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]", ("name", "value")
+        )
         environment[variable["name"]] = variable["value"]
     image, shm = None, None
     if "containerSettings" in props:
-        container = _fields(props["containerSettings"], {"imageSourceRegistry": dict, "shmSize": str},
-                            "properties.containerSettings", ("imageSourceRegistry",))
-        registry = _fields(container["imageSourceRegistry"], {"image": str, "serverUrl": str, "credentials": dict},
-                           "properties.containerSettings.imageSourceRegistry", ("image",))
+        container = _fields(
+            props["containerSettings"],
+            {"imageSourceRegistry": dict, "shmSize": str},
+            "properties.containerSettings",
+            ("imageSourceRegistry",),
+        )
+        registry = _fields(
+            container["imageSourceRegistry"],
+            {"image": str, "serverUrl": str, "credentials": dict},
+            "properties.containerSettings.imageSourceRegistry",
+            ("image",),
+        )
         image, shm = registry["image"], container.get("shmSize")
     return JobSpec(
         node_count=node_count,

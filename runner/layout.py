@@ -71,8 +71,9 @@ def job_paths(spec: JobSpec, name: str, mount_root: str, job_id: str | None = No
     job_part = f"local/experiments/{EXPERIMENT}/jobs/{name}"
     stdouterr = f"{expand(spec.std_out_err_path_prefix, base)}/{job_part}/stdouterr"
     outputs = {
-        out.id: "/".join(p for p in (f"{expand(out.path_prefix, base)}/{job_part}/{job_id}/outputs",
-                                     out.path_suffix) if p)
+        out.id: "/".join(
+            p for p in (f"{expand(out.path_prefix, base)}/{job_part}/{job_id}/outputs", out.path_suffix) if p
+        )
         for out in spec.output_directories
     }
     variables = {

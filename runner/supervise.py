@@ -18,8 +18,9 @@ from runner.store import JobRecord, load_record, now, save_record
 def run_process(directory: Path, record: JobRecord) -> int:
     """Run a process-backend job with its output captured to the Batch AI stdout / stderr files."""
     with open(record.stdout, "ab") as out, open(record.stderr, "ab") as err:
-        process = subprocess.Popen(record.command, stdout=out, stderr=err, env=record.environment,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            record.command, stdout=out, stderr=err, env=record.environment, start_new_session=True
+        )
         record.pid, record.state, record.started = process.pid, "running", now()
         save_record(directory, record)
 

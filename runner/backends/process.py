@@ -22,8 +22,14 @@ def mpirun_prefix(processes: int, *, as_root: bool, hostfile: str | None = None)
     return command
 
 
-def job_command(spec: JobSpec, variables: dict[str, str], extra_args: str = "", *, as_root: bool = False,
-                hostfile: str | None = None) -> list[str]:
+def job_command(
+    spec: JobSpec,
+    variables: dict[str, str],
+    extra_args: str = "",
+    *,
+    as_root: bool = False,
+    hostfile: str | None = None,
+) -> list[str]:
     """The exact argv of a process job: its command line with Batch AI variables expanded, under mpirun.
 
     Args:

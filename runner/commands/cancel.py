@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from pathlib import Path
@@ -32,8 +33,6 @@ def cancel(
 
         docker_client().containers.get(record.container).stop(timeout=30)
     elif record.pid:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(record.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     console.print(f"cancelling {name}")

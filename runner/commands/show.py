@@ -20,12 +20,19 @@ def show(
     """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
     record = load_record(job_directory(name, root))
     table = Table(show_header=False, box=None)
-    rows = [("name", record.name), ("executionState", record.state), ("backend", record.backend),
-            ("exitCode", "" if record.exit_code is None else str(record.exit_code)),
-            ("cancelled", "yes" if record.cancelled else ""), ("created", record.created),
-            ("started", record.started or ""), ("finished", record.finished or ""),
-            ("stdout", record.stdout), ("stderr", record.stderr),
-            *((f"output {key}", path) for key, path in record.outputs.items())]
+    rows = [
+        ("name", record.name),
+        ("executionState", record.state),
+        ("backend", record.backend),
+        ("exitCode", "" if record.exit_code is None else str(record.exit_code)),
+        ("cancelled", "yes" if record.cancelled else ""),
+        ("created", record.created),
+        ("started", record.started or ""),
+        ("finished", record.finished or ""),
+        ("stdout", record.stdout),
+        ("stderr", record.stderr),
+        *((f"output {key}", path) for key, path in record.outputs.items()),
+    ]
     for key, value in rows:
         if value:
             table.add_row(key, value)

@@ -21,8 +21,10 @@ SEED_SCRIPTS = ("train_distributed.py", "evaluate.py")
 def _landcover(*args: str) -> None:
     result = subprocess.run([sys.executable, "-m", "landcover", *args], capture_output=True, text=True)
     if result.returncode != 0:
-        fail(f"landcover {args[0]} failed: {result.stderr.strip().splitlines()[-1] if result.stderr else ''}",
-             "see the message above")
+        fail(
+            f"landcover {args[0]} failed: {result.stderr.strip().splitlines()[-1] if result.stderr else ''}",
+            "see the message above",
+        )
 
 
 def setup(
@@ -55,4 +57,6 @@ def setup(
         imported.append(checkpoint.name)
     console.print(f"local root ready: {local.root}")
     console.print(f"  $AZ_BATCHAI_MOUNT_ROOT = {local.mounts}")
-    console.print(f"  blobfuse/: scripts, training_data, evaluation_data, models ({', '.join(imported) or 'none imported'})")
+    console.print(
+        f"  blobfuse/: scripts, training_data, evaluation_data, models ({', '.join(imported) or 'none imported'})"
+    )

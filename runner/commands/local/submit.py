@@ -65,18 +65,31 @@ def submit(
     gpu_count = 0 if backend == "process" else (int(gpus) if gpus.isdigit() else -1)
     paths = job_paths(spec, name, mount_root, gpus=max(gpu_count, 0))
     as_root = backend == "process" and os.geteuid() == 0
-    command = job_command(spec, paths.variables, extra_args, as_root=as_root,
-                          hostfile=paths.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None)
+    command = job_command(
+        spec,
+        paths.variables,
+        extra_args,
+        as_root=as_root,
+        hostfile=paths.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None,
+    )
     environment = job_environment(spec, paths.variables, base={} if backend == "docker" else None)
     details: dict[str, Any] = {}
     if backend == "docker":
         image = image or spec.image
         if not image:
-            fail(f"{job_file}: no image for the docker backend",
-                 "add properties.containerSettings.imageSourceRegistry.image or pass --image")
-        details["container"] = {"image": image, "command": command, "environment": environment,
-                                "mount_root": str(local.mounts), "name": name, "gpus": gpus,
-                                "shm_size": spec.shm_size}
+            fail(
+                f"{job_file}: no image for the docker backend",
+                "add properties.containerSettings.imageSourceRegistry.image or pass --image",
+            )
+        details["container"] = {
+            "image": image,
+            "command": command,
+            "environment": environment,
+            "mount_root": str(local.mounts),
+            "name": name,
+            "gpus": gpus,
+            "shm_size": spec.shm_size,
+        }
     if dry_run:
         _print_plan(console, backend, command, environment if backend == "process" else paths.variables, details)
         return
@@ -84,27 +97,42 @@ def submit(
         try:
             docker_client()
         except RuntimeError as exc:
-            fail(f"--backend docker: {exc}", "install Docker with the NVIDIA container toolkit, or use --backend process")
+            fail(
+                f"--backend docker: {exc}", "install Docker with the NVIDIA container toolkit, or use --backend process"
+            )
     stdouterr = _host_path(paths.stdouterr, local, backend)
     stdouterr.mkdir(parents=True, exist_ok=True)
     (stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
     for path in paths.outputs.values():
         _host_path(path, local, backend).mkdir(parents=True, exist_ok=True)
     record = JobRecord(
-        name=name, backend=backend, state="queued", command=command,
-        stdout=str(stdouterr / "stdout.txt"), stderr=str(stdouterr / "stderr.txt"),
+        name=name,
+        backend=backend,
+        state="queued",
+        command=command,
+        stdout=str(stdouterr / "stdout.txt"),
+        stderr=str(stdouterr / "stderr.txt"),
         outputs={k: str(_host_path(v, local, backend)) for k, v in paths.outputs.items()},
-        environment=environment, spec_file=str(job_file.resolve()), details=details,
+        environment=environment,
+        spec_file=str(job_file.resolve()),
+        details=details,
     )
     Path(record.stdout).touch()
     Path(record.stderr).touch()
     save_record(directory, record)
     supervisor = [sys.executable, "-m", "runner.supervise", str(directory)]
     if not wait:
-        subprocess.Popen(supervisor, start_new_session=True, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        console.print(f"submitted {name} ({backend}, {spec.process_count} processes); "
-                      f"follow it with `runner logs {name} --follow`")
+        subprocess.Popen(
+            supervisor,
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        console.print(
+            f"submitted {name} ({backend}, {spec.process_count} processes); "
+            f"follow it with `runner logs {name} --follow`"
+        )
         return
     process = subprocess.Popen(supervisor, start_new_session=True, stdin=subprocess.DEVNULL)
     console.print(f"running {name} ({backend}, {spec.process_count} processes)")
@@ -114,7 +142,9 @@ def submit(
     raise typer.Exit(code if code < 256 else 1)
 
 
-def _print_plan(console: Console, backend: str, command: list[str], env: dict[str, str], details: dict[str, Any]) -> None:
+def _print_plan(
+    console: Console, backend: str, command: list[str], env: dict[str, str], details: dict[str, Any]
+) -> None:
     import shlex
 
     if backend == "docker":
@@ -122,8 +152,13 @@ def _print_plan(console: Console, backend: str, command: list[str], env: dict[st
         mounts = " ".join(f"-v {src}:{m['bind']}:{m['mode']}" for src, m in spec["volumes"].items())
         gpus = "--gpus all" if spec["device_requests"] else ""
         envs = " ".join(f"-e {k}={shlex.quote(v)}" for k, v in sorted(env.items()))
-        console.print(f"docker run --rm {gpus} --shm-size {spec['shm_size']} --user {spec['user']} {mounts} {envs} "
-                      f"{spec['image']} {shlex.join(command)}", soft_wrap=True, markup=False, highlight=False)
+        console.print(
+            f"docker run --rm {gpus} --shm-size {spec['shm_size']} --user {spec['user']} {mounts} {envs} "
+            f"{spec['image']} {shlex.join(command)}",
+            soft_wrap=True,
+            markup=False,
+            highlight=False,
+        )
         return
     console.print(shlex.join(command), soft_wrap=True, markup=False, highlight=False)
     for key in sorted(k for k in env if k.startswith("AZ_BATCHAI") or k in ("PATH", "PYTHONUNBUFFERED")):
