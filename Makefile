@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test test-fast lint demo clean
+.PHONY: setup system-deps test test-fast lint demo train train-local image clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,21 @@ lint: setup
 
 demo: setup
 	$(BIN)/python scripts/demo.py
+
+# The training job template on this machine: plain processes (the embedded default) or the image on GPUs.
+RUNNER := $(BIN)/runner
+IMAGE := landcover-runner/trainer-gpu:latest
+
+train: setup
+	$(RUNNER) local setup
+	$(RUNNER) local submit jobs/training_job.json --backend process --wait
+
+image: setup
+	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(RUNNER) build --tag $(IMAGE)
+
+train-local: image
+	$(RUNNER) local setup
+	$(RUNNER) local submit jobs/training_job.json --backend docker --wait
 
 clean:
 	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache

@@ -23,7 +23,7 @@ import torch
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from landcover.model import SeedUNet, predicted_classes
+from landcover.model import SeedUNet, fused_for_inference, predicted_classes
 
 MARGIN = 64
 SEED_WINDOW = 256
@@ -92,6 +92,7 @@ class Engine:
         batch: int = 16,
         probabilities: bool = False,
         seed_tiling: bool | None = None,
+        fuse: bool = True,
     ) -> None:
         """Prepare the model.
 
@@ -103,11 +104,12 @@ class Engine:
             batch: Seed-tiling windows per forward pass.
             probabilities: Also return per-class probabilities.
             seed_tiling: Force (True) or forbid (False) the seed's 256 / 128 tiling; default: by normalisation.
+            fuse: Fold BatchNorm into the convolutions (same outputs, less work).
         """
         from landcover.train import use_bf16
 
         self.device = device
-        self.model = model.to(device).eval()
+        self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
         self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.bf16 = not exact and use_bf16(device, "auto")
         self.block = _round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)

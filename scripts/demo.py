@@ -1,66 +1,57 @@
-"""The embedded default job (`make demo`): sample data -> one epoch of training on CPU -> evaluation.
+"""The embedded default job (`make demo`), through `runner` with the process backend on the CPU.
 
-Everything runs through the real `landcover` command. With ../shared beside the checkout, the seed's two
-CNTK models are also imported and scored on the real Chesapeake patches.
+1. `runner local setup`: the simulated cluster storage with the tutorial's scripts and (synthetic) data,
+2. `runner local submit jobs/training_job.json`: one epoch on the 8 pairs, 2 MPI ranks (about two minutes),
+3. `runner local submit jobs/evaluation_job.json`: the seed's 1 km region of the evaluation scene,
+4. where everything went. With ../shared beside the checkout, the imported 250-epoch seed model is scored too.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-OUT = ROOT / "demo-output"
+RUNNER_ROOT = ROOT / ".runner"
 DEMO_EPOCH_SIZE = "300"  # about two minutes on 2 CPU cores
 
 
-def landcover(*args: str) -> None:
-    print("$ landcover " + " ".join(args), flush=True)
-    subprocess.run([sys.executable, "-m", "landcover", *args], check=True)
+def run(tool: str, *args: str) -> None:
+    print(f"$ {tool} " + " ".join(args), flush=True)
+    subprocess.run([sys.executable, "-m", tool, *args], check=True, cwd=ROOT)
 
 
 def main() -> None:
-    data = OUT / "data"
-    if not (data / "evaluation_data" / "C14_NAIP.tif").exists():
-        landcover("sample-data", str(data))
-    model_dir = OUT / "model"
-    landcover(
-        "train",
-        "--input-dir",
-        str(data / "training_data"),
-        "--model-dir",
-        str(model_dir),
-        "--epochs",
-        "1",
-        "--epoch-size",
-        DEMO_EPOCH_SIZE,
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    root = ["--root", str(RUNNER_ROOT)]
+    run("runner", "local", "setup", *root)
+    run(
+        "runner",
+        "local",
+        "submit",
+        "jobs/training_job.json",
+        "--name",
+        f"demo-train-{stamp}",
+        "--wait",
+        "--extra-args",
+        f"--epoch-size {DEMO_EPOCH_SIZE}",
+        *root,
     )
-    evaluation = OUT / "evaluation"
-    landcover(
-        "evaluate",
-        "--input-filename",
-        str(data / "evaluation_data" / "C14_NAIP.tif"),
-        "--model-filename",
-        str(model_dir / "trained.pt"),
-        "--output-dir",
-        str(evaluation),
-        "--center-lat",
-        "37.055522",
-        "--center-lon",
-        "-78.638640",
-        "--region-dim",
-        "1024",
-    )
-    models, patches = SHARED / "models" / "seed", SHARED / "data" / "real" / "chesapeake-wv-2014"
-    if models.is_dir() and patches.is_dir():
-        landcover("convert-patches", str(patches), str(OUT / "chesapeake"))
-        landcover("import-cntk", str(models / "250epochs.model"), str(OUT / "seed-250epochs.pt"), "--force")
-        landcover("score", str(OUT / "seed-250epochs.pt"), str(OUT / "chesapeake"))
+    run("runner", "local", "submit", "jobs/evaluation_job.json", "--name", f"demo-eval-{stamp}", "--wait", *root)
+    run("runner", "files", f"demo-eval-{stamp}", "--output", "IMAGES", *root)
+    blob = RUNNER_ROOT / "mounts" / "blobfuse"
+    patches = SHARED / "data" / "real" / "chesapeake-wv-2014"
+    if (blob / "models" / "250epochs.pt").is_file() and patches.is_dir():
+        pairs = RUNNER_ROOT / "chesapeake-pairs"
+        run("landcover", "convert-patches", str(patches), str(pairs))
+        run("landcover", "score", str(blob / "models" / "250epochs.pt"), str(pairs))
     print(
-        f"\nmodel:   {model_dir / 'trained.pt'}\nmetrics: {model_dir / 'metrics.jsonl'}\n"
-        f"maps:    {evaluation} (open preview.png first)\ndata:    {data}"
+        f"\nmodel:   {blob / 'models' / 'trained.pt'} (metrics.jsonl beside it)\n"
+        f"maps:    the IMAGES folder listed above (open preview.png first)\n"
+        f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}"
     )
 
 
