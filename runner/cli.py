@@ -34,9 +34,10 @@ def _main(
 
 
 def _mount() -> None:
-    from runner.commands import build, cancel, files, list_jobs, local, logs, show
+    from runner.commands import build, cancel, cloud, files, list_jobs, local, logs, show
 
     app.add_typer(local.app, name="local")
+    app.add_typer(cloud.app, name="cloud")
     app.command("build")(build.build)
     app.command("show")(show.show)
     app.command("list")(list_jobs.list_jobs)

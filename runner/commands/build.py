@@ -18,8 +18,11 @@ DEFAULT_TAG = "landcover-runner/trainer-gpu:latest"
 
 def build(
     tag: Annotated[str, typer.Option(help="Image tag.")] = DEFAULT_TAG,
+    push: Annotated[
+        str | None, typer.Option("--push", help="Also push to this registry (e.g. myacr.azurecr.io) for the cluster.")
+    ] = None,
 ) -> None:
-    """Build the image from images/trainer-gpu/Dockerfile, showing the build's progress."""
+    """Build the image from images/trainer-gpu/Dockerfile, showing the build's progress; optionally push it."""
     console = Console()
     try:
         client = docker_client()
@@ -33,3 +36,18 @@ def build(
             if text:
                 console.print(text, markup=False, highlight=False)
     console.print(f"built {tag}")
+    if push:
+        remote = pushed_name(push, tag)
+        client.images.get(tag).tag(remote)
+        repository, _, version = remote.rpartition(":")
+        with console.status(f"pushing {remote}"):
+            for chunk in client.images.push(repository, tag=version, stream=True, decode=True):
+                if "error" in chunk:
+                    fail(f"push to {push} failed: {chunk['error'].strip()}", f"log in first: az acr login -n {push}")
+        console.print(f"pushed {remote}; `runner cloud configure --registry {push}` makes it the cloud default")
+
+
+def pushed_name(registry: str, tag: str) -> str:
+    """The image's name in a registry: ``REGISTRY/repository:version``."""
+    name = tag if ":" in tag.rsplit("/", 1)[-1] else f"{tag}:latest"
+    return f"{registry.rstrip('/')}/{name}"

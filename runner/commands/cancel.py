@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import job_directory
+from runner.commands.jobs import cloud_client, job_directory, refresh_cloud_state
 from runner.store import load_record, save_record
 
 
@@ -22,13 +22,19 @@ def cancel(
     """Stop a job; its state becomes failed (cancelled), its logs stay."""
     directory = job_directory(name, root)
     record = load_record(directory)
+    if record.backend == "azureml":
+        record = refresh_cloud_state(directory, record)
     console = Console()
     if record.state in ("succeeded", "failed"):
         console.print(f"{name} already ended ({record.state})")
         return
     record.cancelled = True
     save_record(directory, record)
-    if record.backend == "docker" and record.container:
+    if record.backend == "azureml":
+        from runner.commands.cloud.options import call_azure
+
+        call_azure(cloud_client(record).jobs.begin_cancel, record.details["azure_name"])
+    elif record.backend == "docker" and record.container:
         from runner.backends.docker import docker_client
 
         docker_client().containers.get(record.container).stop(timeout=30)

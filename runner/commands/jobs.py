@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from runner.errors import fail
 from runner.layout import LocalRoot, default_root
-from runner.store import RECORD
+from runner.store import RECORD, JobRecord
 
 
 def job_directory(name: str, root: Path | None) -> Path:
@@ -16,3 +17,25 @@ def job_directory(name: str, root: Path | None) -> Path:
     if "/" in name or ".." in name or not (directory / RECORD).is_file():
         fail(f"no job named {name!r} under {local.root}", "see `runner list`")
     return directory
+
+
+def cloud_client(record: JobRecord) -> Any:
+    """The MLClient of the workspace a cloud job was submitted to."""
+    from runner.backends.azureml import ml_client
+
+    if record.backend != "azureml":
+        fail(f"job {record.name!r} ran locally ({record.backend})", "this verb is for cloud jobs")
+    details = record.details
+    return ml_client(details["subscription_id"], details["resource_group"], details["workspace"])
+
+
+def refresh_cloud_state(directory: Path, record: JobRecord) -> JobRecord:
+    """Ask Azure ML for a cloud job's status and store it as the runner's executionState."""
+    from runner.backends.azureml import execution_state
+    from runner.commands.cloud.options import call_azure
+    from runner.store import save_record
+
+    job = call_azure(cloud_client(record).jobs.get, record.details["azure_name"])
+    record.state = execution_state(getattr(job, "status", None))
+    save_record(directory, record)
+    return record

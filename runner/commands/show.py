@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner.commands.jobs import job_directory
+from runner.commands.jobs import job_directory, refresh_cloud_state
 from runner.store import load_record
 
 
@@ -18,7 +18,10 @@ def show(
     root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
 ) -> None:
     """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
-    record = load_record(job_directory(name, root))
+    directory = job_directory(name, root)
+    record = load_record(directory)
+    if record.backend == "azureml":
+        record = refresh_cloud_state(directory, record)
     table = Table(show_header=False, box=None)
     rows = [
         ("name", record.name),
@@ -32,6 +35,7 @@ def show(
         ("stdout", record.stdout),
         ("stderr", record.stderr),
         *((f"output {key}", path) for key, path in record.outputs.items()),
+        ("studio", str(record.details.get("studio_url") or "")),
     ]
     for key, value in rows:
         if value:

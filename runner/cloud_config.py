@@ -1,0 +1,63 @@
+"""Azure ML settings: options, then environment variables, then the config file ``runner cloud configure`` writes.
+
+Credentials are never stored here: they come from azure-identity's DefaultAzureCredential (``az login``,
+managed identity, or the ``AZURE_CLIENT_ID`` / ``AZURE_TENANT_ID`` / ``AZURE_CLIENT_SECRET`` variables).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+ENVIRONMENT = {
+    "subscription_id": "AZURE_SUBSCRIPTION_ID",
+    "resource_group": "AZURE_RESOURCE_GROUP",
+    "workspace": "AZUREML_WORKSPACE",
+    "compute": "AZUREML_COMPUTE",
+    "datastore": "AZUREML_DATASTORE",
+    "registry": "RUNNER_REGISTRY",
+}
+DEFAULT_DATASTORE = "workspaceblobstore"
+IMAGE_NAME = "landcover-runner/trainer-gpu:latest"
+
+
+@dataclass(frozen=True)
+class CloudConfig:
+    """Where cloud jobs go."""
+
+    subscription_id: str | None = None
+    resource_group: str | None = None
+    workspace: str | None = None
+    compute: str | None = None
+    datastore: str | None = None
+    registry: str | None = None
+
+    def default_image(self) -> str | None:
+        """The trainer image in the configured registry (what ``runner build --push`` pushes)."""
+        return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
+
+
+def config_path() -> Path:
+    """``$RUNNER_CLOUD_CONFIG``, or ``~/.config/landcover-runner/cloud.json``."""
+    return Path(os.environ.get("RUNNER_CLOUD_CONFIG") or Path.home() / ".config" / "landcover-runner" / "cloud.json")
+
+
+def load_config(**options: str | None) -> CloudConfig:
+    """Merge options (highest), environment variables, and the config file (lowest)."""
+    path = config_path()
+    stored = json.loads(path.read_text()) if path.is_file() else {}
+    values = {}
+    for item in fields(CloudConfig):
+        values[item.name] = options.get(item.name) or os.environ.get(ENVIRONMENT[item.name]) or stored.get(item.name)
+    values["datastore"] = values["datastore"] or DEFAULT_DATASTORE
+    return CloudConfig(**values)
+
+
+def save_config(config: CloudConfig) -> Path:
+    """Write the config file (no secrets: there are none in it)."""
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
+    return path

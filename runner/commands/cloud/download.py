@@ -1,0 +1,30 @@
+"""``runner cloud download NAME``: fetch a cloud job's outputs (all, or one) and its logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.commands.cloud.options import call_azure
+from runner.commands.jobs import cloud_client, job_directory
+from runner.store import load_record
+
+
+def download(
+    name: Annotated[str, typer.Argument(help="Job name.")],
+    output: Annotated[str | None, typer.Option(help="One named output [all outputs and logs].")] = None,
+    to: Annotated[Path, typer.Option("--to", help="Local folder.")] = Path("downloads"),
+    root: Annotated[Path | None, typer.Option(help="Where job records live [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """Download a cloud job's outputs into ``--to/NAME``."""
+    record = load_record(job_directory(name, root))
+    client = cloud_client(record)
+    target = to / name
+    if output:
+        call_azure(client.jobs.download, record.details["azure_name"], download_path=str(target), output_name=output)
+    else:
+        call_azure(client.jobs.download, record.details["azure_name"], download_path=str(target), all=True)
+    Console().print(f"downloaded to {target}")

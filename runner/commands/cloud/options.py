@@ -1,0 +1,54 @@
+"""Options shared by the cloud commands, and the one place that turns settings into an MLClient."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from runner.cloud_config import CloudConfig, load_config
+from runner.errors import fail
+
+Subscription = Annotated[str | None, typer.Option("--subscription", help="[$AZURE_SUBSCRIPTION_ID]")]
+ResourceGroup = Annotated[str | None, typer.Option("--resource-group", help="[$AZURE_RESOURCE_GROUP]")]
+Workspace = Annotated[str | None, typer.Option("--workspace", help="[$AZUREML_WORKSPACE]")]
+
+
+def client_for(config: CloudConfig) -> Any:
+    """An MLClient for the configured workspace, or a one-line error saying what is missing."""
+    from runner.backends import azureml
+
+    missing = [
+        flag
+        for flag, value in (
+            ("--subscription", config.subscription_id),
+            ("--resource-group", config.resource_group),
+            ("--workspace", config.workspace),
+        )
+        if not value
+    ]
+    if missing:
+        fail(
+            f"no Azure ML workspace configured ({', '.join(missing)} missing)",
+            "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
+        )
+    assert config.subscription_id and config.resource_group and config.workspace
+    return azureml.ml_client(config.subscription_id, config.resource_group, config.workspace)
+
+
+def call_azure(action: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the Azure SDK, turning its errors into one line with the name that was wrong."""
+    from runner.backends.azureml import azure_error_line
+
+    try:
+        return action(*args, **kwargs)
+    except Exception as exc:  # the SDK raises many types; each becomes one line
+        message, hint = azure_error_line(exc)
+        fail(message, hint)
+
+
+def settings(
+    subscription: str | None, resource_group: str | None, workspace: str | None, **rest: str | None
+) -> CloudConfig:
+    """Options, then environment, then the config file."""
+    return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)

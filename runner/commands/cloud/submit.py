@@ -1,0 +1,92 @@
+"""``runner cloud submit``: the Batch AI job template as an Azure ML command job, same image."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, call_azure, client_for, settings
+from runner.errors import fail
+from runner.jobspec import JobSpecError, load_job
+from runner.layout import LocalRoot, check_job_name, default_root
+from runner.store import JobRecord, save_record
+
+
+def submit(
+    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).")],
+    name: Annotated[str | None, typer.Option(help="Job name [template name + time].")] = None,
+    compute: Annotated[str | None, typer.Option(help="Compute cluster [configured].")] = None,
+    image: Annotated[str | None, typer.Option(help="Image [the template's, else the configured registry's].")] = None,
+    extra_args: Annotated[str, typer.Option("--extra-args", help="Appended to the job's command line.")] = "",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the Azure ML job YAML; submit nothing.")] = False,
+    stream: Annotated[bool, typer.Option("--stream", help="Follow the job's log until it ends.")] = False,
+    subscription: Subscription = None,
+    resource_group: ResourceGroup = None,
+    workspace: Workspace = None,
+    root: Annotated[Path | None, typer.Option(help="Where job records live [$RUNNER_HOME or ./.runner].")] = None,
+) -> None:
+    """Submit a job template to an Azure ML compute cluster (``--dry-run``: YAML on stdout, nothing sent)."""
+    from runner.backends.azureml import build_job, job_yaml
+
+    notes = Console(stderr=True)
+    config = settings(subscription, resource_group, workspace, compute=compute)
+    try:
+        spec = load_job(job_file)
+    except JobSpecError as exc:
+        fail(str(exc), "fix the job file (the seed's Batch AI format)")
+    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        check_job_name(name)
+    except ValueError as exc:
+        fail(str(exc), "choose another --name")
+    image = image or spec.image or config.default_image()
+    if not image:
+        fail(f"{job_file}: no image for the cluster", "pass --image or `runner cloud configure --registry`")
+    if not config.compute:
+        fail("no compute cluster", "pass --compute or `runner cloud configure --compute NAME`")
+    try:
+        job = build_job(
+            spec,
+            name=name,
+            image=image,
+            compute=config.compute,
+            datastore=config.datastore or "",
+            extra_args=extra_args,
+        )
+    except JobSpecError as exc:
+        fail(f"{job_file}: {exc}", "keep job paths under $AZ_BATCHAI_MOUNT_ROOT/blobfuse")
+    if dry_run:
+        sys.stdout.write(job_yaml(job))
+        notes.print(f"dry run: nothing submitted (image {image}, compute {config.compute})")
+        return
+    local = LocalRoot(root or default_root())
+    if local.job_dir(name).exists():
+        fail(f"job {name!r} already exists", "choose another --name")
+    client = client_for(config)
+    created = call_azure(client.jobs.create_or_update, job)
+    record = JobRecord(
+        name=name,
+        backend="azureml",
+        state="queued",
+        command=[job.command],
+        stdout="",
+        stderr="",
+        outputs={k: str(v.path) for k, v in job.outputs.items()},
+        spec_file=str(job_file.resolve()),
+        details={
+            "subscription_id": config.subscription_id,
+            "resource_group": config.resource_group,
+            "workspace": config.workspace,
+            "azure_name": created.name,
+            "studio_url": getattr(created, "studio_url", None),
+        },
+    )
+    save_record(local.job_dir(name), record)
+    Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {record.details['studio_url'] or ''}")
+    if stream:
+        call_azure(client.jobs.stream, created.name)
