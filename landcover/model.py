@@ -91,7 +91,7 @@ class ConvBN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply convolution, BatchNorm and (optionally) ReLU."""
         y = self.bn(self.conv(x))
-        return torch.relu(y) if self.relu else y
+        return torch.relu_(y) if self.relu else y
 
 
 class BasicBlock(nn.Module):
@@ -151,10 +151,16 @@ class SeedUNet(nn.Module):
         r2 = self.stage2(r1)
         r3 = self.stage3(r2)
         r4 = self.stage4(r3)
-        o3 = torch.relu(self.skip3(r3) + self.lateral3(self.up4(r4)))
-        o2 = torch.relu(self.skip2(r2) + self.lateral2(self.up3(o3)))
-        o1 = torch.relu(self.input1(x0) + self.skip1(r1) + self.lateral1(self.up2(o2)))
-        return torch.relu(self.classifier(o1))
+        # Sums and ReLUs in place: no new full-resolution buffers (allocating them cost more than the maths),
+        # and safe for autograd (convolutions keep their inputs, not their outputs, for the backward pass).
+        o3 = self.skip3(r3)
+        o3 += self.lateral3(self.up4(r4))
+        o2 = self.skip2(r2)
+        o2 += self.lateral2(self.up3(torch.relu_(o3)))
+        o1 = self.input1(x0)
+        o1 += self.skip1(r1)
+        o1 += self.lateral1(self.up2(torch.relu_(o2)))
+        return torch.relu_(self.classifier(torch.relu_(o1)))
 
 
 def bilinear_kernel(channels: int, size: int = 3) -> torch.Tensor:
