@@ -11,8 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import cloud_client, job_directory, refresh_cloud_state
-from runner.store import load_record, save_record
+from runner.commands.jobs import cloud_client, current_record
+from runner.store import save_record
 
 
 def cancel(
@@ -20,10 +20,7 @@ def cancel(
     root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
 ) -> None:
     """Stop a job; its state becomes failed (cancelled), its logs stay."""
-    directory = job_directory(name, root)
-    record = load_record(directory)
-    if record.backend == "azureml":
-        record = refresh_cloud_state(directory, record)
+    directory, record = current_record(name, root)
     console = Console()
     if record.state in ("succeeded", "failed"):
         console.print(f"{name} already ended ({record.state})")

@@ -29,13 +29,17 @@ def cloud_client(record: JobRecord) -> Any:
     return ml_client(details["subscription_id"], details["resource_group"], details["workspace"])
 
 
-def refresh_cloud_state(directory: Path, record: JobRecord) -> JobRecord:
-    """Ask Azure ML for a cloud job's status and store it as the runner's executionState."""
+def current_record(name: str, root: Path | None) -> tuple[Path, JobRecord]:
+    """A job's folder and record, its state refreshed from Azure ML for cloud jobs."""
     from runner.backends.azureml import execution_state
     from runner.commands.cloud.options import call_azure
-    from runner.store import save_record
+    from runner.store import load_record, save_record
 
+    directory = job_directory(name, root)
+    record = load_record(directory)
+    if record.backend != "azureml":
+        return directory, record
     job = call_azure(cloud_client(record).jobs.get, record.details["azure_name"])
     record.state = execution_state(getattr(job, "status", None))
     save_record(directory, record)
-    return record
+    return directory, record

@@ -9,8 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner.commands.jobs import job_directory, refresh_cloud_state
-from runner.store import load_record
+from runner.commands.jobs import current_record
 
 
 def show(
@@ -18,10 +17,7 @@ def show(
     root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
 ) -> None:
     """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
-    directory = job_directory(name, root)
-    record = load_record(directory)
-    if record.backend == "azureml":
-        record = refresh_cloud_state(directory, record)
+    _, record = current_record(name, root)
     table = Table(show_header=False, box=None)
     rows = [
         ("name", record.name),

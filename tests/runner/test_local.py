@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -16,9 +17,9 @@ from tests.helpers import assert_one_line_error
 REPO = Path(__file__).resolve().parents[2]
 
 
-def runner(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def runner(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+        [sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
     )
 
 
@@ -155,31 +156,9 @@ def test_bad_input(root, tmp_path):
     assert_one_line_error(runner("show", "nope", "--root", str(root)), "no job named 'nope'")
 
 
-def test_docker_backend_without_an_engine(root, tmp_path, monkeypatch):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "runner",
-            "local",
-            "submit",
-            str(REPO / "jobs" / "training_job.json"),
-            "--root",
-            str(root),
-            "--name",
-            "dk",
-            "--backend",
-            "docker",
-        ],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
-    )
+def test_docker_backend_without_an_engine(root):
+    no_engine = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
+    job = str(REPO / "jobs" / "training_job.json")
+    result = runner("local", "submit", job, "--root", str(root), "--name", "dk", "--backend", "docker", env=no_engine)
     assert_one_line_error(result, "cannot reach a Docker engine", "--backend process")
-    build = subprocess.run(
-        [sys.executable, "-m", "runner", "build"],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
-    )
-    assert_one_line_error(build, "cannot reach a Docker engine")
+    assert_one_line_error(runner("build", env=no_engine), "cannot reach a Docker engine")
