@@ -239,3 +239,50 @@ def test_missing_workspace_settings():
 def test_pushed_image_name():
     assert pushed_name("acr.io/", "landcover-runner/trainer-gpu:latest") == "acr.io/landcover-runner/trainer-gpu:latest"
     assert pushed_name("acr.io", "img") == "acr.io/img:latest"
+
+
+def test_upload_puts_every_file_under_the_datastore_path(fake, tmp_path, monkeypatch):
+    import azure.identity
+    import azure.storage.blob
+
+    uploaded = []
+
+    class FakeContainer:
+        def __init__(self, url, container, credential):
+            uploaded.append(("container", url, container))
+
+        def upload_blob(self, name, data, overwrite):
+            uploaded.append((name, data.read(), overwrite))
+
+    monkeypatch.setattr(azure.storage.blob, "ContainerClient", FakeContainer)
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", lambda: "credential")
+    store = SimpleNamespace(account_name="acct", endpoint="core.windows.net", container_name="blobs")
+
+    class FakeDatastores:
+        def get(self, name):
+            uploaded.append(("datastore", name))
+            return store
+
+    monkeypatch.setattr(azureml, "ml_client", lambda *a: SimpleNamespace(jobs=fake, datastores=FakeDatastores()))
+    (tmp_path / "data" / "sub").mkdir(parents=True)
+    (tmp_path / "data" / "a.tif").write_bytes(b"A")
+    (tmp_path / "data" / "sub" / "b.tif").write_bytes(b"B")
+    result = CliRunner().invoke(app, ["cloud", "upload", str(tmp_path / "data"), "--to", "training_data/", *CONFIG])
+    assert result.exit_code == 0, result.output
+    assert uploaded == [
+        ("datastore", "workspaceblobstore"),
+        ("container", "https://acct.blob.core.windows.net", "blobs"),
+        ("training_data/a.tif", b"A", True),
+        ("training_data/sub/b.tif", b"B", True),
+    ]
+
+
+def test_runner_stays_light_without_cloud_use():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, runner.cli; heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'azure', 'docker')]; "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
