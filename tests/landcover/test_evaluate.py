@@ -154,3 +154,8 @@ def test_imported_seed_model_on_a_real_patch(tmp_path):
     assert "seed 256/128 tiling" in result.stdout
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["pixel_accuracy"] > 0.8
+    # The CNTK file itself is accepted too (imported in memory), with the same result.
+    direct = _evaluate(image, models / "250epochs.model", tmp_path / "direct")
+    assert direct.returncode == 0, direct.stderr
+    again = json.loads((tmp_path / "direct" / "metrics.json").read_text())
+    assert again["confusion_matrix"] == metrics["confusion_matrix"]
