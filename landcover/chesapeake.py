@@ -7,10 +7,12 @@ without a CRS and with an identity grid (both files of a pair share it).
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import rasterio
+from rasterio.errors import NotGeoreferencedWarning
 
 from landcover.data import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.errors import LandcoverError
@@ -37,11 +39,13 @@ def write_pair(image: np.ndarray, labels: np.ndarray, out_dir: Path, name: str) 
     out_dir.mkdir(parents=True, exist_ok=True)
     height, width = labels.shape
     common = {"driver": "GTiff", "width": width, "height": height, "compress": "deflate"}
-    with rasterio.open(out_dir / f"{name}{IMAGE_SUFFIX}", "w", count=4, dtype="uint8", **common) as dst:
-        dst.write(image)
-        dst.colorinterp = NAIP_COLOUR_INTERPRETATION
-    with rasterio.open(out_dir / f"{name}{LABEL_SUFFIX}", "w", count=1, dtype="uint8", **common) as dst:
-        dst.write(labels, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # the patches have no georeferencing
+        with rasterio.open(out_dir / f"{name}{IMAGE_SUFFIX}", "w", count=4, dtype="uint8", **common) as dst:
+            dst.write(image)
+            dst.colorinterp = NAIP_COLOUR_INTERPRETATION
+        with rasterio.open(out_dir / f"{name}{LABEL_SUFFIX}", "w", count=1, dtype="uint8", **common) as dst:
+            dst.write(labels, 1)
 
 
 def convert_patches(npz_dir: str | Path, out_dir: str | Path) -> list[str]:
