@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-STATES = ("queued", "running", "succeeded", "failed")
 RECORD = "record.json"
 
 
