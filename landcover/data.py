@@ -89,6 +89,33 @@ def check_image(src: rasterio.DatasetReader, path: Path) -> None:
         )
 
 
+def check_labels(
+    labels: rasterio.DatasetReader, labels_path: Path, image: rasterio.DatasetReader, image_path: Path
+) -> None:
+    """Refuse a label raster that is not one integer band on exactly the image's grid."""
+    if labels.count != 1 or not np.issubdtype(np.dtype(labels.dtypes[0]), np.integer):
+        raise LandcoverError(
+            f"{labels_path}: expected one band of integer labels, found {labels.count} x {labels.dtypes[0]}",
+            "labels are single-band class codes 0-6",
+        )
+    if (image.width, image.height) != (labels.width, labels.height):
+        raise LandcoverError(
+            f"{labels_path}: labels are {labels.width} x {labels.height} pixels, but {image_path.name} is "
+            f"{image.width} x {image.height}",
+            "labels must cover the image pixel for pixel",
+        )
+    if image.crs != labels.crs:
+        raise LandcoverError(
+            f"{labels_path}: labels are in {labels.crs}, but {image_path.name} is in {image.crs}",
+            "reproject the labels onto the image's grid",
+        )
+    if not image.transform.almost_equals(labels.transform):
+        raise LandcoverError(
+            f"{labels_path}: labels are not on {image_path.name}'s grid (transform differs)",
+            "reproject or crop the labels onto the image's grid",
+        )
+
+
 def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
     """Read and check one pair.
 
@@ -100,27 +127,7 @@ def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
     """
     with open_raster(pair.image) as image_src, open_raster(pair.labels) as label_src:
         check_image(image_src, pair.image)
-        if label_src.count != 1 or not np.issubdtype(np.dtype(label_src.dtypes[0]), np.integer):
-            raise LandcoverError(
-                f"{pair.labels}: expected one band of integer labels, found {label_src.count} x {label_src.dtypes[0]}",
-                "labels are single-band class codes 0-6",
-            )
-        if (image_src.width, image_src.height) != (label_src.width, label_src.height):
-            raise LandcoverError(
-                f"{pair.labels}: {label_src.width} x {label_src.height} pixels, but {pair.image.name} is "
-                f"{image_src.width} x {image_src.height}",
-                "labels must cover the image pixel for pixel",
-            )
-        if image_src.crs != label_src.crs:
-            raise LandcoverError(
-                f"{pair.labels}: CRS {label_src.crs} differs from {pair.image.name}'s {image_src.crs}",
-                "reproject the labels onto the image's grid",
-            )
-        if not image_src.transform.almost_equals(label_src.transform):
-            raise LandcoverError(
-                f"{pair.labels}: its grid (transform) differs from {pair.image.name}'s",
-                "reproject or crop the labels onto the image's grid",
-            )
+        check_labels(label_src, pair.labels, image_src, pair.image)
         try:
             image = image_src.read()
             raw = label_src.read(1)

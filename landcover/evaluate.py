@@ -17,7 +17,7 @@ from rasterio.windows import transform as window_transform
 from landcover.checkpoint import model_from_checkpoint, read_checkpoint
 from landcover.classes import CLASS_NAMES, lump_labels
 from landcover.console import console, emit
-from landcover.data import NAIP_COLOUR_INTERPRETATION, check_image, label_path_for, open_raster
+from landcover.data import NAIP_COLOUR_INTERPRETATION, check_image, check_labels, label_path_for, open_raster
 from landcover.errors import LandcoverError
 from landcover.metrics import confusion_matrix, summarise
 from landcover.model import SeedUNet
@@ -58,19 +58,11 @@ def open_labels(options: EvaluateOptions, scene: rasterio.DatasetReader) -> rast
     if options.labels is None and (path == options.input_filename or not path.exists()):
         return None
     labels = open_raster(path)
-    if (labels.width, labels.height) != (scene.width, scene.height) or labels.crs != scene.crs:
+    try:
+        check_labels(labels, path, scene, options.input_filename)
+    except LandcoverError:
         labels.close()
-        raise LandcoverError(
-            f"{path}: labels are {labels.width} x {labels.height} in {labels.crs}, the scene is "
-            f"{scene.width} x {scene.height} in {scene.crs}",
-            "give labels on the scene's grid (--labels) or none",
-        )
-    if not labels.transform.almost_equals(scene.transform):
-        labels.close()
-        raise LandcoverError(
-            f"{path}: labels are not on the scene's grid (transform differs)",
-            "give labels on the scene's grid (--labels) or none",
-        )
+        raise
     return labels
 
 
