@@ -24,6 +24,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from landcover.model import SeedUNet, fused_for_inference, predicted_classes
+from landcover.runtime import use_bf16
 
 MARGIN = 64
 SEED_WINDOW = 256
@@ -106,8 +107,6 @@ class Engine:
             seed_tiling: Force (True) or forbid (False) the seed's 256 / 128 tiling; default: by normalisation.
             fuse: Fold BatchNorm into the convolutions (same outputs, less work).
         """
-        from landcover.train import use_bf16
-
         self.device = device
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
         self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]

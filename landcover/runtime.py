@@ -1,9 +1,13 @@
-"""Process-level speed settings that must be in place before heavy work starts."""
+"""Process-level speed settings: the allocator re-exec, and whether the hardware runs bf16 fast."""
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
 """glibc allocator settings: keep freed memory instead of returning it (measured ~3x faster CPU steps)."""
@@ -26,3 +30,14 @@ def reexec_with_tuned_allocator(argv: list[str]) -> None:
     env = {**TUNED_MALLOC, **os.environ, OPT_OUT: "1"}
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, *argv], env)
+
+
+def use_bf16(device: torch.device, precision: str) -> bool:
+    """bf16 autocast where the hardware has fast bf16 (AVX-512 BF16 / AMX on CPU, Ampere+ on GPU)."""
+    import torch  # here, so that the re-exec above stays cheap
+
+    if precision != "auto":
+        return precision == "bf16"
+    if device.type == "cuda":
+        return bool(torch.cuda.is_bf16_supported())
+    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())

@@ -36,6 +36,7 @@ from landcover.distributed import World, all_reduce_sum, barrier
 from landcover.errors import LandcoverError
 from landcover.model import ModelConfig, SeedUNet, predicted_classes
 from landcover.progress import ProgressReporter
+from landcover.runtime import use_bf16
 from landcover.sampler import MARGIN, CropSampler
 from landcover.shard import Shard, assign_pairs, check_pairs, load_shard
 
@@ -82,15 +83,6 @@ def learning_rate(step: int, total: int, peak: float) -> float:
         return peak * (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return peak * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def use_bf16(device: torch.device, precision: str) -> bool:
-    """bf16 autocast where the hardware has fast bf16 (AVX-512 BF16 / AMX on CPU, Ampere+ on GPU)."""
-    if precision != "auto":
-        return precision == "bf16"
-    if device.type == "cuda":
-        return bool(torch.cuda.is_bf16_supported())
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
 def checkpoint_path(model_dir: Path, epoch: int) -> Path:

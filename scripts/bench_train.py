@@ -138,7 +138,7 @@ def main() -> None:
 
     import torch
 
-    from landcover.train import use_bf16
+    from landcover.runtime import use_bf16
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     bf16 = use_bf16(torch.device(device), "auto")
