@@ -11,8 +11,9 @@ from typing import Annotated
 import typer
 
 from landcover import __version__
-from landcover.console import console, error_console, fail
-from landcover.errors import LandcoverError
+from landcover.constants import MARGIN
+from landcover.io.console import console, error_console, fail
+from landcover.io.errors import LandcoverError
 from landcover.runtime import reexec_with_tuned_allocator
 
 app = typer.Typer(
@@ -46,7 +47,7 @@ def import_cntk_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing checkpoint.")] = False,
 ) -> None:
     """Import a seed CNTK model (no CNTK needed) into a landcover checkpoint."""
-    from landcover.cntk_import import import_cntk
+    from landcover.cntk.importer import import_cntk
 
     written = import_cntk(source, destination, force=force)
     console.print(f"imported {source} -> {written}")
@@ -56,13 +57,13 @@ def import_cntk_command(
 def score_command(
     model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt).")],
     data_dir: Annotated[Path, typer.Argument(help="Directory of *_NAIP.tif / *_LandCover.tif pairs.")],
-    margin: Annotated[int, typer.Option(help="Pixels left out on every side (the seed scored the centre).")] = 64,
+    margin: Annotated[int, typer.Option(help="Pixels left out on every side (the seed scored the centre).")] = MARGIN,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Score a model on whole image pairs, the centre of each scored (the seed's protocol)."""
-    from landcover.checkpoint import load_model
-    from landcover.report import print_metrics
-    from landcover.score import score_pairs
+    from landcover.infer.report import print_metrics
+    from landcover.infer.score import score_pairs
+    from landcover.model.checkpoint import load_model
 
     metrics = score_pairs(load_model(model_path), data_dir, margin=margin)
     if json_out:
@@ -77,7 +78,7 @@ def convert_patches_command(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the GeoTIFF pairs to.")],
 ) -> None:
     """Write Chesapeake Land Cover .npz patches as *_NAIP.tif / *_LandCover.tif pairs."""
-    from landcover.chesapeake import convert_patches
+    from landcover.data.chesapeake import convert_patches
 
     names = convert_patches(npz_dir, out_dir)
     console.print(f"wrote {len(names)} pairs to {out_dir}")
@@ -89,7 +90,7 @@ def sample_data_command(
     seed: Annotated[int, typer.Option(help="Everything generated follows from this seed.")] = 0,
 ) -> None:
     """Write the tutorial's data, synthetically: 8 training pairs and the C14 evaluation scene."""
-    from landcover.sample_data import write_sample_data
+    from landcover.data.sample import write_sample_data
 
     written = write_sample_data(out_dir, seed=seed)
     console.print(f"wrote {len(written)} GeoTIFFs to {out_dir}/training_data and {out_dir}/evaluation_data")
@@ -130,8 +131,8 @@ def train_command(
     ] = None,
 ) -> None:
     """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun."""
-    from landcover.distributed import init_world
-    from landcover.train import Trainer, TrainOptions, default_memory_budget_gb
+    from landcover.train.distributed import init_world
+    from landcover.train.loop import Trainer, TrainOptions, default_memory_budget_gb
 
     if class_weights not in ("balanced", "seed"):
         raise LandcoverError(f"--class-weights {class_weights!r} is not known", "use balanced or seed")
@@ -182,8 +183,8 @@ def evaluate_command(
     block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
 ) -> None:
     """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
-    from landcover.evaluate import EvaluateOptions, evaluate
-    from landcover.region import RegionRequest
+    from landcover.infer.evaluate import EvaluateOptions, evaluate
+    from landcover.infer.region import RegionRequest
 
     evaluate(
         EvaluateOptions(
@@ -204,10 +205,10 @@ HEAVY_COMMANDS = {"train", "evaluate"}
 
 def main() -> None:
     """Console-script entry point: bad input becomes a one-line error; a failing MPI rank ends the job."""
-    from landcover.distributed import abort_job, launched_by_mpi
-
     if len(sys.argv) > 1 and sys.argv[1] in HEAVY_COMMANDS:
-        reexec_with_tuned_allocator(["-m", "landcover", *sys.argv[1:]])
+        reexec_with_tuned_allocator(["-m", "landcover", *sys.argv[1:]])  # before torch is imported
+    from landcover.train.distributed import abort_job, launched_by_mpi
+
     try:
         app()
     except LandcoverError as exc:

@@ -6,13 +6,10 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from landcover.constants import MALLOC_OPT_OUT, TUNED_MALLOC
+
 if TYPE_CHECKING:
     import torch
-
-TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "100000000000"}
-"""glibc allocator settings: keep freed memory instead of returning it (measured ~3x faster CPU steps)."""
-
-OPT_OUT = "LANDCOVER_MALLOC_TUNED"
 
 
 def reexec_with_tuned_allocator(argv: list[str]) -> None:
@@ -25,9 +22,9 @@ def reexec_with_tuned_allocator(argv: list[str]) -> None:
     Args:
         argv: The arguments after the interpreter (``["-m", "landcover", ...]`` or ``[script, ...]``).
     """
-    if os.environ.get(OPT_OUT) or all(name in os.environ for name in TUNED_MALLOC):
+    if os.environ.get(MALLOC_OPT_OUT) or all(name in os.environ for name in TUNED_MALLOC):
         return
-    env = {**TUNED_MALLOC, **os.environ, OPT_OUT: "1"}
+    env = {**TUNED_MALLOC, **os.environ, MALLOC_OPT_OUT: "1"}
     sys.stdout.flush()
     os.execve(sys.executable, [sys.executable, *argv], env)
 

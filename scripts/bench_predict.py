@@ -26,8 +26,8 @@ from landcover.runtime import reexec_with_tuned_allocator  # noqa: E402
 
 
 def write_scene(directory: Path, size: int) -> Path:
-    from landcover.sample_data import generate_scene
-    from landcover.sample_data import write_scene as write
+    from landcover.data.sample import generate_scene
+    from landcover.data.sample import write_scene as write
 
     scene = generate_scene(42, size, 700_000.0, 4_100_000.0)
     return write(scene, directory, f"B{size}")[0]
@@ -51,8 +51,9 @@ def classes_and_rate(engine, path: Path) -> tuple[object, float]:
 def peak_memory_mb(scene: Path, model: Path, block: int) -> float:
     """Max RSS of a fresh process running the whole `landcover evaluate` pipeline."""
     code = (
-        "import resource, sys; from pathlib import Path; from landcover.evaluate import EvaluateOptions, evaluate; "
-        "from landcover.region import RegionRequest; "
+        "import resource, sys; from pathlib import Path; "
+        "from landcover.infer.evaluate import EvaluateOptions, evaluate; "
+        "from landcover.infer.region import RegionRequest; "
         f"evaluate(EvaluateOptions(Path({str(scene)!r}), Path({str(model)!r}), Path({str(scene.parent / 'out')!r}), "
         f"RegionRequest(), block={block})); "
         "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
@@ -72,7 +73,7 @@ def main() -> None:
     import torch
 
     import landcover
-    from landcover.predict import Engine
+    from landcover.infer.engine import Engine
     from tests.data.models import fresh_checkpoint
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from landcover.runtime import TUNED_MALLOC, reexec_with_tuned_allocator  # noqa: E402
+from landcover.constants import MALLOC_OPT_OUT, TUNED_MALLOC  # noqa: E402
+from landcover.runtime import reexec_with_tuned_allocator  # noqa: E402
 
 GFLOP_PER_SAMPLE = 69.8
 
@@ -52,7 +53,7 @@ def training_samples_per_s(bf16: bool, channels_last: bool, steps: int, batch: i
     import torch
     import torch.nn.functional as F
 
-    from landcover.model import SeedUNet
+    from landcover.model.unet import SeedUNet
 
     torch.manual_seed(0)
     model = SeedUNet().to(device)
@@ -85,8 +86,8 @@ def training_samples_per_s(bf16: bool, channels_last: bool, steps: int, batch: i
 def sampler_crops_per_s(seconds: float = 3.0) -> float:
     import numpy as np
 
-    from landcover.sample_data import generate_scene
-    from landcover.sampler import CropSampler
+    from landcover.data.sample import generate_scene
+    from landcover.data.sampler import CropSampler
 
     scenes = [generate_scene(i, 768, 0.0, 0.0) for i in range(4)]
     sampler = CropSampler(
@@ -165,7 +166,7 @@ def main() -> None:
         f"defaults are {default / plain:.2f}x faster"
     )
     env = {k: v for k, v in os.environ.items() if k not in TUNED_MALLOC}
-    env["LANDCOVER_MALLOC_TUNED"] = "1"  # do not re-exec: measure glibc's default allocator
+    env[MALLOC_OPT_OUT] = "1"  # do not re-exec: measure glibc's default allocator
     untuned = json.loads(
         subprocess.run(
             [sys.executable, __file__, "--untuned", "--steps", str(args.steps), "--batch-size", str(args.batch_size)],
@@ -178,7 +179,7 @@ def main() -> None:
     print(f"training without the tuned allocator: {untuned:.2f} samples/s; tuned is {default / untuned:.2f}x faster")
     print(f"sampler: {sampler_crops_per_s():,.0f} crops/s on one core")
     if not args.skip_mpi:
-        from landcover.sample_data import write_sample_data
+        from landcover.data.sample import write_sample_data
 
         with tempfile.TemporaryDirectory() as tmp:
             write_sample_data(tmp)

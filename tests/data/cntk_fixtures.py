@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from landcover.cntk_proto import Dictionary
+from landcover.cntk.proto import Dictionary
 
 
 def _set(value: Any, item: Any) -> None:

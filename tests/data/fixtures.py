@@ -8,7 +8,7 @@ import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
-from landcover.data import NAIP_COLOUR_INTERPRETATION
+from landcover.data.pairs import NAIP_COLOUR_INTERPRETATION
 
 CRS = "EPSG:26917"  # NAD83 / UTM zone 17N, the seed's evaluation scene
 ORIGIN = (722_000.0, 4_105_000.0)  # near the seed's evaluation point in Virginia

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import torch
 
-from landcover.checkpoint import make_checkpoint, save_checkpoint
-from landcover.model import ModelConfig, SeedUNet
+from landcover.model.checkpoint import make_checkpoint, save_checkpoint
+from landcover.model.unet import ModelConfig, SeedUNet
 
 
 def fresh_checkpoint(path: Path, seed: int = 0, **config: object) -> Path:

@@ -1,0 +1,92 @@
+"""Splitting image pairs across ranks and loading one rank's share into memory within a budget."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from landcover.constants import MARGIN, UNKNOWN
+from landcover.constants import WINDOW as CROP
+from landcover.data.pairs import ImagePair, check_image, discover_pairs, open_raster, read_pair
+from landcover.io.console import emit
+from landcover.io.errors import LandcoverError
+
+MIN_SIZE = CROP - 2 * MARGIN
+BYTES_PER_PIXEL_HELD = 2 * (4 + 1) + 8  # padded + transposed copies of pixels and labels, summed-area tables
+
+
+@dataclass
+class Shard:
+    """One rank's pairs, in memory."""
+
+    names: list[str]
+    images: list[np.ndarray]
+    labels: list[np.ndarray]
+
+
+def check_pairs(input_dir: str | Path) -> list[ImagePair]:
+    """Discover the pairs and check every header (cheap), so that all ranks refuse bad input alike."""
+    pairs = discover_pairs(input_dir)
+    for pair in pairs:
+        with open_raster(pair.image) as src:
+            check_image(src, pair.image)
+            if min(src.width, src.height) < MIN_SIZE:
+                raise LandcoverError(
+                    f"{pair.image}: {src.width} x {src.height} pixels, smaller than the {MIN_SIZE}-pixel scored "
+                    f"centre of a {CROP}-pixel training crop",
+                    f"use images of at least {MIN_SIZE} x {MIN_SIZE} pixels",
+                )
+    return pairs
+
+
+def assign_pairs(pairs: list[ImagePair], rank: int, size: int, seed: int) -> list[ImagePair]:
+    """The pairs a rank holds: round-robin, or two at random per rank when ranks outnumber pairs."""
+    if size <= len(pairs):
+        return pairs[rank::size]
+    rng = np.random.default_rng([seed, rank])
+    return [pairs[i] for i in sorted(rng.choice(len(pairs), size=min(2, len(pairs)), replace=False))]
+
+
+def held_bytes(pairs: list[ImagePair]) -> int:
+    """Memory the sampler will hold for these pairs."""
+    total = 0
+    for pair in pairs:
+        with open_raster(pair.image) as src:
+            total += (src.width + 2 * MARGIN) * (src.height + 2 * MARGIN) * BYTES_PER_PIXEL_HELD
+    return total
+
+
+def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Shard:
+    """Read a rank's pairs into memory, refusing shares that do not fit the memory budget.
+
+    Args:
+        pairs: The rank's pairs.
+        worker: Name used in the loading lines (``worker 1/4``).
+        budget_bytes: Memory this rank may hold.
+
+    Raises:
+        LandcoverError: Over budget, unreadable pixels, or labels that are all unknown.
+    """
+    need = held_bytes(pairs)
+    if need > budget_bytes:
+        raise LandcoverError(
+            f"{worker}: its {len(pairs)} pairs need {need / 2**30:.1f} GiB, over its memory budget of "
+            f"{budget_bytes / 2**30:.1f} GiB",
+            "run more processes (mpirun -np N) or raise --memory-budget-gb",
+        )
+    emit(f"{worker}: loading {len(pairs)} pairs: {', '.join(p.name for p in pairs)}")
+    start = time.perf_counter()
+    shard = Shard([], [], [])
+    for pair in pairs:
+        image, labels = read_pair(pair)
+        if not (labels != UNKNOWN).any():
+            raise LandcoverError(f"{pair.labels}: every label is 0 (unknown)", "fix the labels or remove the pair")
+        shard.names.append(pair.name)
+        shard.images.append(image)
+        shard.labels.append(labels)
+    megabytes = sum(im.nbytes + lab.nbytes for im, lab in zip(shard.images, shard.labels, strict=True)) / 1e6
+    emit(f"{worker}: loaded {len(pairs)} pairs ({megabytes:.1f} MB) in {time.perf_counter() - start:.1f} s")
+    return shard

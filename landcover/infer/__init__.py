@@ -1,0 +1,1 @@
+"""Inference: the streaming engine, regions, outputs (COG, preview), evaluation, scoring and metrics."""

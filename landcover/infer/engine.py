@@ -1,0 +1,172 @@
+"""The inference engine: streams a scene region in blocks, never loading the whole scene.
+
+Every block is read with a 64-pixel margin of real context; beyond the scene's edges the margin is
+reflect-padded, so the whole region gets predictions (the seed could not label its borders). The
+network's receptive field reaches 62 px, so with a 64-px margin a block's prediction does not depend on
+how the region is cut into blocks.
+
+- ``dataset``-normalised models run fully convolutionally on large blocks (1024 px by default): the
+  classes equal the seed's 256-in / 128-out tiling everywhere, at a fraction of its compute.
+- ``window``-normalised models (the seed's, imported from CNTK) see each 256-px window's own mean, so
+  they always run with the seed's exact 256 / 128 tiling, batched.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import rasterio
+import torch
+from rasterio.enums import MaskFlags
+from rasterio.windows import Window
+
+from landcover.constants import CENTRE as SEED_OUTPUT
+from landcover.constants import MARGIN, NETWORK_MULTIPLE
+from landcover.constants import WINDOW as SEED_WINDOW
+from landcover.model.unet import SeedUNet, fused_for_inference, predicted_classes
+from landcover.runtime import use_bf16
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the region: where it sits in the scene, and its predicted classes and probabilities."""
+
+    window: Window
+    classes: np.ndarray
+    probabilities: np.ndarray | None
+    valid: np.ndarray
+
+
+def valid_pixels(src: rasterio.DatasetReader, window: Window, pixels: np.ndarray) -> np.ndarray:
+    """Which pixels hold data: the scene's nodata value (in every band) or its mask band, never an alpha guess.
+
+    GDAL reads a fourth uint8 band as alpha in many files; for NAIP that band is near-infrared, so its
+    zeros must not count as holes.
+    """
+    flags = src.mask_flag_enums[0]
+    if MaskFlags.per_dataset in flags and MaskFlags.alpha not in flags:
+        return np.asarray(src.dataset_mask(window=window) > 0)
+    if src.nodata is not None:
+        return np.asarray((pixels != src.nodata).any(axis=0))
+    return np.ones(pixels.shape[1:], dtype=bool)
+
+
+def read_padded(
+    src: rasterio.DatasetReader, row: int, col: int, height: int, width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read any window of the scene, reflect-padding whatever lies outside it.
+
+    Returns:
+        uint8 pixels (bands, height, width) and the validity mask (height, width) (False: nodata).
+    """
+    top, left = max(row, 0), max(col, 0)
+    bottom, right = min(row + height, src.height), min(col + width, src.width)
+    window = Window(left, top, right - left, bottom - top)
+    pixels = src.read(window=window)
+    valid = valid_pixels(src, window, pixels)
+    pad = ((top - row, row + height - bottom), (left - col, col + width - right))
+    if any(p for pair in pad for p in pair):
+        pixels = np.pad(pixels, ((0, 0), *pad), mode="symmetric" if min(pixels.shape[1:]) < 2 else "reflect")
+        valid = np.pad(valid, pad, mode="constant", constant_values=False)
+    return pixels, valid
+
+
+def _round_up(value: int, multiple: int) -> int:
+    return int(math.ceil(value / multiple) * multiple)
+
+
+class Engine:
+    """Runs a model over a region of a scene, block by block."""
+
+    def __init__(
+        self,
+        model: SeedUNet,
+        device: torch.device,
+        *,
+        exact: bool = False,
+        block: int = 1024,
+        batch: int = 16,
+        probabilities: bool = False,
+        seed_tiling: bool | None = None,
+        fuse: bool = True,
+    ) -> None:
+        """Prepare the model.
+
+        Args:
+            model: A model in eval mode.
+            device: Where to run it.
+            exact: fp32 throughout (otherwise bf16 autocast where the hardware supports it).
+            block: Output block size in pixels (rounded up to a multiple of 128).
+            batch: Seed-tiling windows per forward pass.
+            probabilities: Also return per-class probabilities.
+            seed_tiling: Force (True) or forbid (False) the seed's 256 / 128 tiling; default: by normalisation.
+            fuse: Fold BatchNorm into the convolutions (same outputs, less work).
+        """
+        self.device = device
+        self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
+        self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        self.bf16 = not exact and use_bf16(device, "auto")
+        self.block = _round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)
+        self.batch = batch
+        self.want_probabilities = probabilities
+        self.seed_tiling = model.config.normalisation == "window" if seed_tiling is None else seed_tiling
+
+    @torch.no_grad()
+    def scores(self, pixels: np.ndarray) -> torch.Tensor:
+        """Class scores (N, C, H, W) as float32 for uint8 pixels (N, bands, H, W)."""
+        x = torch.from_numpy(pixels).to(self.device).float().div_(255.0)
+        x = x.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            return self.model(x).float()
+
+    def block_scores(self, pixels: np.ndarray) -> torch.Tensor:
+        """Scores (C, H, W) for the inner part of a block read with a 64-px margin on every side."""
+        if not self.seed_tiling:
+            return self.scores(pixels[None])[0, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
+        rows, cols = (pixels.shape[1] - 2 * MARGIN) // SEED_OUTPUT, (pixels.shape[2] - 2 * MARGIN) // SEED_OUTPUT
+        tiles = [(r, c) for r in range(rows) for c in range(cols)]
+        out: torch.Tensor | None = None
+        for start in range(0, len(tiles), self.batch):
+            chunk = tiles[start : start + self.batch]
+            windows = np.stack(
+                [
+                    pixels[
+                        :,
+                        r * SEED_OUTPUT : r * SEED_OUTPUT + SEED_WINDOW,
+                        c * SEED_OUTPUT : c * SEED_OUTPUT + SEED_WINDOW,
+                    ]
+                    for r, c in chunk
+                ]
+            )
+            scores = self.scores(windows)[:, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
+            if out is None:
+                out = torch.empty(scores.shape[1], rows * SEED_OUTPUT, cols * SEED_OUTPUT)
+            for (r, c), tile in zip(chunk, scores.cpu(), strict=True):
+                out[:, r * SEED_OUTPUT : (r + 1) * SEED_OUTPUT, c * SEED_OUTPUT : (c + 1) * SEED_OUTPUT] = tile
+        assert out is not None
+        return out
+
+    def blocks(self, src: rasterio.DatasetReader, region: Window) -> Iterator[Block]:
+        """Predict a region block by block (row-major), each block read with its margin."""
+        row0, col0 = int(region.row_off), int(region.col_off)
+        height, width = int(region.height), int(region.width)
+        step = SEED_OUTPUT if self.seed_tiling else NETWORK_MULTIPLE
+        for top in range(0, height, self.block):
+            for left in range(0, width, self.block):
+                h, w = min(self.block, height - top), min(self.block, width - left)
+                padded_h, padded_w = _round_up(h, step), _round_up(w, step)
+                pixels, valid = read_padded(
+                    src, row0 + top - MARGIN, col0 + left - MARGIN, padded_h + 2 * MARGIN, padded_w + 2 * MARGIN
+                )
+                scores = self.block_scores(pixels)[:, :h, :w]
+                inside = valid[MARGIN : MARGIN + h, MARGIN : MARGIN + w]
+                classes = predicted_classes(scores, dim=0).to(torch.uint8).cpu().numpy()
+                classes[~inside] = 0
+                probabilities = None
+                if self.want_probabilities:
+                    probabilities = (torch.softmax(scores, 0) * 255).round().to(torch.uint8).cpu().numpy()
+                    probabilities[:, ~inside] = 0
+                yield Block(Window(col0 + left, row0 + top, w, h), classes, probabilities, inside)

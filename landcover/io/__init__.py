@@ -1,0 +1,1 @@
+"""Plumbing every command shares: atomic writes, progress, the console and the one error type."""

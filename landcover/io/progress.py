@@ -1,0 +1,86 @@
+"""Progress for long work: a Rich bar with rate and ETA on a terminal, periodic plain lines in log files."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from types import TracebackType
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from landcover.io.console import console, emit
+
+PLAIN_INTERVAL_S = 15.0
+
+
+class ProgressReporter:
+    """Reports ``completed / total`` units of work with a rate; silent when ``enabled`` is false."""
+
+    def __init__(self, description: str, total: float, unit: str, *, enabled: bool = True, scale: float = 1.0):
+        """Set up the reporter.
+
+        Args:
+            description: What is being done.
+            total: Units of work in all.
+            unit: Name of the unit for the rate (``samples``, ``km²``).
+            enabled: Show anything at all (rank 0 only).
+            scale: Factor turning advanced units into displayed units (e.g. pixels -> km²).
+        """
+        self.description, self.total, self.unit, self.scale = description, total, unit, scale
+        self.enabled = enabled
+        self.done = 0.0
+        self.start = time.perf_counter()
+        self.last_line = self.start
+        self.rich: Progress | None = None
+        if enabled and self.interactive():
+            self.rich = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=console,
+            )
+            self.task = self.rich.add_task(description, total=total, rate="")
+
+    @staticmethod
+    def interactive() -> bool:
+        """A live bar on a terminal; plain lines in logs (``LANDCOVER_PROGRESS=plain|rich`` decides outright)."""
+        choice = os.environ.get("LANDCOVER_PROGRESS", "auto")
+        return choice == "rich" or (choice != "plain" and sys.stdout.isatty())
+
+    def __enter__(self) -> ProgressReporter:
+        if self.rich is not None:
+            self.rich.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self.rich is not None:
+            self.rich.stop()
+
+    @property
+    def rate(self) -> float:
+        """Displayed units per second so far."""
+        elapsed = time.perf_counter() - self.start
+        return self.done * self.scale / elapsed if elapsed > 0 else 0.0
+
+    def advance(self, amount: float, note: str = "") -> None:
+        """Record ``amount`` more units done."""
+        if not self.enabled:
+            return
+        self.done += amount
+        rate = f"{self.rate:,.2f} {self.unit}/s {note}".rstrip()
+        if self.rich is not None:
+            self.rich.update(self.task, completed=self.done, rate=rate)
+            return
+        now = time.perf_counter()
+        if now - self.last_line >= PLAIN_INTERVAL_S or self.done >= self.total:
+            self.last_line = now
+            remaining = (self.total - self.done) * self.scale / self.rate if self.rate else 0.0
+            percent = 100 * self.done / self.total if self.total else 100.0
+            emit(f"{self.description}: {percent:5.1f}% {rate} ETA {remaining:.0f}s")

@@ -1,0 +1,1 @@
+"""The seed's U-Net (exact port), its normalisation modes, and the one checkpoint format."""

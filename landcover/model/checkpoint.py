@@ -1,0 +1,152 @@
+"""The one checkpoint format: weights plus everything needed to rebuild and use the model.
+
+A checkpoint is a ``.pt`` file holding a plain dictionary (loadable with ``torch.load(...,
+weights_only=True)``)::
+
+    format          "landcover-runner/checkpoint"
+    format_version  1
+    config          ModelConfig fields (architecture and normalisation with its statistics)
+    classes         class names, in score order
+    colours         RGB colour per class
+    label_map       raw label value -> class
+    provenance      where the weights came from (source file, command, creation time, ...)
+    state_dict      the model's weights and BatchNorm statistics
+    training        optional: optimiser state, epoch and metrics for resuming a run
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from landcover.constants import CLASS_COLOURS, CLASS_NAMES, LABEL_MAP
+from landcover.io.atomic import atomic_path
+from landcover.io.errors import LandcoverError
+from landcover.model.unet import ModelConfig, SeedUNet
+
+FORMAT = "landcover-runner/checkpoint"
+FORMAT_VERSION = 1
+
+
+def config_to_dict(config: ModelConfig) -> dict[str, Any]:
+    """Plain-Python form of a model configuration (lists instead of tuples)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(config).items()}
+
+
+def config_from_dict(values: dict[str, Any]) -> ModelConfig:
+    """Rebuild a ModelConfig from :func:`config_to_dict` output."""
+    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+    return ModelConfig(**fields)
+
+
+def make_checkpoint(
+    model: SeedUNet, *, provenance: dict[str, Any], training: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Assemble the checkpoint dictionary for a model.
+
+    Args:
+        model: The network (its config travels with it).
+        provenance: Where the weights came from; a creation time is added.
+        training: Optional resume state (optimiser, epoch, ...).
+
+    Returns:
+        The dictionary that :func:`save_checkpoint` writes.
+    """
+    state = {
+        k: v.detach().to("cpu", torch.float32) if v.is_floating_point() else v.detach().cpu()
+        for k, v in model.state_dict().items()
+    }
+    checkpoint: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": config_to_dict(model.config),
+        "classes": list(CLASS_NAMES),
+        "colours": [list(c) for c in CLASS_COLOURS],
+        "label_map": list(LABEL_MAP),
+        "provenance": {**provenance, "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+        "state_dict": state,
+    }
+    if training is not None:
+        checkpoint["training"] = training
+    return checkpoint
+
+
+def save_checkpoint(checkpoint: dict[str, Any], path: str | os.PathLike[str]) -> Path:
+    """Write a checkpoint atomically (temporary file, then rename).
+
+    Args:
+        checkpoint: A dictionary from :func:`make_checkpoint`.
+        path: Destination ``.pt`` path.
+
+    Returns:
+        The destination path.
+    """
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
+    return Path(path)
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Load and check a checkpoint file.
+
+    Args:
+        path: A ``.pt`` file written by this project.
+
+    Returns:
+        The checkpoint dictionary.
+
+    Raises:
+        LandcoverError: The file is missing, truncated, or not one of our checkpoints.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LandcoverError(f"{path}: no such model file", "check the path")
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=True)
+    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LandcoverError(
+            f"{path}: not a readable landcover checkpoint ({reason[:120]})",
+            "the file may be truncated; use an earlier checkpoint or re-create it (CNTK models: landcover import-cntk)",
+        ) from exc
+    if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
+        raise LandcoverError(
+            f"{path}: not a landcover checkpoint", "CNTK .model files must be imported first: landcover import-cntk"
+        )
+    if checkpoint.get("format_version", 0) > FORMAT_VERSION:
+        raise LandcoverError(
+            f"{path}: checkpoint format {checkpoint['format_version']} is newer than this landcover",
+            "upgrade landcover-runner",
+        )
+    return checkpoint
+
+
+def model_from_checkpoint(checkpoint: dict[str, Any]) -> SeedUNet:
+    """Rebuild the network from a checkpoint dictionary and load its weights (train mode)."""
+    model = SeedUNet(config_from_dict(checkpoint["config"]))
+    model.load_state_dict(checkpoint["state_dict"])
+    return model
+
+
+def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> SeedUNet:
+    """Load a checkpoint as a ready-to-use model in eval mode.
+
+    Called on a float tensor (N, 4, H, W) with values in [0, 1] (H and W divisible by 8), the model
+    returns class scores (N, 5, H, W).
+
+    Args:
+        path: A checkpoint written by this project (``trained.pt``, an imported CNTK model, ...).
+        device: Where to put the model.
+
+    Returns:
+        The model, in eval mode.
+    """
+    model = model_from_checkpoint(read_checkpoint(path))
+    return model.to(device).eval()

@@ -1,0 +1,153 @@
+"""Real training runs: single process with resume, and the MPI smoke test of the issue."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+import landcover
+from landcover.train.loop import learning_rate
+from tests.data.fixtures import write_pair
+from tests.helpers import landcover as run_landcover
+from tests.helpers import mpi_landcover
+
+TINY = ["--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
+
+
+@pytest.fixture(scope="module")
+def eight_pairs(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("pairs")
+    for index in range(8):
+        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
+    return data
+
+
+def test_learning_rate_warms_up_then_decays():
+    rates = [learning_rate(step, 100, 1e-3) for step in range(100)]
+    assert rates[0] < rates[4] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in itertools.pairwise(rates[5:]))
+    assert rates[-1] == pytest.approx(1e-5, rel=0.05)
+
+
+@pytest.mark.slow
+def test_single_process_trains_checkpoints_and_resumes(eight_pairs, tmp_path):
+    model_dir = tmp_path / "model"
+    args = ["train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY]
+    first = run_landcover(*args, "--epochs", "1")
+    assert first.returncode == 0, first.stderr
+    assert (model_dir / "epoch-0001.pt").is_file() and (model_dir / "trained.pt").is_file()
+    lines = [json.loads(line) for line in (model_dir / "metrics.jsonl").read_text().splitlines()]
+    assert [line["epoch"] for line in lines] == [1]
+    assert {"loss", "pixel_error", "samples_per_s", "seconds"} <= set(lines[0])
+
+    second = run_landcover(*args, "--epochs", "2")
+    assert second.returncode == 0, second.stderr
+    assert "resuming from" in second.stdout and "epoch 1 of 2 done" in second.stdout
+    assert len((model_dir / "metrics.jsonl").read_text().splitlines()) == 2
+
+    # A truncated newest checkpoint (a kill during a copy, a full disk) is skipped for the one before it.
+    newest = model_dir / "epoch-0002.pt"
+    newest.write_bytes(newest.read_bytes()[:1000])
+    third = run_landcover(*args, "--epochs", "2")
+    assert third.returncode == 0, third.stderr
+    assert "incomplete or damaged" in third.stdout and "epoch 1 of 2 done" in third.stdout
+    model = landcover.load_model(model_dir / "trained.pt")
+    assert model.config.normalisation == "dataset"
+    assert model(torch.rand(1, 4, 64, 64)).shape == (1, 5, 64, 64)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_from_last_complete_checkpoint(eight_pairs, tmp_path):
+    model_dir = tmp_path / "model"
+    command = [
+        sys.executable,
+        "-m",
+        "landcover",
+        "train",
+        "--input-dir",
+        str(eight_pairs),
+        "--model-dir",
+        str(model_dir),
+        *TINY,
+        "--epochs",
+        "50",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 300
+    while not (model_dir / "epoch-0002.pt").exists() and time.time() < deadline:
+        time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = sorted(p.name for p in model_dir.glob("epoch-*.pt"))
+    assert done and not (model_dir / "trained.pt").exists()
+    resumed = run_landcover(
+        "train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY, "--epochs", str(len(done) + 1)
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"epoch {len(done)} of {len(done) + 1} done" in resumed.stdout
+    assert (model_dir / "trained.pt").is_file()
+
+
+@pytest.mark.slow
+def test_mpi_two_ranks_smoke(eight_pairs, tmp_path):
+    model_dir = tmp_path / "model"
+    command = mpi_landcover(
+        2, "train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY, "--epochs", "1"
+    )
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    loaded = dict(re.findall(r"worker (\d)/2: loading \d+ pairs: (.*)", result.stdout))
+    assert set(loaded) == {"1", "2"}
+    first, second = (set(loaded[k].split(", ")) for k in ("1", "2"))
+    assert first and second and not first & second and len(first | second) == 8
+    digests = re.findall(r"worker \d/2: weights ([0-9a-f]{16})", result.stdout)
+    assert len(digests) == 2 and digests[0] == digests[1]
+    model = landcover.load_model(model_dir / "trained.pt")
+    assert model(torch.rand(1, 4, 32, 32)).shape == (1, 5, 32, 32)
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert "resuming from" in again.stdout and "epoch 1 of 1 done" in again.stdout
+    assert "epoch 1/1: loss" not in again.stdout  # nothing retrained
+
+
+@pytest.mark.slow
+def test_one_rank_dying_ends_the_job(eight_pairs, tmp_path):
+    command = mpi_landcover(
+        2,
+        "train",
+        "--input-dir",
+        str(eight_pairs),
+        "--model-dir",
+        str(tmp_path / "m"),
+        "--epoch-size",
+        "400",
+        "--batch-size",
+        "2",
+        "--threads",
+        "1",
+        "--epochs",
+        "5",
+    )
+    mpirun = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert mpirun.stdout is not None
+    for line in mpirun.stdout:
+        if line.startswith("training "):
+            break
+    ranks = subprocess.run(["pgrep", "-f", "-P", str(mpirun.pid), "landcover"], capture_output=True, text=True)
+    pids = [int(p) for p in ranks.stdout.split()]
+    assert len(pids) == 2, ranks.stdout
+    subprocess.run(["kill", "-9", str(pids[1])], check=True)
+    start = time.time()
+    code = mpirun.wait(timeout=90)
+    assert code != 0
+    assert time.time() - start < 60
