@@ -26,6 +26,7 @@ from landcover.predict import Engine
 from landcover.progress import ProgressReporter
 from landcover.region import RegionRequest, resolve_region
 from landcover.report import print_metrics
+from landcover.tracking import track_evaluation
 
 
 @dataclass(frozen=True)
@@ -199,4 +200,6 @@ def _run(
         f"evaluated {area:.2f} km² in {seconds:.1f} s ({summary['km2_per_s']:.2f} km²/s){accuracy}; "
         f"{len(written)} files in {out}"
     )
-    return {**summary, "metrics": metrics, "files": [str(p) for p in written]}
+    result = {**summary, "metrics": metrics, "files": [str(p) for p in written]}
+    track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
+    return result

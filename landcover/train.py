@@ -39,6 +39,7 @@ from landcover.progress import ProgressReporter
 from landcover.runtime import use_bf16
 from landcover.sampler import MARGIN, CropSampler
 from landcover.shard import Shard, assign_pairs, check_pairs, load_shard
+from landcover.tracking import track_training
 
 CHECKPOINT_PATTERN = "epoch-*.pt"
 FINAL_NAME = "trained.pt"
@@ -222,6 +223,7 @@ class Trainer:
         metrics: list[dict[str, Any]] = list(resume["training"]["metrics"]) if resume else []
         if resume:
             self.say(f"resuming from {resume['path']} (epoch {start_epoch} of {opts.epochs} done)")
+        tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, resume).to(world.device)
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
@@ -243,6 +245,7 @@ class Trainer:
             stats = self.train_epoch(network, optimizer, sampler, weights, epoch, steps_per_epoch, total_steps, bf16)
             average_batchnorm_buffers(model, world)
             metrics.append(stats)
+            tracker.log_metrics(stats, step=epoch)
             if world.is_main:
                 training = {
                     "epoch": epoch,
@@ -266,6 +269,8 @@ class Trainer:
         if world.is_main:
             save_checkpoint(make_checkpoint(model, provenance={**self.provenance(), "metrics": metrics}), final)
             self.say(f"model: {final}\nmetrics: {self.model_dir / METRICS_NAME}")
+        tracker.log_files([final, self.model_dir / METRICS_NAME])
+        tracker.finish()
         barrier()
         return final
 
