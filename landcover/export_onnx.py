@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
 import torch
 import torch.nn.functional as F
 from rasterio.windows import Window
@@ -74,9 +73,7 @@ class Agreement:
         return self.same_class / self.pixels
 
 
-def _metadata(
-    model: SeedUNet, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None
-) -> dict[str, str]:
+def _metadata(model: SeedUNet, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None) -> dict[str, str]:
     config = model.config
     metadata: dict[str, Any] = {
         "model_type": "Segmentor",
@@ -104,9 +101,7 @@ def _require_onnx() -> Any:
     try:
         import onnx
     except ImportError as exc:
-        raise LandcoverError(
-            "landcover export needs the onnx package", "pip install 'landcover-runner[onnx]'"
-        ) from exc
+        raise LandcoverError("landcover export needs the onnx package", "pip install 'landcover-runner[onnx]'") from exc
     return onnx
 
 

@@ -174,7 +174,9 @@ def track_evaluation(options: Any, result: Mapping[str, Any]) -> None:
         options: The ``EvaluateOptions``.
         result: What ``evaluate`` returns (``metrics`` is None without labels).
     """
-    tracker = start_tracking(f"landcover evaluate {Path(options.input_filename).name}", tags={"landcover.command": "evaluate"})
+    tracker = start_tracking(
+        f"landcover evaluate {Path(options.input_filename).name}", tags={"landcover.command": "evaluate"}
+    )
     tracker.log_params(
         {
             "input_filename": str(options.input_filename),
@@ -184,6 +186,8 @@ def track_evaluation(options: Any, result: Mapping[str, Any]) -> None:
             "block": options.block,
         }
     )
-    tracker.log_metrics({**(result.get("metrics") or {}), "seconds": result["seconds"], "km2_per_s": result["km2_per_s"]})
+    tracker.log_metrics(
+        {**(result.get("metrics") or {}), "seconds": result["seconds"], "km2_per_s": result["km2_per_s"]}
+    )
     tracker.log_files(Path(path) for path in result["files"] if Path(path).name in ("metrics.json", "preview.png"))
     tracker.finish()

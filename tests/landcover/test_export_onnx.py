@@ -16,7 +16,8 @@ import landcover
 from tests.conftest import shared_path
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
-from tests.helpers import assert_one_line_error, landcover as run_landcover
+from tests.helpers import assert_one_line_error
+from tests.helpers import landcover as run_landcover
 
 AGREEMENT = re.compile(r"same class on ([\d.]+) % of (\d+) pixels, max \|(\w+) difference\| ([\deE.+-]+)")
 
@@ -76,7 +77,13 @@ def test_metadata_carries_classes_colours_and_normalisation(checkpoint, tmp_path
     assert run_landcover("export", str(checkpoint), str(out)).returncode == 0
     metadata = _metadata(out)
     assert metadata["model_type"] == "Segmentor"
-    assert metadata["class_names"] == {"0": "unknown", "1": "water", "2": "trees", "3": "herbaceous", "4": "barren/impervious"}
+    assert metadata["class_names"] == {
+        "0": "unknown",
+        "1": "water",
+        "2": "trees",
+        "3": "herbaceous",
+        "4": "barren/impervious",
+    }
     assert metadata["landcover.class_colours"]["1"] == [0, 0, 255]
     assert metadata["resolution"] == 100
     assert metadata["landcover.normalisation"] == "dataset"
@@ -104,7 +111,9 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(checkpoint, tmp_path):
     assert_one_line_error(run_landcover("export", str(tmp_path / "missing.pt"), str(out)), "missing.pt", "no such")
     junk = tmp_path / "junk.pt"
     junk.write_text("not a model")
-    assert_one_line_error(run_landcover("export", str(junk), str(out)), "junk.pt", "not a readable landcover checkpoint")
+    assert_one_line_error(
+        run_landcover("export", str(junk), str(out)), "junk.pt", "not a readable landcover checkpoint"
+    )
     assert_one_line_error(run_landcover("export", str(checkpoint), str(out), "--tile-size", "100"), "--tile-size 100")
     assert_one_line_error(run_landcover("export", str(checkpoint), str(out), "--output", "logits"), "--output")
     assert_one_line_error(
@@ -142,4 +151,3 @@ def test_seed_model_window_normalisation_agrees_on_real_naip(tmp_path):
     assert _session(tiled).get_inputs()[0].shape == ["batch", 4, 256, 256]
     metadata = _metadata(tiled)
     assert metadata["tile_size"] == 256 and metadata["tiles_overlap"] == 50
-
