@@ -79,6 +79,9 @@ def _metadata(model: SeedUNet, checkpoint: dict[str, Any] | None, output: str, t
         "model_type": "Segmentor",
         "class_names": {str(i): name for i, name in enumerate(CLASS_NAMES)},
         "resolution": NAIP_RESOLUTION_CM,
+        # The normalisation is inside the graph: a tool that standardises [0, 1] input must leave it as it is.
+        "standardization_mean": [0.0] * config.in_channels,
+        "standardization_std": [1.0] * config.in_channels,
         "landcover.class_colours": {str(i): list(colour) for i, colour in enumerate(CLASS_COLOURS)},
         "landcover.input": "float32 (N, 4, H, W): R, G, B, NIR / 255; H, W multiples of 8",
         "landcover.output": output,
