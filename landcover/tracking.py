@@ -35,6 +35,10 @@ def tracking_uri() -> str | None:
     return os.environ.get(TRACKING_URI_VARIABLE) or None
 
 
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
 def numeric_metrics(values: Mapping[str, Any], prefix: str = "") -> dict[str, float]:
     """The finite numbers of a (nested) metrics dictionary, as flat MLflow metric names.
 
@@ -84,9 +88,8 @@ class MlflowTracker(Tracker):
             # An existing run (Azure ML's job run) keeps its own name.
             self._run = mlflow.start_run(run_name=None if attach else run_name, tags=dict(tags))
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise LandcoverError(
-                f"{TRACKING_URI_VARIABLE}={tracking_uri()}: cannot start an MLflow run ({reason[:160]})",
+                f"{TRACKING_URI_VARIABLE}={tracking_uri()}: cannot start an MLflow run ({_first_line(exc)[:160]})",
                 f"check the tracking server or unset {TRACKING_URI_VARIABLE} to train without tracking",
             ) from exc
         self._finished = False
@@ -125,8 +128,7 @@ class MlflowTracker(Tracker):
         try:
             call(*args, **kwargs)
         except Exception as exc:
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            error_console.print(f"[yellow]warning:[/] MLflow: {reason[:200]}", soft_wrap=True)
+            error_console.print(f"[yellow]warning:[/] MLflow: {_first_line(exc)[:200]}", soft_wrap=True)
 
 
 def start_tracking(run_name: str, *, enabled: bool = True, tags: Mapping[str, str] | None = None) -> Tracker:

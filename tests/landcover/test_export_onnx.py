@@ -14,7 +14,7 @@ import torch
 
 import landcover
 from tests.conftest import shared_path
-from tests.data.fixtures import write_pair
+from tests.data.fixtures import write_pair, write_pairs
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error
 from tests.helpers import landcover as run_landcover
@@ -45,8 +45,7 @@ def checkpoint(tmp_path) -> Path:
 def trained(tmp_path_factory) -> Path:
     """A model trained for real (a few steps on seeded pairs): dataset normalisation from the data."""
     root = tmp_path_factory.mktemp("trained")
-    for index in range(2):
-        write_pair(root / "pairs", f"tile{index}", size=(160, 160), seed=index)
+    write_pairs(root / "pairs", 2)
     args = ["--epochs", "1", "--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
     result = run_landcover("train", "--input-dir", str(root / "pairs"), "--model-dir", str(root / "model"), *args)
     assert result.returncode == 0, result.stderr

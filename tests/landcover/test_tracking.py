@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from landcover.tracking import numeric_metrics
-from tests.data.fixtures import write_pair
+from tests.data.fixtures import write_pair, write_pairs
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error, mpi_landcover
 
@@ -23,10 +23,7 @@ EPOCH_METRICS = {"loss", "pixel_error", "samples_per_s", "seconds", "lr"}
 
 @pytest.fixture(scope="module")
 def pairs(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("pairs")
-    for index in range(2):
-        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
-    return data
+    return write_pairs(tmp_path_factory.mktemp("pairs"), 2)
 
 
 def _env(store: Path | None) -> dict[str, str]:
