@@ -150,3 +150,15 @@ def test_seed_model_window_normalisation_agrees_on_real_naip(tmp_path):
     assert _session(tiled).get_inputs()[0].shape == ["batch", 4, 256, 256]
     metadata = _metadata(tiled)
     assert metadata["tile_size"] == 256 and metadata["tiles_overlap"] == 50
+
+
+def test_fixed_tile_size_gives_square_static_tiles_for_gis_tools(checkpoint, tmp_path):
+    out = tmp_path / "tiles.onnx"
+    result = run_landcover("export", str(checkpoint), str(out), "--tile-size", "512")
+    assert result.returncode == 0, result.stderr
+    session = _session(out)
+    assert session.get_inputs()[0].shape == ["batch", 4, 512, 512]
+    assert session.get_outputs()[0].shape == ["batch", 5, 512, 512]
+    metadata = _metadata(out)
+    assert metadata["tile_size"] == 512 and metadata["tiles_overlap"] == 25
+    assert metadata["standardization_mean"] == [0.0] * 4 and metadata["standardization_std"] == [1.0] * 4
