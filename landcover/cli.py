@@ -200,6 +200,37 @@ def evaluate_command(
     )
 
 
+@app.command("export")
+def export_command(
+    model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt) or a seed CNTK .model.")],
+    out_path: Annotated[Path, typer.Argument(help="The ONNX model (.onnx) to write.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
+    output: Annotated[
+        str, typer.Option(help="probabilities (known classes, softmax) or scores (raw).")
+    ] = "probabilities",
+    tile_size: Annotated[
+        int | None, typer.Option("--tile-size", help="Fix height = width (GIS tools that tile) [dynamic].")
+    ] = None,
+    check_image: Annotated[
+        Path | None, typer.Option("--check-image", help="Compare ONNX Runtime with PyTorch on this scene's centre.")
+    ] = None,
+    check_size: Annotated[int, typer.Option("--check-size", min=8, help="Side of the compared region.")] = 1024,
+) -> None:
+    """Export a model to ONNX: dynamic batch, height and width; normalisation inside; classes in metadata."""
+    from landcover.infer.export_onnx import export_and_check
+
+    report = export_and_check(
+        model_path,
+        out_path,
+        force=force,
+        output=output,
+        tile_size=tile_size,
+        check_image=check_image,
+        check_size=check_size,
+    )
+    console.print(report, soft_wrap=True)
+
+
 HEAVY_COMMANDS = {"train", "evaluate"}
 
 

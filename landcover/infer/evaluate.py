@@ -32,6 +32,7 @@ from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
 from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
 from landcover.model.unet import SeedUNet
+from landcover.tracking import track_evaluation
 
 
 @dataclass(frozen=True)
@@ -205,4 +206,6 @@ def _run(
         f"evaluated {area:.2f} km² in {seconds:.1f} s ({summary['km2_per_s']:.2f} km²/s){accuracy}; "
         f"{len(written)} files in {out}"
     )
-    return {**summary, "metrics": metrics, "files": [str(p) for p in written]}
+    result = {**summary, "metrics": metrics, "files": [str(p) for p in written]}
+    track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
+    return result

@@ -38,6 +38,7 @@ from landcover.io.progress import ProgressReporter
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, SeedUNet, predicted_classes
 from landcover.runtime import use_bf16
+from landcover.tracking import track_training
 from landcover.train.distributed import World, all_reduce_sum, barrier
 
 CHECKPOINT_PATTERN = "epoch-*.pt"
@@ -221,6 +222,7 @@ class Trainer:
         metrics: list[dict[str, Any]] = list(resume["training"]["metrics"]) if resume else []
         if resume:
             self.say(f"resuming from {resume['path']} (epoch {start_epoch} of {opts.epochs} done)")
+        tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, resume).to(world.device)
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
@@ -242,6 +244,7 @@ class Trainer:
             stats = self.train_epoch(network, optimizer, sampler, weights, epoch, steps_per_epoch, total_steps, bf16)
             average_batchnorm_buffers(model, world)
             metrics.append(stats)
+            tracker.log_metrics(stats, step=epoch)
             if world.is_main:
                 training = {
                     "epoch": epoch,
@@ -265,6 +268,8 @@ class Trainer:
         if world.is_main:
             save_checkpoint(make_checkpoint(model, provenance={**self.provenance(), "metrics": metrics}), final)
             self.say(f"model: {final}\nmetrics: {self.model_dir / METRICS_NAME}")
+        tracker.log_files([final, self.model_dir / METRICS_NAME])
+        tracker.finish()
         barrier()
         return final
 

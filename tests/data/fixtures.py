@@ -69,3 +69,10 @@ def write_pair(
     with rasterio.open(label_path, "w", count=1, dtype="uint8", **profile) as dst:
         dst.write(labels, 1)
     return image_path, label_path
+
+
+def write_pairs(directory: Path, count: int, size: tuple[int, int] = (160, 160)) -> Path:
+    """Write ``count`` seeded training pairs side by side (``tile0``, ``tile1``, ...) and return the folder."""
+    for index in range(count):
+        write_pair(directory, f"tile{index}", size=size, seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
+    return directory
