@@ -163,7 +163,12 @@ def train_command(
 @app.command("evaluate")
 def evaluate_command(
     input_filename: Annotated[
-        Path, typer.Option("--input-filename", "--input_filename", help="The scene: a 4-band NAIP GeoTIFF.")
+        str,
+        typer.Option(
+            "--input-filename",
+            "--input_filename",
+            help="The scene: a 4-band NAIP GeoTIFF (path or https:// URL) or a STAC item (.json file or URL).",
+        ),
     ],
     model_filename: Annotated[
         Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
@@ -180,6 +185,9 @@ def evaluate_command(
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Also write per-class probabilities.")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
     block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+    asset: Annotated[
+        str | None, typer.Option("--asset", help="STAC item asset to read [the GeoTIFF with role data/visual].")
+    ] = None,
 ) -> None:
     """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
     from landcover.evaluate import EvaluateOptions, evaluate
@@ -195,6 +203,7 @@ def evaluate_command(
             probabilities=probabilities,
             exact=exact,
             block=block,
+            asset=asset,
         )
     )
 

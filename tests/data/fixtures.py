@@ -69,3 +69,15 @@ def write_pair(
     with rasterio.open(label_path, "w", count=1, dtype="uint8", **profile) as dst:
         dst.write(labels, 1)
     return image_path, label_path
+
+
+def write_cog(directory: Path, name: str, *, size: tuple[int, int] = (1024, 1024), seed: int = 0) -> Path:
+    """Write ``<name>.tif``: a 4-band Cloud-Optimized GeoTIFF (256-px tiles, overviews), as archives serve them."""
+    import rasterio.shutil
+
+    image, labels = write_pair(directory / ".cog-src", name, size=size, seed=seed)
+    cog = directory / f"{name}.tif"
+    rasterio.shutil.copy(image, cog, driver="COG", compress="deflate", blocksize=256)
+    image.unlink()
+    labels.unlink()
+    return cog
