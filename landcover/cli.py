@@ -208,7 +208,35 @@ def evaluate_command(
     )
 
 
-HEAVY_COMMANDS = {"train", "evaluate"}
+@app.command("predict")
+def predict_command(
+    scenes: Annotated[
+        str,
+        typer.Option(
+            "--scenes",
+            help="A folder of GeoTIFFs, a file listing paths/URLs (one a line), or a STAC ItemCollection (.json).",
+        ),
+    ],
+    model_filename: Annotated[
+        Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
+    ],
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.")
+    ],
+    asset: Annotated[
+        str | None, typer.Option("--asset", help="STAC asset to read [the GeoTIFF with role data/visual].")
+    ] = None,
+    exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
+    block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+    threads: Annotated[int | None, typer.Option(help="Threads per rank [CPUs / ranks on the node].")] = None,
+) -> None:
+    """Map many scenes (alone, or under mpirun sharing a queue): a COG each, a mosaic VRT and a summary."""
+    from landcover.predict_many import PredictOptions, predict_many
+
+    predict_many(PredictOptions(scenes, model_filename, output_dir, asset, exact, block, threads))
+
+
+HEAVY_COMMANDS = {"train", "evaluate", "predict"}
 
 
 def main() -> None:

@@ -81,3 +81,20 @@ def write_cog(directory: Path, name: str, *, size: tuple[int, int] = (1024, 1024
     image.unlink()
     labels.unlink()
     return cog
+
+
+def write_scene_folder(directory: Path, sizes: list[tuple[int, int]], *, seed: int = 0) -> list[Path]:
+    """Write one ``S<i>_NAIP.tif`` (with its labels) per size, side by side from west to east (100 m apart)."""
+    images, west = [], ORIGIN[0]
+    for index, size in enumerate(sizes):
+        image, _ = write_pair(directory, f"S{index}", size=size, seed=seed + index, origin=(west, ORIGIN[1]))
+        images.append(image)
+        west += size[1] + 100
+    return images
+
+
+def truncate(path: Path, keep: float = 0.5) -> Path:
+    """Cut a file short (a download that stopped): its header opens, its pixels cannot be read."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path

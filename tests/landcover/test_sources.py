@@ -70,7 +70,7 @@ def _classes(out: Path) -> np.ndarray:
 
 @pytest.mark.slow
 def test_remote_region_reads_only_its_tiles(served, model, tmp_path):
-    root, cog, server = served
+    _, cog, server = served
     lat, lon = _centre_latlon(cog, 700, 1300)
     region = ("--center-lat", str(lat), "--center-lon", str(lon), "--region-dim", "256")
     server.traffic.reset()
@@ -88,7 +88,7 @@ def test_remote_region_reads_only_its_tiles(served, model, tmp_path):
 
 @pytest.mark.slow
 def test_stac_item_over_http_and_local(served, model, tmp_path):
-    root, cog, server = served
+    _, cog, server = served
     lat, lon = _centre_latlon(cog, 1024, 1024)
     region = ("--center-lat", str(lat), "--center-lon", str(lon), "--region-dim", "128")
     server.traffic.reset()
@@ -118,9 +118,8 @@ def test_bad_remote_input_is_one_line_naming_it(served):
         f"{server.url}/gone.json": "HTTP 404",
     }
     for source, reason in cases.items():
-        with pytest.raises(LandcoverError) as caught:
-            with open_scene(resolve_source(source)):
-                pass
+        with pytest.raises(LandcoverError) as caught, open_scene(resolve_source(source)):
+            pass
         assert str(caught.value).startswith(f"{source}: {reason}") and "\n" not in str(caught.value)
     with pytest.raises(LandcoverError, match=r"item.json: the STAC item has no asset 'nope' \(assets: image, thumb\)"):
         resolve_source(f"{server.url}/item.json", asset="nope")
@@ -162,5 +161,5 @@ def test_resolve_source_names():
     assert (url.name, url.stem, url.remote) == ("m_3807537_ne_18_060.tif", "m_3807537_ne_18_060", True)
     local = resolve_source(Path("/data/C14_NAIP.tif"))
     assert local.local_path == Path("/data/C14_NAIP.tif") and local.stem == "C14_NAIP"
-    with pytest.raises(LandcoverError, match="--asset image: /data/C14_NAIP.tif is not a STAC item"):
+    with pytest.raises(LandcoverError, match=r"--asset image: /data/C14_NAIP\.tif is not a STAC item"):
         resolve_source("/data/C14_NAIP.tif", asset="image")
