@@ -98,3 +98,15 @@ def truncate(path: Path, keep: float = 0.5) -> Path:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
     return path
+
+
+def write_class_map(path: Path, crs: str, west: float, north: float, value: int, size: int = 64) -> Path:
+    """Write a colour-mapped class map of one value, tagged as a finished map of source ``s`` by model ``m``."""
+    from landcover.outputs import COLOURMAP
+
+    profile = {"driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": "uint8", "nodata": 0}
+    with rasterio.open(path, "w", crs=crs, transform=from_origin(west, north, 1.0, 1.0), **profile) as dst:
+        dst.write(np.full((1, size, size), value, np.uint8))
+        dst.write_colormap(1, COLOURMAP)
+        dst.update_tags(LANDCOVER_SOURCE="s", LANDCOVER_MODEL="m", LANDCOVER_PRECISION="auto")
+    return path

@@ -14,9 +14,11 @@ import pytest
 import rasterio
 from rasterio.windows import from_bounds
 
+from landcover.errors import LandcoverError
+from landcover.predict_many import PredictOptions, make_plan
 from tests.data.fixtures import truncate, write_cog, write_scene_folder
 from tests.data.models import fresh_checkpoint
-from tests.helpers import mpi_landcover
+from tests.helpers import assert_one_line_error, landcover, mpi_landcover
 
 SIZES = [(640, 640), (512, 768), (384, 384), (768, 512), (256, 320)]
 PLAIN = {**os.environ, "LANDCOVER_PROGRESS": "plain"}
@@ -132,3 +134,22 @@ def test_killed_run_resumes_without_redoing_finished_scenes(tmp_path, model, sce
     for name in expected:
         np.testing.assert_array_equal(resumed[name], expected[name])
     assert not _hidden(out)
+
+
+def test_bad_command_input_is_one_line(tmp_path, model, scenes):
+    folder, _ = scenes
+    missing = landcover(
+        "predict",
+        "--scenes",
+        str(tmp_path / "nowhere"),
+        "--model-filename",
+        str(model),
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
+    assert_one_line_error(missing, f"--scenes {tmp_path / 'nowhere'}: no such file or folder")
+    with pytest.raises(LandcoverError, match="holds scenes being mapped"):
+        make_plan(PredictOptions(str(folder), model, folder))
+    with pytest.raises(LandcoverError, match="no such model file"):
+        make_plan(PredictOptions(str(folder), tmp_path / "none.pt", tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
