@@ -50,11 +50,12 @@ def _item(path: Path, assets: dict[str, tuple[str, str, list[str] | None]]) -> P
     return path
 
 
-def _centre_latlon(cog: Path, row: int, col: int) -> tuple[float, float]:
+def _region(cog: Path, row: int, col: int, pixels: int) -> tuple[str, ...]:
+    """The region options for ``pixels`` around a pixel of the scene."""
     with rasterio.open(cog) as src:
         x, y = src.xy(row, col)
         lon, lat = Transformer.from_crs(src.crs, "EPSG:4326", always_xy=True).transform(x, y)
-    return lat, lon
+    return ("--center-lat", str(lat), "--center-lon", str(lon), "--region-dim", str(pixels))
 
 
 def _evaluate(source: str, model: Path, out: Path, *extra: str):
@@ -71,8 +72,7 @@ def _classes(out: Path) -> np.ndarray:
 @pytest.mark.slow
 def test_remote_region_reads_only_its_tiles(served, model, tmp_path):
     _, cog, server = served
-    lat, lon = _centre_latlon(cog, 700, 1300)
-    region = ("--center-lat", str(lat), "--center-lon", str(lon), "--region-dim", "256")
+    region = _region(cog, 700, 1300, 256)
     server.traffic.reset()
     remote = _evaluate(f"{server.url}/quad.tif", model, tmp_path / "remote", *region)
     assert remote.returncode == 0, remote.stderr
@@ -89,8 +89,7 @@ def test_remote_region_reads_only_its_tiles(served, model, tmp_path):
 @pytest.mark.slow
 def test_stac_item_over_http_and_local(served, model, tmp_path):
     _, cog, server = served
-    lat, lon = _centre_latlon(cog, 1024, 1024)
-    region = ("--center-lat", str(lat), "--center-lon", str(lon), "--region-dim", "128")
+    region = _region(cog, 1024, 1024, 128)
     server.traffic.reset()
     over_http = _evaluate(f"{server.url}/item.json", model, tmp_path / "http", *region)
     assert over_http.returncode == 0, over_http.stderr

@@ -15,18 +15,11 @@ from runner.cli import app
 from runner.jobspec import load_job
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
+from tests.runner.test_cloud import isolated  # noqa: F401 - the same isolation from the caller's cloud settings
 
 REPO = Path(__file__).resolve().parents[2]
 JOB = REPO / "jobs" / "predict_job.json"
 IMAGE = "myacr.azurecr.io/landcover-runner/trainer-gpu:latest"
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("RUNNER_CLOUD_CONFIG", str(tmp_path / "cloud.json"))
-    monkeypatch.setenv("RUNNER_HOME", str(tmp_path / "home"))
-    for name in ("AZURE_SUBSCRIPTION_ID", "AZURE_RESOURCE_GROUP", "AZUREML_WORKSPACE", "AZUREML_COMPUTE"):
-        monkeypatch.delenv(name, raising=False)
 
 
 def test_template_parses():
