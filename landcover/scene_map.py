@@ -39,8 +39,12 @@ def model_digest(path: Path) -> str:
 
 
 def map_tags(source: SceneSource, model: str, precision: str) -> dict[str, str]:
-    """The tags a finished map carries: what it was made from and how."""
-    return {"LANDCOVER_SOURCE": source.href, "LANDCOVER_MODEL": model, "LANDCOVER_PRECISION": precision}
+    """The tags a finished map carries: what it was made from and how.
+
+    A URL's query string is left out: signed URLs (SAS tokens) change on every listing of the same scene.
+    """
+    href = source.href.split("?", 1)[0] if source.remote else source.href
+    return {"LANDCOVER_SOURCE": href, "LANDCOVER_MODEL": model, "LANDCOVER_PRECISION": precision}
 
 
 def finished_map(path: Path, tags: dict[str, str]) -> int | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pystac
 import pytest
 import rasterio
 from rasterio.windows import from_bounds
@@ -17,6 +19,7 @@ from rasterio.windows import from_bounds
 from landcover.errors import LandcoverError
 from landcover.predict_many import PredictOptions, make_plan
 from tests.data.fixtures import truncate, write_cog, write_scene_folder
+from tests.data.http_server import serve_directory
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error, landcover, mpi_landcover
 
@@ -153,3 +156,28 @@ def test_bad_command_input_is_one_line(tmp_path, model, scenes):
     with pytest.raises(LandcoverError, match="no such model file"):
         make_plan(PredictOptions(str(folder), tmp_path / "none.pt", tmp_path / "out"))
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_stac_item_collection_over_http(tmp_path, model):
+    www = tmp_path / "www"
+    write_cog(www, "q1", size=(384, 256), seed=4)
+    when = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    features = []
+    for name, assets in (("q1", {"image": ("q1.tif", "image/tiff; application=geotiff")}), ("q2", {})):
+        item = pystac.Item(name, None, None, when, {})
+        for key, (href, media_type) in assets.items():
+            item.add_asset(key, pystac.Asset(href, media_type=media_type, roles=["data"]))
+        features.append(item.to_dict(include_self_link=False))
+    (www / "search.json").write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    out = tmp_path / "out"
+    with serve_directory(www) as server:
+        result = landcover(
+            "predict", "--scenes", f"{server.url}/search.json", "--model-filename", str(model), "--output-dir", str(out)
+        )
+        assert server.traffic.bytes_served["/q1.tif"] > 0
+    assert_one_line_error(result, "1 of 2 scenes failed", "item q2", "no GeoTIFF image asset")
+    summary = json.loads((out / "summary.json").read_text())
+    assert [entry["status"] for entry in summary["per_scene"]] == ["done", "failed"]
+    with rasterio.open(out / "q1_landcover.tif") as q1:
+        assert q1.shape == (384, 256) and q1.tags()["LANDCOVER_SOURCE"] == f"{server.url}/q1.tif"

@@ -19,3 +19,10 @@ def test_finished_map_needs_the_same_source_model_and_precision(tmp_path):
     leftover = tmp_path / ".y_landcover.abc123.part.tif"
     leftover.write_bytes(b"partial")
     assert remove_leftovers(tmp_path) == [leftover] and not leftover.exists() and path.exists()
+
+
+def test_signed_urls_of_the_same_scene_share_their_tags():
+    monday = resolve_source("https://host/naip/q.tif?se=2026-01-05&sig=abc")
+    tuesday = resolve_source("https://host/naip/q.tif?se=2026-01-06&sig=def")
+    assert map_tags(monday, "m", "auto") == map_tags(tuesday, "m", "auto")
+    assert map_tags(monday, "m", "auto")["LANDCOVER_SOURCE"] == "https://host/naip/q.tif"
