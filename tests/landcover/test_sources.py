@@ -14,7 +14,9 @@ import rasterio
 from pyproj import Transformer
 
 from landcover.errors import LandcoverError
-from landcover.sources import choose_asset, open_scene, resolve_source
+from landcover.evaluate import EvaluateOptions, evaluate
+from landcover.region import RegionRequest
+from landcover.sources import choose_asset, resolve_source
 from tests.data.fixtures import write_cog
 from tests.data.http_server import serve_directory
 from tests.data.models import fresh_checkpoint
@@ -107,8 +109,9 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_bad_remote_input_is_one_line_naming_it(served):
+def test_bad_remote_input_is_one_line_naming_it_and_writes_nothing(served, model, tmp_path):
     _, _, server = served
+    out = tmp_path / "out"
     cases = {
         f"http://127.0.0.1:{_closed_port()}/quad.tif": "unreachable",
         f"{server.url}/missing.tif": "HTTP 404",
@@ -117,9 +120,10 @@ def test_bad_remote_input_is_one_line_naming_it(served):
         f"{server.url}/gone.json": "HTTP 404",
     }
     for source, reason in cases.items():
-        with pytest.raises(LandcoverError) as caught, open_scene(resolve_source(source)):
-            pass
+        with pytest.raises(LandcoverError) as caught:
+            evaluate(EvaluateOptions(source, model, out, RegionRequest()))
         assert str(caught.value).startswith(f"{source}: {reason}") and "\n" not in str(caught.value)
+    assert not out.exists()
     with pytest.raises(LandcoverError, match=r"item.json: the STAC item has no asset 'nope' \(assets: image, thumb\)"):
         resolve_source(f"{server.url}/item.json", asset="nope")
 
