@@ -186,7 +186,8 @@ def evaluate_command(
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
     block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
     asset: Annotated[
-        str | None, typer.Option("--asset", help="STAC item asset to read [the GeoTIFF with role data/visual].")
+        str | None,
+        typer.Option("--asset", help="STAC item asset to read (default: its GeoTIFF, role data before visual)."),
     ] = None,
 ) -> None:
     """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
@@ -224,7 +225,7 @@ def predict_command(
         Path, typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.")
     ],
     asset: Annotated[
-        str | None, typer.Option("--asset", help="STAC asset to read [the GeoTIFF with role data/visual].")
+        str | None, typer.Option("--asset", help="STAC asset to read (default: the GeoTIFF, role data before visual).")
     ] = None,
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
     block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
