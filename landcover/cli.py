@@ -164,7 +164,12 @@ def train_command(
 @app.command("evaluate")
 def evaluate_command(
     input_filename: Annotated[
-        Path, typer.Option("--input-filename", "--input_filename", help="The scene: a 4-band NAIP GeoTIFF.")
+        str,
+        typer.Option(
+            "--input-filename",
+            "--input_filename",
+            help="The scene: a 4-band NAIP GeoTIFF (path or https:// URL) or a STAC item (.json file or URL).",
+        ),
     ],
     model_filename: Annotated[
         Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
@@ -181,6 +186,10 @@ def evaluate_command(
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Also write per-class probabilities.")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
     block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+    asset: Annotated[
+        str | None,
+        typer.Option("--asset", help="STAC item asset to read (default: its GeoTIFF, role data before visual)."),
+    ] = None,
 ) -> None:
     """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
     from landcover.infer.evaluate import EvaluateOptions, evaluate
@@ -196,6 +205,7 @@ def evaluate_command(
             probabilities=probabilities,
             exact=exact,
             block=block,
+            asset=asset,
         )
     )
 
@@ -231,7 +241,35 @@ def export_command(
     console.print(report, soft_wrap=True)
 
 
-HEAVY_COMMANDS = {"train", "evaluate"}
+@app.command("predict")
+def predict_command(
+    scenes: Annotated[
+        str,
+        typer.Option(
+            "--scenes",
+            help="A folder of GeoTIFFs, a file listing paths/URLs (one a line), or a STAC ItemCollection (.json).",
+        ),
+    ],
+    model_filename: Annotated[
+        Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
+    ],
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.")
+    ],
+    asset: Annotated[
+        str | None, typer.Option("--asset", help="STAC asset to read (default: the GeoTIFF, role data before visual).")
+    ] = None,
+    exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
+    block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+    threads: Annotated[int | None, typer.Option(help="Threads per rank [CPUs / ranks on the node].")] = None,
+) -> None:
+    """Map many scenes (alone, or under mpirun sharing a queue): a COG each, a mosaic VRT and a summary."""
+    from landcover.infer.predict_many import PredictOptions, predict_many
+
+    predict_many(PredictOptions(scenes, model_filename, output_dir, asset, exact, block, threads))
+
+
+HEAVY_COMMANDS = {"train", "evaluate", "predict"}
 
 
 def main() -> None:

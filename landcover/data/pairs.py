@@ -75,7 +75,7 @@ def open_raster(path: Path) -> rasterio.DatasetReader:
         raise LandcoverError(f"{path}: not a readable GeoTIFF ({reason})", "re-create or re-download it") from exc
 
 
-def check_image(src: rasterio.DatasetReader, path: Path) -> None:
+def check_image(src: rasterio.DatasetReader, path: Path | str) -> None:
     """Refuse imagery that is not 4-band 8-bit."""
     if src.count != BANDS:
         raise LandcoverError(

@@ -17,11 +17,11 @@ from rasterio.windows import transform as window_transform
 from landcover.constants import CLASS_NAMES, lump_labels
 from landcover.data.pairs import (
     NAIP_COLOUR_INTERPRETATION,
-    check_image,
     check_labels,
     label_path_for,
     open_raster,
 )
+from landcover.data.sources import SceneSource, open_scene, resolve_source
 from landcover.infer.engine import Engine
 from landcover.infer.metrics import confusion_matrix, summarise
 from landcover.infer.outputs import StreamingRaster, write_json, write_preview
@@ -39,7 +39,7 @@ from landcover.tracking import track_evaluation
 class EvaluateOptions:
     """What ``landcover evaluate`` was asked to do."""
 
-    input_filename: Path
+    input_filename: Path | str
     model_filename: Path
     output_dir: Path
     region: RegionRequest
@@ -47,6 +47,7 @@ class EvaluateOptions:
     probabilities: bool = False
     exact: bool = False
     block: int = 1024
+    asset: str | None = None
 
 
 def check_output_dir(path: Path) -> None:
@@ -59,14 +60,17 @@ def check_output_dir(path: Path) -> None:
         raise LandcoverError(f"--output-dir {path}: not writable ({exc.strerror})", "choose a writable folder") from exc
 
 
-def open_labels(options: EvaluateOptions, scene: rasterio.DatasetReader) -> rasterio.DatasetReader | None:
-    """The label raster (given, or found by the _NAIP -> _LandCover naming), checked against the scene."""
-    path = options.labels or label_path_for(options.input_filename)
-    if options.labels is None and (path == options.input_filename or not path.exists()):
+def open_labels(
+    options: EvaluateOptions, source: SceneSource, scene: rasterio.DatasetReader
+) -> rasterio.DatasetReader | None:
+    """The label raster (given, or found beside a local scene by the _NAIP -> _LandCover naming), checked."""
+    local = source.local_path
+    path = options.labels or (label_path_for(local) if local is not None else None)
+    if path is None or (options.labels is None and (path == local or not path.exists())):
         return None
     labels = open_raster(path)
     try:
-        check_labels(labels, path, scene, options.input_filename)
+        check_labels(labels, path, scene, local or Path(source.name))
     except LandcoverError:
         labels.close()
         raise
@@ -96,17 +100,16 @@ def load_checked_model(path: Path, bands: int) -> SeedUNet:
 
 def evaluate(options: EvaluateOptions) -> dict[str, Any]:
     """Run the evaluation and write every output; return a summary."""
-    scene = open_raster(options.input_filename)
-    with scene:
-        check_image(scene, options.input_filename)
+    source = resolve_source(options.input_filename, options.asset)
+    with open_scene(source) as scene:
         region = resolve_region(scene, options.region)
-        labels = open_labels(options, scene)
+        labels = open_labels(options, source, scene)
         model = load_checked_model(options.model_filename, scene.count)
         check_output_dir(options.output_dir)
         for note in region.warnings:
             console.print(f"[yellow]warning:[/] {note}")
         try:
-            return _run(options, scene, labels, model, region.window)
+            return _run(options, source.name, scene, labels, model, region.window)
         finally:
             if labels is not None:
                 labels.close()
@@ -114,6 +117,7 @@ def evaluate(options: EvaluateOptions) -> dict[str, Any]:
 
 def _run(
     options: EvaluateOptions,
+    scene_name: str,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
     model: SeedUNet,
@@ -148,7 +152,7 @@ def _run(
     start = time.perf_counter()
     mode = "seed 256/128 tiling" if engine.seed_tiling else f"{engine.block}-px blocks"
     emit(
-        f"evaluating {width} x {height} px of {options.input_filename.name} with {options.model_filename.name} "
+        f"evaluating {width} x {height} px of {scene_name} with {options.model_filename.name} "
         f"({mode}, {'bf16' if engine.bf16 else 'fp32'}, {device})"
     )
     try:
@@ -190,7 +194,7 @@ def _run(
                 {**metrics, **summary, "model": str(options.model_filename), "image": str(options.input_filename)},
             )
         )
-        print_metrics(metrics, title=f"{options.model_filename.name} on {options.input_filename.name}")
+        print_metrics(metrics, title=f"{options.model_filename.name} on {scene_name}")
     written.append(
         write_preview(
             out / "preview.png",

@@ -99,9 +99,11 @@ def _colourise(classes: np.ndarray) -> np.ndarray:
     return np.array(CLASS_COLOURS, dtype=np.uint8)[np.minimum(classes, len(CLASS_COLOURS) - 1)]
 
 
-def write_preview(out: Path, naip: Path, truth: Path | None, predicted: Path, title: str) -> Path:
-    """``preview.png``: NAIP | truth | prediction side by side, with a legend."""
-    panels = [("NAIP (R, G, B)", np.moveaxis(_read_small(naip, [1, 2, 3]), 0, -1))]
+def write_preview(out: Path, naip: Path | None, truth: Path | None, predicted: Path, title: str) -> Path:
+    """``preview.png``: NAIP | truth | prediction side by side (NAIP and truth when given), with a legend."""
+    panels = []
+    if naip is not None:
+        panels.append(("NAIP (R, G, B)", np.moveaxis(_read_small(naip, [1, 2, 3]), 0, -1)))
     if truth is not None:
         panels.append(("truth", _colourise(_read_small(truth, [1])[0])))
     panels.append(("prediction", _colourise(_read_small(predicted, [1])[0])))

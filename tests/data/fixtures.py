@@ -76,3 +76,44 @@ def write_pairs(directory: Path, count: int, size: tuple[int, int] = (160, 160))
     for index in range(count):
         write_pair(directory, f"tile{index}", size=size, seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
     return directory
+
+
+def write_cog(directory: Path, name: str, *, size: tuple[int, int] = (1024, 1024), seed: int = 0) -> Path:
+    """Write ``<name>.tif``: a 4-band Cloud-Optimized GeoTIFF (256-px tiles, overviews), as archives serve them."""
+    import rasterio.shutil
+
+    image, labels = write_pair(directory / ".cog-src", name, size=size, seed=seed)
+    cog = directory / f"{name}.tif"
+    rasterio.shutil.copy(image, cog, driver="COG", compress="deflate", blocksize=256)
+    image.unlink()
+    labels.unlink()
+    return cog
+
+
+def write_scene_folder(directory: Path, sizes: list[tuple[int, int]], *, seed: int = 0) -> list[Path]:
+    """Write one ``S<i>_NAIP.tif`` (with its labels) per size, side by side from west to east (100 m apart)."""
+    images, west = [], ORIGIN[0]
+    for index, size in enumerate(sizes):
+        image, _ = write_pair(directory, f"S{index}", size=size, seed=seed + index, origin=(west, ORIGIN[1]))
+        images.append(image)
+        west += size[1] + 100
+    return images
+
+
+def truncate(path: Path, keep: float = 0.5) -> Path:
+    """Cut a file short (a download that stopped): its header opens, its pixels cannot be read."""
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
+def write_class_map(path: Path, crs: str, west: float, north: float, value: int, size: int = 64) -> Path:
+    """Write a colour-mapped class map of one value, tagged as a finished map of source ``s`` by model ``m``."""
+    from landcover.infer.outputs import COLOURMAP
+
+    profile = {"driver": "GTiff", "width": size, "height": size, "count": 1, "dtype": "uint8", "nodata": 0}
+    with rasterio.open(path, "w", crs=crs, transform=from_origin(west, north, 1.0, 1.0), **profile) as dst:
+        dst.write(np.full((1, size, size), value, np.uint8))
+        dst.write_colormap(1, COLOURMAP)
+        dst.update_tags(LANDCOVER_SOURCE="s", LANDCOVER_MODEL="m", LANDCOVER_PRECISION="auto")
+    return path

@@ -1,0 +1,249 @@
+"""``landcover predict``: map many scenes, alone or as MPI ranks sharing a work queue; resumable.
+
+Rank 0 lists the scenes, checks the model and the output folder, removes what a killed run left half
+written, and skips scenes whose maps are already complete (same source, model and precision). The other
+scenes go into a queue that rank 0 serves (``work_queue``), largest local file first, so no rank idles
+behind a slow scene. Each scene's map is written atomically; a scene that cannot be read is recorded with
+its one-line reason and the rest go on. At the end rank 0 writes the mosaic VRT, ``summary.json`` and
+``overview.png``, and the command fails (exit 2) naming how many scenes failed.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from landcover.data.scenes import list_scenes
+from landcover.data.sources import SceneSource, open_scene
+from landcover.infer.evaluate import check_output_dir, load_checked_model
+from landcover.infer.mosaic import write_mosaics, write_overview
+from landcover.infer.outputs import write_json
+from landcover.infer.scene_map import finished_map, map_path, map_tags, model_digest, remove_leftovers, write_scene_map
+from landcover.io.console import console, fail
+from landcover.io.errors import LandcoverError
+from landcover.io.progress import ProgressReporter
+from landcover.train.distributed import World, init_world
+
+SUMMARY = "summary.json"
+OVERVIEW = "overview.png"
+
+
+@dataclass(frozen=True)
+class PredictOptions:
+    """What ``landcover predict`` was asked to do."""
+
+    scenes: str
+    model_filename: Path
+    output_dir: Path
+    asset: str | None = None
+    exact: bool = False
+    block: int = 1024
+    threads: int | None = None
+
+
+@dataclass
+class SceneOutcome:
+    """What happened to one scene (one entry of ``summary.json``)."""
+
+    index: int
+    name: str
+    source: str
+    status: str  # "done", "skipped" (already complete) or "failed"
+    map: str | None = None
+    pixels: int = 0
+    km2: float = 0.0
+    seconds: float = 0.0
+    rank: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Rank 0's decisions, sent to every rank."""
+
+    scenes: list[SceneSource]
+    todo: list[int]
+    skipped: list[SceneOutcome]
+    model: str
+    precision: str
+
+
+@dataclass
+class Tally:
+    """Rank 0's running record of outcomes and progress."""
+
+    total: int
+    progress: ProgressReporter
+    start: float = field(default_factory=time.perf_counter)
+    outcomes: list[SceneOutcome] = field(default_factory=list)
+    km2: float = 0.0
+
+    def add(self, outcome: SceneOutcome) -> None:
+        """Record one scene's outcome and show progress (scenes, km², km²/s)."""
+        self.outcomes.append(outcome)
+        self.km2 += outcome.km2
+        elapsed = time.perf_counter() - self.start
+        done = f"{len(self.outcomes)}/{self.total}"
+        if outcome.status == "failed":
+            console.print(f"scene {done} {outcome.name}: [red]failed[/] ({outcome.error})", soft_wrap=True)
+        else:
+            console.print(
+                f"scene {done} {outcome.name}: {outcome.km2:.2f} km² in {outcome.seconds:.1f} s (rank {outcome.rank})",
+                soft_wrap=True,
+            )
+        self.progress.advance(1, f"{self.km2:,.2f} km², {self.km2 / max(elapsed, 1e-9):,.2f} km²/s")
+
+
+def _one_line(exc: BaseException) -> str:
+    """One line saying why a scene failed (GDAL's own message where rasterio points to it)."""
+    if isinstance(exc, LandcoverError):
+        return exc.message
+    while "previous exception" in str(exc) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
+
+
+def _local_size(source: SceneSource) -> int:
+    path = source.local_path
+    return path.stat().st_size if source.error is None and path is not None and path.is_file() else 0
+
+
+def make_plan(options: PredictOptions) -> Plan:
+    """List the scenes, check model and output folder, clean up, and decide what is left to do (rank 0).
+
+    Raises:
+        LandcoverError: Bad ``--scenes``, model or ``--output-dir``.
+    """
+    scenes = list_scenes(options.scenes, options.asset)
+    load_checked_model(options.model_filename, 4)
+    source_dirs = {s.local_path.parent.resolve() for s in scenes if s.local_path is not None and s.error is None}
+    if options.output_dir.resolve() in source_dirs:
+        raise LandcoverError(
+            f"--output-dir {options.output_dir}: holds scenes being mapped", "write the maps to a folder of their own"
+        )
+    check_output_dir(options.output_dir)
+    remove_leftovers(options.output_dir)
+    model = model_digest(options.model_filename)
+    precision = "fp32" if options.exact else "auto"
+    todo, skipped = [], []
+    for index, source in enumerate(scenes):
+        path = map_path(options.output_dir, source) if source.error is None else None
+        pixels = finished_map(path, map_tags(source, model, precision)) if path is not None else None
+        if pixels is None or path is None:
+            todo.append(index)
+            continue
+        skipped.append(SceneOutcome(index, source.name, source.location, "skipped", str(path), pixels))
+    todo.sort(key=lambda index: _local_size(scenes[index]), reverse=True)
+    return Plan(scenes, todo, skipped, model, precision)
+
+
+class SceneMapper:
+    """Maps scenes on one rank: the model and engine are built once."""
+
+    def __init__(self, options: PredictOptions, plan: Plan, world: World) -> None:
+        """Load the model and prepare the engine on this rank's device."""
+        from landcover.infer.engine import Engine
+
+        self.options, self.plan, self.rank = options, plan, world.rank
+        model = load_checked_model(options.model_filename, 4)
+        self.engine = Engine(model, world.device, exact=options.exact, block=options.block)
+
+    def __call__(self, index: int) -> SceneOutcome:
+        """Map one scene; a scene that fails becomes a ``failed`` outcome with its reason."""
+        source = self.plan.scenes[index]
+        outcome = SceneOutcome(index, source.name, source.location, "failed", rank=self.rank)
+        start = time.perf_counter()
+        try:
+            path = map_path(self.options.output_dir, source)
+            with open_scene(source) as scene:
+                tags = map_tags(source, self.plan.model, self.plan.precision)
+                outcome.pixels = write_scene_map(self.engine, scene, path, tags)
+                outcome.km2 = outcome.pixels * abs(scene.transform.a * scene.transform.e) / 1e6
+            outcome.status, outcome.map = "done", str(path)
+        except Exception as exc:  # one scene's failure must not stop the others
+            reason = _one_line(exc)
+            outcome.error = reason if reason.startswith(source.location) else f"{source.location}: {reason}"
+        outcome.seconds = time.perf_counter() - start
+        return outcome
+
+
+def _finish(options: PredictOptions, plan: Plan, tally: Tally, ranks: int) -> dict[str, Any]:
+    """Write the mosaic, overview and summary; return the summary."""
+    seconds = time.perf_counter() - tally.start
+    outcomes = sorted([*plan.skipped, *tally.outcomes], key=lambda outcome: outcome.index)
+    maps = [Path(o.map) for o in outcomes if o.map is not None]
+    mosaics = write_mosaics(maps, options.output_dir) if maps else []
+    if mosaics:
+        write_overview(mosaics[0], options.output_dir / OVERVIEW, title=f"{len(maps)} scenes")
+    failed = [o for o in outcomes if o.status == "failed"]
+    summary = {
+        "scenes": len(outcomes),
+        "done": sum(o.status == "done" for o in outcomes),
+        "skipped": len(plan.skipped),
+        "failed": len(failed),
+        "km2": tally.km2,
+        "seconds": seconds,
+        "km2_per_s": tally.km2 / seconds if seconds > 0 else 0.0,
+        "ranks": ranks,
+        "model": str(options.model_filename),
+        "mosaics": [p.name for p in mosaics],
+        "per_scene": [asdict(o) for o in outcomes],
+    }
+    write_json(options.output_dir / SUMMARY, summary)
+    return summary
+
+
+def predict_many(options: PredictOptions) -> dict[str, Any] | None:
+    """Run ``landcover predict`` on this rank; rank 0 returns the summary (other ranks None).
+
+    Raises:
+        LandcoverError: Bad command input (on rank 0).
+        SystemExit: Some scenes failed (rank 0, exit code 2, after writing everything else).
+    """
+    from landcover.infer.work_queue import run_queue
+
+    world = init_world(options.threads)
+    comm = None
+    if world.size > 1:
+        from mpi4py import MPI
+
+        comm = MPI.COMM_WORLD
+    plan: Plan | None = None
+    try:
+        plan = make_plan(options) if world.is_main else None
+    finally:
+        if comm is not None:
+            plan = comm.bcast(plan, root=0)
+    if plan is None:  # rank 0 is reporting bad input
+        raise SystemExit(2)
+    mapper = SceneMapper(options, plan, world)
+    tally: Tally | None = None
+    with ProgressReporter("mapping scenes", len(plan.todo), "scenes", enabled=world.is_main) as progress:
+        if world.is_main:
+            console.print(
+                f"{len(plan.scenes)} scenes: {len(plan.skipped)} already mapped, {len(plan.todo)} to map "
+                f"on {world.size} rank{'s' if world.size > 1 else ''} ({world.device})",
+                soft_wrap=True,
+            )
+        tally = Tally(len(plan.todo), progress)
+        run_queue(comm, plan.todo, mapper, tally.add)
+    if not world.is_main:
+        return None
+    summary = _finish(options, plan, tally, world.size)
+    console.print(
+        f"mapped {summary['done']} scenes ({summary['km2']:.2f} km² in {summary['seconds']:.1f} s, "
+        f"{summary['km2_per_s']:.2f} km²/s on {world.size} rank{'s' if world.size > 1 else ''}), "
+        f"{summary['skipped']} already done, {summary['failed']} failed; {options.output_dir / SUMMARY}",
+        soft_wrap=True,
+    )
+    failed = [o for o in summary["per_scene"] if o["status"] == "failed"]
+    if failed:
+        fail(
+            f"{len(failed)} of {summary['scenes']} scenes failed: {failed[0]['error']}"
+            + (f" and {len(failed) - 1} more" if len(failed) > 1 else ""),
+            f"see {options.output_dir / SUMMARY}; rerun to retry them",
+        )
+    return summary

@@ -1,0 +1,92 @@
+"""One scene's land-cover map: a colour-mapped COG of classes, and whether a finished one is already there.
+
+The map is streamed block by block through the inference engine into :class:`StreamingRaster`, which
+writes a hidden temporary file and renames the finished COG into place, so a map under its final name
+is always complete. It carries tags naming its source and model; a rerun skips a scene only when its
+map exists with the same tags (a map made from another model or scene is redone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import rasterio
+from rasterio.errors import RasterioError
+from rasterio.windows import Window
+
+from landcover.data.sources import SceneSource
+from landcover.infer.engine import Engine
+from landcover.infer.outputs import StreamingRaster
+
+MAP_SUFFIX = "_landcover.tif"
+TEMPORARY_PATTERNS = (f".*{MAP_SUFFIX[:-4]}.*.part.tif", f".*{MAP_SUFFIX}.*.tmp")
+"""Hidden files a killed run can leave behind (see StreamingRaster and atomic_path)."""
+
+
+def map_path(output_dir: Path, source: SceneSource) -> Path:
+    """Where a scene's map goes: ``DIR/<scene stem>_landcover.tif``."""
+    return output_dir / f"{source.stem}{MAP_SUFFIX}"
+
+
+def model_digest(path: Path) -> str:
+    """A short SHA-256 of the model file, to tell maps made by different models apart."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()[:16]
+
+
+def map_tags(source: SceneSource, model: str, precision: str) -> dict[str, str]:
+    """The tags a finished map carries: what it was made from and how.
+
+    A URL's query string is left out: signed URLs (SAS tokens) change on every listing of the same scene.
+    """
+    href = source.href.split("?", 1)[0] if source.remote else source.href
+    return {"LANDCOVER_SOURCE": href, "LANDCOVER_MODEL": model, "LANDCOVER_PRECISION": precision}
+
+
+def finished_map(path: Path, tags: dict[str, str]) -> int | None:
+    """The pixel count of a complete map made with these tags, or None (absent, unreadable, or made otherwise)."""
+    if not path.is_file():
+        return None
+    try:
+        with rasterio.open(path) as src:
+            found = src.tags()
+            if all(found.get(key) == value for key, value in tags.items()):
+                return int(src.width * src.height)
+    except RasterioError:
+        return None
+    return None
+
+
+def remove_leftovers(output_dir: Path) -> list[Path]:
+    """Delete the hidden partial files of a killed run; return them."""
+    leftovers = [path for pattern in TEMPORARY_PATTERNS for path in output_dir.glob(pattern)]
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
+
+
+def write_scene_map(engine: Engine, scene: rasterio.DatasetReader, path: Path, tags: dict[str, str]) -> int:
+    """Predict the whole scene and write its map atomically; return the number of pixels."""
+    profile = {
+        "width": scene.width,
+        "height": scene.height,
+        "crs": scene.crs,
+        "transform": scene.transform,
+        "count": 1,
+        "dtype": "uint8",
+        "nodata": 0,
+    }
+    writer = StreamingRaster(path, profile, colourmap=True)
+    try:
+        writer.dataset.update_tags(**tags)
+        for block in engine.blocks(scene, Window(0, 0, scene.width, scene.height)):
+            writer.write(block.classes, block.window)
+        writer.finish()
+    except BaseException:
+        writer.abandon()
+        raise
+    return int(scene.width * scene.height)
