@@ -14,11 +14,20 @@ from runner.store import load_record
 
 
 def files(
-    name: Annotated[str, typer.Argument(help="Job name.")],
-    output: Annotated[str | None, typer.Option(help="Output directory id (e.g. IMAGES) [all].")] = None,
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    output: Annotated[
+        str | None, typer.Option(help="Only this output directory id, e.g. IMAGES \\[default: all].", metavar="ID")
+    ] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """List a job's output files with their sizes."""
+    """List the files a job wrote (output directories, models) with their sizes.
+
+    Examples:
+      runner files demo-eval --output IMAGES
+      runner files demo-train
+    """
     record = load_record(job_directory(name, root))
     outputs = record.outputs
     if record.backend == "azureml":

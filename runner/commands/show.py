@@ -13,10 +13,16 @@ from runner.commands.jobs import current_record
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="Job name.")],
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
+    """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs.
+
+    Examples:
+      runner show demo-train
+    """
     _, record = current_record(name, root)
     table = Table(show_header=False, box=None)
     rows = [
