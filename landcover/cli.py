@@ -220,6 +220,7 @@ def train_command(
       mpirun -np 4 landcover train --input-dir data/training_data --model-dir models
     """
     from landcover.distributed import init_world
+    from landcover.shard import check_pairs
     from landcover.train import Trainer, TrainOptions, default_memory_budget_gb
 
     if class_weights not in ("balanced", "seed"):
@@ -231,7 +232,10 @@ def train_command(
     if epoch_size is None:
         epoch_size = 16_000 if gpu else 800
         if world.is_main and not gpu:
-            console.print("CPU run: --epoch-size defaults to 800 samples (the seed's 16,000 is the GPU default)")
+            check_pairs(input_dir)  # bad input first, then the advice
+            console.print(
+                "CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)"
+            )
     options = TrainOptions(
         input_dir=str(input_dir),
         model_dir=str(model_dir),

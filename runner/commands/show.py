@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from runner.commands.jobs import current_record
+from runner.job_outputs import output_folders
 
 
 def show(
@@ -24,7 +24,6 @@ def show(
       runner show demo-train
     """
     _, record = current_record(name, root)
-    table = Table(show_header=False, box=None)
     rows = [
         ("name", record.name),
         ("executionState", record.state),
@@ -36,10 +35,11 @@ def show(
         ("finished", record.finished or ""),
         ("stdout", record.stdout),
         ("stderr", record.stderr),
-        *((f"output {key}", path) for key, path in record.outputs.items()),
+        *((f"output {folder.key}", folder.path) for folder in output_folders(record)),
         ("studio", str(record.details.get("studio_url") or "")),
     ]
+    console = Console(highlight=False, soft_wrap=True)  # paths whole, never cut to the terminal's width
+    width = max(len(key) for key, value in rows if value)
     for key, value in rows:
         if value:
-            table.add_row(key, value)
-    Console().print(table)
+            console.print(f"{key:<{width}}  {value}", markup=False)

@@ -54,7 +54,7 @@ def submit(
     try:
         spec = load_job(job_file)
     except JobSpecError as exc:
-        fail(str(exc), "fix the job file (the seed's Batch AI format)")
+        fail(str(exc), exc.hint)
     name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)

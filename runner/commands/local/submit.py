@@ -60,7 +60,7 @@ def submit(
     try:
         spec = load_job(job_file)
     except JobSpecError as exc:
-        fail(str(exc), "fix the job file (the seed's Batch AI format)")
+        fail(str(exc), exc.hint)
     if backend not in ("process", "docker"):
         fail(f"--backend {backend!r} is not known", "use process or docker")
     if gpus != "all" and not gpus.isdigit():
