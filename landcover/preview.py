@@ -36,11 +36,18 @@ class PreviewRow:
     truth: np.ndarray | None
     prediction: np.ndarray
     caption: str = ""
+    scored_margin: int = 0
+    """Border (pixels of the arrays) left out of the scores; outlined on the class panels when non-zero."""
 
 
 def colourise(classes: np.ndarray) -> np.ndarray:
     """Class indices (H, W) as RGB (H, W, 3) in the tutorial's palette."""
     return np.array(CLASS_COLOURS, dtype=np.uint8)[np.minimum(classes, len(CLASS_COLOURS) - 1)]
+
+
+def font_size_for(width: int) -> int:
+    """Text size in pixels for a canvas ``width`` pixels wide."""
+    return max(MIN_FONT, round(width * TEXT_PER_WIDTH))
 
 
 def classes_present(rows: list[PreviewRow]) -> list[int]:
@@ -86,7 +93,7 @@ def _fit(array: np.ndarray, width: int) -> Image.Image:
 def render_preview(
     rows: list[PreviewRow], *, title: str, metrics: dict[str, Any] | None = None, panel_width: int | None = None
 ) -> Image.Image:
-    """Draw the preview.
+    """Draw the preview: title, figures and legend on top, then the rows of panels.
 
     Args:
         rows: One or more rows of panels; every row has a truth panel or none does.
@@ -106,7 +113,7 @@ def render_preview(
         + [_fit(colourise(row.prediction), panel_width)]
         for row in rows
     ]
-    font_size = max(MIN_FONT, round((len(names) * panel_width) * TEXT_PER_WIDTH))
+    font_size = font_size_for(len(names) * panel_width)
     font = ImageFont.load_default(size=font_size)
     title_font = ImageFont.load_default(size=round(font_size * 1.25))
     gap = max(8, font_size // 2)
@@ -122,14 +129,27 @@ def render_preview(
     legend_rows = _legend_rows(scratch, legend, font, text_width, font_size, gap)
     captions = any(row.caption for row in rows)
     row_heights = [max(p.height for p in row) + (line if captions else 0) for row in panels]
-    header = gap + len(title_lines) * round(line * 1.25) + line
-    footer = gap + len(legend_rows) * line + len(figure_lines) * line + gap
-    canvas = Image.new("RGB", (width, header + sum(row_heights) + gap * len(rows) + footer), "white")
+    title_line = round(line * 1.25)
+    header = gap + len(title_lines) * title_line + (len(figure_lines) + len(legend_rows)) * line + gap + line
+    canvas = Image.new("RGB", (width, header + sum(row_heights) + gap * len(rows)), "white")
     draw = ImageDraw.Draw(canvas)
     y = gap
     for text in title_lines:
         draw.text((gap, y), text, fill="black", font=title_font)
-        y += round(line * 1.25)
+        y += title_line
+    for text in figure_lines:
+        draw.text((gap, y), text, fill="black", font=font)
+        y += line
+    box = round(font_size * 0.9)
+    for legend_row in legend_rows:
+        x = gap
+        for name, colour in legend_row:
+            top = y + (line - box) // 2
+            draw.rectangle([x, top, x + box, top + box], fill=colour, outline="black")
+            draw.text((x + box + gap // 2, y), name, fill="black", font=font)
+            x += box + gap // 2 + round(draw.textlength(name, font=font)) + 2 * gap
+        y += line
+    y += gap
     for index, name in enumerate(names):
         draw.text((gap + index * (panel_width + gap), y), name, fill="black", font=font)
     y += line
@@ -138,22 +158,13 @@ def render_preview(
             draw.text((gap, y), row.caption, fill="dimgray", font=font)
         top = y + (line if captions else 0)
         for index, panel in enumerate(row_panels):
-            canvas.paste(panel, (gap + index * (panel_width + gap), top))
+            left = gap + index * (panel_width + gap)
+            canvas.paste(panel, (left, top))
+            if row.scored_margin and index > 0:  # outline the scored centre on the class panels
+                inset = round(row.scored_margin * panel_width / row.imagery.shape[1])
+                corner = (left + inset, top + inset, left + panel.width - inset, top + panel.height - inset)
+                draw.rectangle(corner, outline="white", width=max(2, font_size // 10))
         y += height + gap
-    y += gap // 2
-    box = round(font_size * 0.9)
-    for legend_row in legend_rows:
-        x = gap
-        for name, colour in legend_row:
-            draw.rectangle(
-                [x, y + (line - box) // 2, x + box, y + (line - box) // 2 + box], fill=colour, outline="black"
-            )
-            draw.text((x + box + gap // 2, y), name, fill="black", font=font)
-            x += box + gap // 2 + round(draw.textlength(name, font=font)) + 2 * gap
-        y += line
-    for text in figure_lines:
-        draw.text((gap, y), text, fill="black", font=font)
-        y += line
     return canvas
 
 
@@ -204,11 +215,11 @@ class PairGrid:
         )
         figure = accuracy["pixel_accuracy"]
         caption = f"{name}: pixel accuracy {'-' if figure is None else f'{figure:.3f}'}"
-        self.rows.append(PreviewRow(np.moveaxis(image[:3], 0, -1), labels, predicted, caption))
+        self.rows.append(PreviewRow(np.moveaxis(image[:3], 0, -1), labels, predicted, caption, self.margin))
 
     def write(self, out: Path, *, title: str, metrics: dict[str, Any], total: int) -> Path:
         """Write the grid with the figures over all ``total`` pairs."""
         shown = f"; the first {len(self.rows)} of {total} pairs shown" if total > len(self.rows) else ""
-        heading = f"{title} (scored without a {self.margin}-px border{shown})"
+        heading = f"{title} (scored inside the white frames: a {self.margin}-px border left out{shown})"
         width = min(GRID_PANEL, max(row.imagery.shape[1] for row in self.rows)) if self.rows else GRID_PANEL
         return save_png(render_preview(self.rows, title=heading, metrics=metrics, panel_width=max(width, 384)), out)
