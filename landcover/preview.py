@@ -23,6 +23,8 @@ from landcover.metrics import confusion_matrix, describe_mean_iou, summarise
 TEXT_PER_WIDTH = 1 / 60
 """Font size as a fraction of the canvas width: about 26 px on a 1568-px-wide screen."""
 MIN_FONT = 14
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+"""Pillow's built-in font: scalable (FreeType, in every Pillow wheel), else its small bitmap."""
 GRID_ROWS = 12
 """At most this many image pairs in a ``landcover score --preview`` grid."""
 GRID_PANEL = 512
@@ -73,7 +75,7 @@ def headline_lines(metrics: dict[str, Any]) -> list[str]:
     ]
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font: Font, width: float) -> list[str]:
     lines: list[str] = []
     for word in text.split(" "):
         if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
@@ -171,7 +173,7 @@ def render_preview(
 def _legend_rows(
     draw: ImageDraw.ImageDraw,
     legend: list[tuple[str, tuple[int, int, int]]],
-    font: ImageFont.FreeTypeFont,
+    font: Font,
     width: int,
     font_size: int,
     gap: int,
