@@ -65,15 +65,18 @@ def main() -> None:
     run("runner", "files", f"demo-eval-{stamp}", "--output", "IMAGES", *root)
     blob = RUNNER_ROOT / "mounts" / "blobfuse"
     patches = SHARED / "data" / "real" / "chesapeake-wv-2014"
+    scored = ""
     if (blob / "models" / "250epochs.pt").is_file() and patches.is_dir():
         pairs = RUNNER_ROOT / "chesapeake-pairs"
         run("landcover", "convert-patches", str(patches), str(pairs))
         score_preview = RUNNER_ROOT / "chesapeake-score.png"
         run("landcover", "score", str(blob / "models" / "250epochs.pt"), str(pairs), "--preview", str(score_preview))
+        scored = f"scores:  {score_preview} (the tutorial's 250-epoch model on real Chesapeake patches)\n"
     print(
         f"\nmodel:   {RUNNER_ROOT / 'mounts' / model_dir / 'trained.pt'} (metrics.jsonl beside it)\n"
-        f"maps:    the IMAGES folder listed above (open preview.png first)\n"
-        f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}"
+        f"maps:    the IMAGES folder listed above (open preview.png first)\n{scored}"
+        f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}\n"
+        f"again:   make demo trains a new model each run; rm -rf {RUNNER_ROOT} also regenerates the data"
     )
 
 
