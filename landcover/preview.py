@@ -128,7 +128,7 @@ def render_preview(
     figure_lines = [part for text in figures for part in _wrap(scratch, text, font, text_width)]
     present = classes_present(rows)
     legend = [(CLASS_NAMES[c] + (" (not scored)" if c == UNKNOWN else ""), CLASS_COLOURS[c]) for c in present]
-    legend_rows = _legend_rows(scratch, legend, font, text_width, font_size, gap)
+    legend_rows = _legend_rows(scratch, legend, font, text_width, gap)
     captions = any(row.caption for row in rows)
     row_heights = [max(p.height for p in row) + (line if captions else 0) for row in panels]
     title_line = round(line * 1.25)
@@ -142,14 +142,8 @@ def render_preview(
     for text in figure_lines:
         draw.text((gap, y), text, fill="black", font=font)
         y += line
-    box = round(font_size * 0.9)
     for legend_row in legend_rows:
-        x = gap
-        for name, colour in legend_row:
-            top = y + (line - box) // 2
-            draw.rectangle([x, top, x + box, top + box], fill=colour, outline="black")
-            draw.text((x + box + gap // 2, y), name, fill="black", font=font)
-            x += box + gap // 2 + round(draw.textlength(name, font=font)) + 2 * gap
+        _draw_legend_row(draw, legend_row, y, font, gap, line)
         y += line
     y += gap
     for index, name in enumerate(names):
@@ -170,19 +164,39 @@ def render_preview(
     return canvas
 
 
+LegendEntry = tuple[str, tuple[int, int, int]]
+
+
+def _swatch(gap: int) -> int:
+    """Side of a legend colour box: about the text height (the gap is half the font size)."""
+    return round(gap * 1.8)
+
+
+def _legend_entry_width(draw: ImageDraw.ImageDraw, name: str, font: Font, gap: int) -> int:
+    """Swatch, its label and the space after it."""
+    return _swatch(gap) + gap // 2 + round(draw.textlength(name, font=font)) + 2 * gap
+
+
+def _draw_legend_row(
+    draw: ImageDraw.ImageDraw, entries: list[LegendEntry], y: int, font: Font, gap: int, line: int
+) -> None:
+    box = _swatch(gap)
+    x = gap
+    for name, colour in entries:
+        top = y + (line - box) // 2
+        draw.rectangle([x, top, x + box, top + box], fill=colour, outline="black")
+        draw.text((x + box + gap // 2, y), name, fill="black", font=font)
+        x += _legend_entry_width(draw, name, font, gap)
+
+
 def _legend_rows(
-    draw: ImageDraw.ImageDraw,
-    legend: list[tuple[str, tuple[int, int, int]]],
-    font: Font,
-    width: int,
-    font_size: int,
-    gap: int,
-) -> list[list[tuple[str, tuple[int, int, int]]]]:
+    draw: ImageDraw.ImageDraw, legend: list[LegendEntry], font: Font, width: int, gap: int
+) -> list[list[LegendEntry]]:
     """Legend entries laid out in as many rows as the width needs."""
-    rows: list[list[tuple[str, tuple[int, int, int]]]] = [[]]
+    rows: list[list[LegendEntry]] = [[]]
     used = 0
     for name, colour in legend:
-        needed = round(font_size * 0.9) + gap // 2 + round(draw.textlength(name, font=font)) + 2 * gap
+        needed = _legend_entry_width(draw, name, font, gap)
         if rows[-1] and used + needed > width:
             rows.append([])
             used = 0
