@@ -11,14 +11,16 @@ from typing import Annotated
 import typer
 
 from landcover import __version__
+from landcover.cli_help import show_value_names
 from landcover.constants import MARGIN
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError
 from landcover.runtime import reexec_with_tuned_allocator
 
+show_value_names()
+
 app = typer.Typer(
     name="landcover",
-    help="Train and apply the seed's land-cover U-Net on 4-band NAIP GeoTIFFs.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -37,16 +39,29 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Train and apply the seed's land-cover U-Net on 4-band NAIP GeoTIFFs."""
+    r"""Train and apply the land-cover U-Net of the 2018 tutorial on 4-band NAIP GeoTIFFs.
+
+    From Microsoft's 2018 tutorial "pixel-level land classification" (CNTK, Batch AI), also called the seed.
+
+    Examples:
+      landcover sample-data data
+      landcover train --input-dir data/training_data --model-dir models
+      landcover evaluate --input-filename data/evaluation_data/C14_NAIP.tif \
+          --model-filename models/trained.pt --output-dir out
+    """
 
 
 @app.command("import-cntk")
 def import_cntk_command(
-    source: Annotated[Path, typer.Argument(help="The seed's CNTK v2 .model file.")],
-    destination: Annotated[Path, typer.Argument(help="The checkpoint (.pt) to write.")],
+    source: Annotated[Path, typer.Argument(help="A CNTK v2 .model file of the 2018 tutorial.", metavar="MODEL")],
+    destination: Annotated[Path, typer.Argument(help="The checkpoint (.pt) to write.", metavar="CHECKPOINT")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing checkpoint.")] = False,
 ) -> None:
-    """Import a seed CNTK model (no CNTK needed) into a landcover checkpoint."""
+    """Import a pretrained CNTK model of the 2018 tutorial (no CNTK needed) into a landcover checkpoint.
+
+    Examples:
+      landcover import-cntk 250epochs.model seed250.pt
+    """
     from landcover.cntk.importer import import_cntk
 
     written = import_cntk(source, destination, force=force)
@@ -55,29 +70,55 @@ def import_cntk_command(
 
 @app.command("score")
 def score_command(
-    model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt).")],
-    data_dir: Annotated[Path, typer.Argument(help="Directory of *_NAIP.tif / *_LandCover.tif pairs.")],
-    margin: Annotated[int, typer.Option(help="Pixels left out on every side (the seed scored the centre).")] = MARGIN,
+    model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt).", metavar="CHECKPOINT")],
+    data_dir: Annotated[
+        Path, typer.Argument(help="Folder of *_NAIP.tif / *_LandCover.tif pairs.", metavar="PAIRS_DIR")
+    ],
+    margin: Annotated[
+        int,
+        typer.Option(
+            help="Pixels left out on every side (the 2018 tutorial scored only the centre of each image).",
+            metavar="PIXELS",
+        ),
+    ] = MARGIN,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    preview: Annotated[
+        Path | None,
+        typer.Option(help="Also write a PNG grid of the pairs: imagery | truth | prediction.", metavar="PNG"),
+    ] = None,
 ) -> None:
-    """Score a model on whole image pairs, the centre of each scored (the seed's protocol)."""
+    """Score a model on whole image pairs, only the centre of each scored (the 2018 tutorial's protocol).
+
+    Examples:
+      landcover score seed250.pt pairs
+      landcover score models/trained.pt pairs --preview score.png
+    """
+    from landcover.infer.preview import PairGrid
     from landcover.infer.report import print_metrics
     from landcover.infer.score import score_pairs
     from landcover.model.checkpoint import load_model
 
-    metrics = score_pairs(load_model(model_path), data_dir, margin=margin)
+    grid = PairGrid(margin) if preview else None
+    metrics = score_pairs(load_model(model_path), data_dir, margin=margin, on_pair=grid)
+    title = f"{model_path.name} on {metrics['images']} images in {data_dir}"
     if json_out:
         console.print_json(json.dumps(metrics))
     else:
-        print_metrics(metrics, title=f"{model_path.name} on {metrics['images']} images in {data_dir}")
+        print_metrics(metrics, title=title)
+    if grid is not None and preview is not None:
+        console.print(f"preview: {grid.write(preview, title=title, metrics=metrics, total=metrics['images'])}")
 
 
 @app.command("convert-patches")
 def convert_patches_command(
-    npz_dir: Annotated[Path, typer.Argument(help="Folder of Chesapeake .npz patches.")],
-    out_dir: Annotated[Path, typer.Argument(help="Folder to write the GeoTIFF pairs to.")],
+    npz_dir: Annotated[Path, typer.Argument(help="Folder of Chesapeake .npz patches.", metavar="NPZ_DIR")],
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the GeoTIFF pairs to.", metavar="OUT_DIR")],
 ) -> None:
-    """Write Chesapeake Land Cover .npz patches as *_NAIP.tif / *_LandCover.tif pairs."""
+    """Write Chesapeake Land Cover .npz patches as *_NAIP.tif / *_LandCover.tif pairs (for score, train).
+
+    Examples:
+      landcover convert-patches chesapeake-wv-2014 pairs
+    """
     from landcover.data.chesapeake import convert_patches
 
     names = convert_patches(npz_dir, out_dir)
@@ -86,10 +127,16 @@ def convert_patches_command(
 
 @app.command("sample-data")
 def sample_data_command(
-    out_dir: Annotated[Path, typer.Argument(help="Folder to receive training_data/ and evaluation_data/.")],
-    seed: Annotated[int, typer.Option(help="Everything generated follows from this seed.")] = 0,
+    out_dir: Annotated[
+        Path, typer.Argument(help="Folder to receive training_data/ and evaluation_data/.", metavar="OUT_DIR")
+    ],
+    seed: Annotated[int, typer.Option(help="Random seed; everything generated follows from it.", metavar="N")] = 0,
 ) -> None:
-    """Write the tutorial's data, synthetically: 8 training pairs and the C14 evaluation scene."""
+    """Write the tutorial's data, synthetically: 8 training pairs and the C14 evaluation scene.
+
+    Examples:
+      landcover sample-data data
+    """
     from landcover.data.sample import write_sample_data
 
     written = write_sample_data(out_dir, seed=seed)
@@ -99,38 +146,81 @@ def sample_data_command(
 @app.command("train")
 def train_command(
     input_dir: Annotated[
-        Path, typer.Option("--input-dir", "--input_dir", help="Folder of *_NAIP.tif / *_LandCover.tif pairs.")
+        Path,
+        typer.Option("--input-dir", "--input_dir", help="Folder of *_NAIP.tif / *_LandCover.tif pairs.", metavar="DIR"),
     ],
     model_dir: Annotated[
-        Path, typer.Option("--model-dir", "--model_dir", help="Where checkpoints, trained.pt and metrics go.")
+        Path,
+        typer.Option("--model-dir", "--model_dir", help="Where checkpoints, trained.pt and metrics go.", metavar="DIR"),
     ],
-    epochs: Annotated[int, typer.Option("--epochs", "--num_epochs", "--num-epochs", min=1)] = 1,
+    epochs: Annotated[
+        int,
+        typer.Option(
+            "--epochs", "--num_epochs", "--num-epochs", min=1, help="Passes of --epoch-size samples.", metavar="N"
+        ),
+    ] = 1,
     epoch_size: Annotated[
         int | None,
-        typer.Option("--epoch-size", "--epoch_size", min=1, help="Samples per epoch [GPU: 16000, CPU: 800]."),
+        typer.Option(
+            "--epoch-size",
+            "--epoch_size",
+            min=1,
+            help="Samples per epoch \\[default: GPU 16000, CPU 800].",
+            metavar="N",
+        ),
     ] = None,
     batch_size: Annotated[
         int | None,
-        typer.Option("--batch-size", "--batch_size", min=1, help="Crops per step per rank [GPU 32, CPU 10]."),
+        typer.Option(
+            "--batch-size",
+            "--batch_size",
+            min=1,
+            help="Crops per step per rank \\[default: GPU 32, CPU 10].",
+            metavar="N",
+        ),
     ] = None,
     lr: Annotated[
-        float | None, typer.Option("--lr", min=0.0, help="Peak learning rate [2e-3; 2e-4 with --init-from].")
+        float | None,
+        typer.Option(
+            "--lr", min=0.0, help="Peak learning rate \\[default: 2e-3; 2e-4 with --init-from].", metavar="RATE"
+        ),
     ] = None,
-    weight_decay: Annotated[float, typer.Option("--weight-decay", min=0.0)] = 1e-4,
+    weight_decay: Annotated[
+        float, typer.Option("--weight-decay", min=0.0, help="AdamW weight decay.", metavar="DECAY")
+    ] = 1e-4,
     class_weights: Annotated[
-        str, typer.Option("--class-weights", help="balanced (1/sqrt(frequency)) or seed (all 1).")
+        str,
+        typer.Option(
+            "--class-weights",
+            help="balanced (1/sqrt(class frequency)) or seed (all 1, as the 2018 tutorial).",
+            metavar="MODE",
+        ),
     ] = "balanced",
     init_from: Annotated[
-        Path | None, typer.Option("--init-from", help="Fine-tune from a checkpoint (e.g. an imported seed model).")
+        Path | None,
+        typer.Option(
+            "--init-from", help="Fine-tune from a checkpoint (e.g. one made by import-cntk).", metavar="CHECKPOINT"
+        ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed for initialisation and sampling.")] = 0,
-    precision: Annotated[str, typer.Option(help="auto (bf16 where fast), bf16 or fp32.")] = "auto",
-    threads: Annotated[int | None, typer.Option(help="Threads per rank [CPUs / ranks on the node].")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed for initialisation and sampling.", metavar="N")] = 0,
+    precision: Annotated[str, typer.Option(help="auto (bf16 where fast), bf16 or fp32.", metavar="MODE")] = "auto",
+    threads: Annotated[
+        int | None, typer.Option(help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N")
+    ] = None,
     memory_budget_gb: Annotated[
-        float | None, typer.Option("--memory-budget-gb", help="Image memory per rank [half the free RAM / ranks].")
+        float | None,
+        typer.Option(
+            "--memory-budget-gb", help="Image memory per rank \\[default: half the free RAM / ranks].", metavar="GB"
+        ),
     ] = None,
 ) -> None:
-    """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun."""
+    """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun.
+
+    Examples:
+      landcover train --input-dir data/training_data --model-dir models --epochs 6
+      mpirun -np 4 landcover train --input-dir data/training_data --model-dir models
+    """
+    from landcover.data.shard import check_pairs
     from landcover.train.distributed import init_world
     from landcover.train.loop import Trainer, TrainOptions, default_memory_budget_gb
 
@@ -143,7 +233,10 @@ def train_command(
     if epoch_size is None:
         epoch_size = 16_000 if gpu else 800
         if world.is_main and not gpu:
-            console.print("CPU run: --epoch-size defaults to 800 samples (the seed's 16,000 is the GPU default)")
+            check_pairs(input_dir)  # bad input first, then the advice
+            console.print(
+                "CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)"
+            )
     options = TrainOptions(
         input_dir=str(input_dir),
         model_dir=str(model_dir),
@@ -169,29 +262,58 @@ def evaluate_command(
             "--input-filename",
             "--input_filename",
             help="The scene: a 4-band NAIP GeoTIFF (path or https:// URL) or a STAC item (.json file or URL).",
+            metavar="SCENE",
         ),
     ],
     model_filename: Annotated[
-        Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
+        Path,
+        typer.Option(
+            "--model-filename", "--model_filename", help="A landcover checkpoint (.pt).", metavar="CHECKPOINT"
+        ),
     ],
-    output_dir: Annotated[Path, typer.Option("--output-dir", "--output_dir", help="Where the outputs go.")],
-    center_lat: Annotated[float | None, typer.Option("--center-lat", "--center_lat", help="Region centre.")] = None,
-    center_lon: Annotated[float | None, typer.Option("--center-lon", "--center_lon", help="Region centre.")] = None,
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "--output_dir", help="Where the outputs go.", metavar="DIR")
+    ],
+    center_lat: Annotated[
+        float | None, typer.Option("--center-lat", "--center_lat", help="Region centre, degrees.", metavar="LAT")
+    ] = None,
+    center_lon: Annotated[
+        float | None, typer.Option("--center-lon", "--center_lon", help="Region centre, degrees.", metavar="LON")
+    ] = None,
     region_dim: Annotated[
         str | None,
-        typer.Option("--region-dim", "--region_dim", help="Region size around the centre: 1024, 1024px or 1000m."),
+        typer.Option(
+            "--region-dim", "--region_dim", help="Region size around the centre: 1024, 1024px or 1000m.", metavar="SIZE"
+        ),
     ] = None,
-    bbox: Annotated[str | None, typer.Option(help="Region as WEST,SOUTH,EAST,NORTH in degrees.")] = None,
-    labels: Annotated[Path | None, typer.Option(help="Label raster [found by the _NAIP -> _LandCover naming].")] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="Region as WEST,SOUTH,EAST,NORTH in degrees.", metavar="W,S,E,N")
+    ] = None,
+    labels: Annotated[
+        Path | None,
+        typer.Option(help="Label raster \\[default: found by the _NAIP -> _LandCover naming].", metavar="TIF"),
+    ] = None,
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Also write per-class probabilities.")] = False,
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
-    block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
+    block: Annotated[
+        int, typer.Option("--block-size", min=128, help="Output block size in pixels.", metavar="PIXELS")
+    ] = 1024,
     asset: Annotated[
         str | None,
-        typer.Option("--asset", help="STAC item asset to read (default: its GeoTIFF, role data before visual)."),
+        typer.Option(
+            "--asset", help="STAC item asset to read \\[default: its GeoTIFF, role data before visual].", metavar="KEY"
+        ),
     ] = None,
 ) -> None:
-    """Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview."""
+    r"""Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview.
+
+    Examples:
+      landcover evaluate --input-filename data/evaluation_data/C14_NAIP.tif \
+          --model-filename models/trained.pt --output-dir out \
+          --center-lat 37.055522 --center-lon -78.638640 --region-dim 1024
+      landcover evaluate --input-filename scene_NAIP.tif \
+          --model-filename seed250.pt --output-dir out --bbox=-78.65,37.05,-78.63,37.06
+    """
     from landcover.infer.evaluate import EvaluateOptions, evaluate
     from landcover.infer.region import RegionRequest
 
@@ -212,21 +334,36 @@ def evaluate_command(
 
 @app.command("export")
 def export_command(
-    model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt) or a seed CNTK .model.")],
-    out_path: Annotated[Path, typer.Argument(help="The ONNX model (.onnx) to write.")],
+    model_path: Annotated[
+        Path,
+        typer.Argument(help="A landcover checkpoint (.pt) or a CNTK .model of the 2018 tutorial.", metavar="MODEL"),
+    ],
+    out_path: Annotated[Path, typer.Argument(help="The ONNX model (.onnx) to write.", metavar="ONNX")],
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     output: Annotated[
-        str, typer.Option(help="probabilities (known classes, softmax) or scores (raw).")
+        str, typer.Option(help="probabilities (known classes, softmax) or scores (raw).", metavar="KIND")
     ] = "probabilities",
     tile_size: Annotated[
-        int | None, typer.Option("--tile-size", help="Fix height = width (GIS tools that tile) [dynamic].")
+        int | None,
+        typer.Option(
+            "--tile-size", help="Fix height = width (GIS tools that tile) \\[default: dynamic].", metavar="PIXELS"
+        ),
     ] = None,
     check_image: Annotated[
-        Path | None, typer.Option("--check-image", help="Compare ONNX Runtime with PyTorch on this scene's centre.")
+        Path | None,
+        typer.Option("--check-image", help="Compare ONNX Runtime with PyTorch on this scene's centre.", metavar="TIF"),
     ] = None,
-    check_size: Annotated[int, typer.Option("--check-size", min=8, help="Side of the compared region.")] = 1024,
+    check_size: Annotated[
+        int, typer.Option("--check-size", min=8, help="Side of the compared region.", metavar="PIXELS")
+    ] = 1024,
 ) -> None:
-    """Export a model to ONNX: dynamic batch, height and width; normalisation inside; classes in metadata."""
+    r"""Export a model to ONNX: dynamic batch, height and width; normalisation inside; classes in metadata.
+
+    Examples:
+      landcover export models/trained.pt landcover.onnx \
+          --check-image data/evaluation_data/C14_NAIP.tif
+      landcover export seed250.pt seed250-256.onnx --tile-size 256
+    """
     from landcover.infer.export_onnx import export_and_check
 
     report = export_and_check(
@@ -248,22 +385,41 @@ def predict_command(
         typer.Option(
             "--scenes",
             help="A folder of GeoTIFFs, a file listing paths/URLs (one a line), or a STAC ItemCollection (.json).",
+            metavar="SRC",
         ),
     ],
     model_filename: Annotated[
-        Path, typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).")
+        Path,
+        typer.Option(
+            "--model-filename", "--model_filename", help="A landcover checkpoint (.pt).", metavar="CHECKPOINT"
+        ),
     ],
     output_dir: Annotated[
-        Path, typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.")
+        Path,
+        typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.", metavar="DIR"),
     ],
     asset: Annotated[
-        str | None, typer.Option("--asset", help="STAC asset to read (default: the GeoTIFF, role data before visual).")
+        str | None,
+        typer.Option(
+            "--asset", help="STAC asset to read \\[default: the GeoTIFF, role data before visual].", metavar="KEY"
+        ),
     ] = None,
     exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
-    block: Annotated[int, typer.Option("--block-size", min=128, help="Output block size in pixels.")] = 1024,
-    threads: Annotated[int | None, typer.Option(help="Threads per rank [CPUs / ranks on the node].")] = None,
+    block: Annotated[
+        int, typer.Option("--block-size", min=128, help="Output block size in pixels.", metavar="PIXELS")
+    ] = 1024,
+    threads: Annotated[
+        int | None, typer.Option(help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N")
+    ] = None,
 ) -> None:
-    """Map many scenes (alone, or under mpirun sharing a queue): a COG each, a mosaic VRT and a summary."""
+    r"""Map many scenes (alone, or under mpirun sharing a queue): a COG each, a mosaic VRT and a summary.
+
+    Examples:
+      landcover predict --scenes scenes/ --model-filename models/trained.pt \
+          --output-dir maps
+      mpirun -np 4 landcover predict --scenes items.json \
+          --model-filename models/trained.pt --output-dir maps
+    """
     from landcover.infer.predict_many import PredictOptions, predict_many
 
     predict_many(PredictOptions(scenes, model_filename, output_dir, asset, exact, block, threads))
@@ -279,7 +435,7 @@ def main() -> None:
     from landcover.train.distributed import abort_job, launched_by_mpi
 
     try:
-        app()
+        app(prog_name="landcover")
     except LandcoverError as exc:
         if launched_by_mpi():
             error_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)

@@ -8,10 +8,12 @@ import typer
 from rich.console import Console
 
 from runner import __version__
+from runner.cli_help import show_value_names
+
+show_value_names()
 
 app = typer.Typer(
     name="runner",
-    help="Build the landcover image and run job templates locally or on Azure Machine Learning.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -30,7 +32,13 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Build the landcover image and run job templates locally or on Azure Machine Learning."""
+    """Build the landcover image and run job templates locally or on Azure Machine Learning.
+
+    Examples:
+      runner local setup
+      runner local submit jobs/training_job.json --wait
+      runner show NAME
+    """
 
 
 def _mount() -> None:
@@ -51,4 +59,4 @@ _mount()
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(prog_name="runner")

@@ -20,6 +20,14 @@ BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
 class JobSpecError(ValueError):
     """The job template is malformed; the message names the file and the field."""
 
+    hint = "fix the job file (the 2018 tutorial's Batch AI format, as in jobs/training_job.json)"
+
+
+class MissingJobFileError(JobSpecError):
+    """The job template file does not exist."""
+
+    hint = "the file is missing; check the path (templates: jobs/training_job.json, jobs/evaluation_job.json)"
+
 
 @dataclass(frozen=True)
 class OutputDirectory:
@@ -187,8 +195,8 @@ def load_job(path: str | Path) -> JobSpec:
     path = Path(path)
     try:
         data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise JobSpecError(f"{path}: no such job file") from None
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise MissingJobFileError(f"{path}: no such job file") from None
     except json.JSONDecodeError as exc:
         raise JobSpecError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     try:

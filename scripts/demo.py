@@ -2,8 +2,11 @@
 
 1. `runner local setup`: the simulated cluster storage with the tutorial's scripts and (synthetic) data,
 2. `runner local submit jobs/training_job.json`: one epoch on the 8 pairs, 2 MPI ranks (about two minutes),
-3. `runner local submit jobs/evaluation_job.json`: the seed's 1 km region of the evaluation scene,
-4. where everything went. With ../shared beside the checkout, the imported 250-epoch seed model is scored too.
+   into a fresh model folder per run (`--model-dir` through `--extra-args`), so every demo trains anew,
+3. `runner local submit jobs/evaluation_job.json`: the 2018 tutorial's 1 km region of the evaluation scene,
+   with the model just trained,
+4. where everything went. With ../shared beside the checkout, the tutorial's 250-epoch model (imported from
+   CNTK) is scored on real Chesapeake patches too, with a preview grid.
 """
 
 from __future__ import annotations
@@ -27,6 +30,12 @@ def run(tool: str, *args: str) -> None:
 def main() -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     root = ["--root", str(RUNNER_ROOT)]
+    model_dir = f"blobfuse/models/demo-{stamp}"  # a fresh folder: the template's models/ would resume
+    print(
+        f"demo {stamp}: reusing the sample data under {RUNNER_ROOT} if present (rm -rf {RUNNER_ROOT} starts over); "
+        f"training anew into {model_dir}",
+        flush=True,
+    )
     run("runner", "local", "setup", *root)
     run(
         "runner",
@@ -37,21 +46,37 @@ def main() -> None:
         f"demo-train-{stamp}",
         "--wait",
         "--extra-args",
-        f"--epoch-size {DEMO_EPOCH_SIZE}",
+        f"--epoch-size {DEMO_EPOCH_SIZE} --model-dir $AZ_BATCHAI_MOUNT_ROOT/{model_dir}",
         *root,
     )
-    run("runner", "local", "submit", "jobs/evaluation_job.json", "--name", f"demo-eval-{stamp}", "--wait", *root)
+    run("runner", "files", f"demo-train-{stamp}", *root)
+    run(
+        "runner",
+        "local",
+        "submit",
+        "jobs/evaluation_job.json",
+        "--name",
+        f"demo-eval-{stamp}",
+        "--wait",
+        "--extra-args",
+        f"--model-filename $AZ_BATCHAI_MOUNT_ROOT/{model_dir}/trained.pt",
+        *root,
+    )
     run("runner", "files", f"demo-eval-{stamp}", "--output", "IMAGES", *root)
     blob = RUNNER_ROOT / "mounts" / "blobfuse"
     patches = SHARED / "data" / "real" / "chesapeake-wv-2014"
+    scored = ""
     if (blob / "models" / "250epochs.pt").is_file() and patches.is_dir():
         pairs = RUNNER_ROOT / "chesapeake-pairs"
         run("landcover", "convert-patches", str(patches), str(pairs))
-        run("landcover", "score", str(blob / "models" / "250epochs.pt"), str(pairs))
+        score_preview = RUNNER_ROOT / "chesapeake-score.png"
+        run("landcover", "score", str(blob / "models" / "250epochs.pt"), str(pairs), "--preview", str(score_preview))
+        scored = f"scores:  {score_preview} (the tutorial's 250-epoch model on real Chesapeake patches)\n"
     print(
-        f"\nmodel:   {blob / 'models' / 'trained.pt'} (metrics.jsonl beside it)\n"
-        f"maps:    the IMAGES folder listed above (open preview.png first)\n"
-        f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}"
+        f"\nmodel:   {RUNNER_ROOT / 'mounts' / model_dir / 'trained.pt'} (metrics.jsonl beside it)\n"
+        f"maps:    the IMAGES folder listed above (open preview.png first)\n{scored}"
+        f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}\n"
+        f"again:   make demo trains a new model each run; rm -rf {RUNNER_ROOT} also regenerates the data"
     )
 
 

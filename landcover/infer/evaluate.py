@@ -201,7 +201,8 @@ def _run(
             out / "NAIP.tif",
             out / "true_labels.tif" if labels is not None else None,
             out / "pred_labels.tif",
-            title=options.model_filename.name,
+            title=f"{options.model_filename.name} on {scene_name}",
+            metrics=metrics,
         )
     )
     area = width * height * pixel_area_km2

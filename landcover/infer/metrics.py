@@ -65,3 +65,15 @@ def summarise(confusion: np.ndarray, scored: tuple[int, ...] = SCORED_CLASSES) -
         "per_class": per_class,
         "confusion_matrix": confusion.astype(int).tolist(),
     }
+
+
+def describe_mean_iou(metrics: dict[str, Any]) -> str:
+    """What a mean IoU averages, e.g. ``mean IoU of trees, herbaceous, barren/impervious (water left out, ...)``.
+
+    Args:
+        metrics: :func:`summarise` output.
+    """
+    averaged = metrics["mean_iou_classes"]
+    left_out = [name for name in metrics["per_class"] if name not in averaged]
+    note = f" ({', '.join(left_out)} left out, as in the 2018 tutorial's figures)" if left_out else ""
+    return f"mean IoU of {', '.join(averaged)}{note}"

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import rasterio
 import rasterio.shutil
-from PIL import Image, ImageDraw
 from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
-from landcover.constants import CLASS_COLOURS, CLASS_NAMES
+from landcover.constants import CLASS_COLOURS
+from landcover.infer.preview import PreviewRow, render_preview, save_png
 from landcover.io.atomic import atomic_path, write_text_atomic
 
 PREVIEW_PANEL = 768
@@ -95,35 +95,22 @@ def _read_small(path: Path, bands: list[int]) -> np.ndarray:
         return src.read(bands, out_shape=shape, resampling=rasterio.enums.Resampling.nearest)
 
 
-def _colourise(classes: np.ndarray) -> np.ndarray:
-    return np.array(CLASS_COLOURS, dtype=np.uint8)[np.minimum(classes, len(CLASS_COLOURS) - 1)]
-
-
-def write_preview(out: Path, naip: Path | None, truth: Path | None, predicted: Path, title: str) -> Path:
-    """``preview.png``: NAIP | truth | prediction side by side (NAIP and truth when given), with a legend."""
-    panels = []
-    if naip is not None:
-        panels.append(("NAIP (R, G, B)", np.moveaxis(_read_small(naip, [1, 2, 3]), 0, -1)))
-    if truth is not None:
-        panels.append(("truth", _colourise(_read_small(truth, [1])[0])))
-    panels.append(("prediction", _colourise(_read_small(predicted, [1])[0])))
-    height, width = panels[0][1].shape[:2]
-    gap, header, legend = 8, 22, 30
-    canvas = Image.new("RGB", (len(panels) * (width + gap) + gap, header + height + legend + gap), "white")
-    draw = ImageDraw.Draw(canvas)
-    for index, (name, array) in enumerate(panels):
-        x = gap + index * (width + gap)
-        canvas.paste(Image.fromarray(np.ascontiguousarray(array[:height, :width])), (x, header))
-        draw.text((x, 5), name, fill="black")
-    x, y = gap, header + height + 8
-    for name, colour in zip(CLASS_NAMES, CLASS_COLOURS, strict=True):
-        draw.rectangle([x, y, x + 14, y + 14], fill=colour, outline="black")
-        draw.text((x + 20, y + 2), name, fill="black")
-        x += 28 + 7 * len(name)
-    draw.text((x + 10, y + 2), title, fill="black")
-    with atomic_path(out) as tmp:
-        canvas.save(tmp, format="PNG")
-    return out
+def write_preview(
+    out: Path,
+    naip: Path | None,
+    truth: Path | None,
+    predicted: Path,
+    title: str,
+    *,
+    metrics: dict[str, Any] | None = None,
+) -> Path:
+    """``preview.png``: NAIP | truth | prediction (NAIP and truth when given), legend and (given metrics) figures."""
+    row = PreviewRow(
+        imagery=np.moveaxis(_read_small(naip, [1, 2, 3]), 0, -1) if naip is not None else None,
+        truth=_read_small(truth, [1])[0] if truth is not None else None,
+        prediction=_read_small(predicted, [1])[0],
+    )
+    return save_png(render_preview([row], title=title, metrics=metrics), out)
 
 
 def write_json(path: Path, data: dict[str, Any]) -> Path:

@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
+from landcover.infer.metrics import describe_mean_iou
 from landcover.io.console import console
 
 
@@ -25,5 +26,5 @@ def print_metrics(metrics: dict[str, Any], title: str) -> None:
     console.print(table)
     console.print(
         f"pixel accuracy [bold]{_fmt(metrics['pixel_accuracy'])}[/]  "
-        f"mean IoU ({', '.join(metrics['mean_iou_classes'])}) [bold]{_fmt(metrics['mean_iou'])}[/]"
+        f"{describe_mean_iou(metrics)} [bold]{_fmt(metrics['mean_iou'])}[/]"
     )

@@ -6,6 +6,7 @@ seed's 128 x 128 output of a 256 x 256 window) is scored, with unknown truth exc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,20 @@ def predict_whole(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
     return model(x)[0].argmax(0).numpy().astype(np.uint8)
 
 
-def score_pairs(model: torch.nn.Module, data_dir: str | Path, margin: int = MARGIN) -> dict[str, Any]:
+PairCallback = Callable[[str, np.ndarray, np.ndarray, np.ndarray], None]
+"""Called with (name, image, labels, predicted) for each scored pair."""
+
+
+def score_pairs(
+    model: torch.nn.Module, data_dir: str | Path, margin: int = MARGIN, *, on_pair: PairCallback | None = None
+) -> dict[str, Any]:
     """Score a model on every pair in a directory.
 
     Args:
         model: A model from :func:`landcover.load_model`.
         data_dir: A directory of ``_NAIP`` / ``_LandCover`` pairs.
         margin: Pixels removed from every side before scoring.
+        on_pair: Also given each pair's image, labels and prediction (e.g. for a preview).
 
     Returns:
         :func:`landcover.infer.metrics.summarise` output plus the number of images.
@@ -48,4 +56,6 @@ def score_pairs(model: torch.nn.Module, data_dir: str | Path, margin: int = MARG
         predicted = predict_whole(model, image)
         inner = (slice(margin, labels.shape[0] - margin), slice(margin, labels.shape[1] - margin))
         confusion += confusion_matrix(labels[inner], predicted[inner])
+        if on_pair is not None:
+            on_pair(pair.name, image, labels, predicted)
     return {"images": len(pairs), **summarise(confusion)}

@@ -20,7 +20,6 @@ import dataclasses
 import datetime as dt
 import os
 import pickle
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -103,29 +102,71 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         The checkpoint dictionary.
 
     Raises:
-        LandcoverError: The file is missing, truncated, or not one of our checkpoints.
+        LandcoverError: The file is missing, empty, truncated, not one of our checkpoints, or its weights
+            do not fit the architecture it declares (one line naming the file, for every command).
     """
     path = Path(path)
     if not path.is_file():
         raise LandcoverError(f"{path}: no such model file", "check the path")
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
-    except (RuntimeError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LandcoverError(
-            f"{path}: not a readable landcover checkpoint ({reason[:120]})",
-            "the file may be truncated; use an earlier checkpoint or re-create it (CNTK models: landcover import-cntk)",
-        ) from exc
+    except Exception as exc:  # torch raises many types for a file that is not a checkpoint; each is one line
+        raise _unreadable(path, exc) from exc
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
-        raise LandcoverError(
-            f"{path}: not a landcover checkpoint", "CNTK .model files must be imported first: landcover import-cntk"
-        )
+        raise LandcoverError(f"{path}: not a landcover checkpoint (a PyTorch file of another kind)", _WHICH_FILES)
     if checkpoint.get("format_version", 0) > FORMAT_VERSION:
         raise LandcoverError(
             f"{path}: checkpoint format {checkpoint['format_version']} is newer than this landcover",
             "upgrade landcover-runner",
         )
+    _check_architecture(path, checkpoint)
     return checkpoint
+
+
+_WHICH_FILES = "give a .pt written by landcover train or landcover import-cntk; import CNTK .model files first"
+
+
+def _unreadable(path: Path, exc: Exception) -> LandcoverError:
+    """The one-line error for a file torch cannot load, by what the file looks like."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if not head:
+        return LandcoverError(f"{path}: empty file, not a landcover checkpoint", _WHICH_FILES)
+    if isinstance(exc, pickle.UnpicklingError) and "weights_only" in str(exc).replace(" ", "_").lower():
+        return LandcoverError(f"{path}: a pickled Python object, not a landcover checkpoint", _WHICH_FILES)
+    if head == b"PK\x03\x04":  # a PyTorch zip archive that does not load: cut short or damaged
+        return LandcoverError(
+            f"{path}: truncated or damaged checkpoint",
+            "use an earlier checkpoint (epoch-NNNN.pt) or re-create it",
+        )
+    return LandcoverError(f"{path}: not a PyTorch checkpoint", _WHICH_FILES)
+
+
+def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
+    """Refuse a checkpoint whose weights do not fit the architecture it declares (checked on the meta device)."""
+    try:
+        config = config_from_dict(dict(checkpoint["config"]))
+        with torch.device("meta"):
+            expected = SeedUNet(config).state_dict()
+        state = checkpoint["state_dict"]
+        problems = [f"{name} missing" for name in expected if name not in state]
+        problems += [f"{name} not in the architecture" for name in state if name not in expected]
+        problems += [
+            f"{name} is {tuple(state[name].shape)}, expected {tuple(tensor.shape)}"
+            for name, tensor in expected.items()
+            if name in state and tuple(state[name].shape) != tuple(tensor.shape)
+        ]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise LandcoverError(
+            f"{path}: damaged checkpoint (its architecture cannot be rebuilt: {type(exc).__name__} {exc})",
+            "re-create it with landcover train or landcover import-cntk",
+        ) from exc
+    if problems:
+        more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
+        raise LandcoverError(
+            f"{path}: its weights do not fit the U-Net it declares ({problems[0]}{more})",
+            "the file is damaged or from another architecture; re-create it with landcover train or import-cntk",
+        )
 
 
 def model_from_checkpoint(checkpoint: dict[str, Any]) -> SeedUNet:

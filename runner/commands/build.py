@@ -17,12 +17,20 @@ DEFAULT_TAG = "landcover-runner/trainer-gpu:latest"
 
 
 def build(
-    tag: Annotated[str, typer.Option(help="Image tag.")] = DEFAULT_TAG,
+    tag: Annotated[str, typer.Option(help="Image tag.", metavar="TAG")] = DEFAULT_TAG,
     push: Annotated[
-        str | None, typer.Option("--push", help="Also push to this registry (e.g. myacr.azurecr.io) for the cluster.")
+        str | None,
+        typer.Option(
+            "--push", help="Also push to this registry (e.g. myacr.azurecr.io) for the cluster.", metavar="REGISTRY"
+        ),
     ] = None,
 ) -> None:
-    """Build the image from images/trainer-gpu/Dockerfile, showing the build's progress; optionally push it."""
+    """Build the image from images/trainer-gpu/Dockerfile, showing the build's progress; optionally push it.
+
+    Examples:
+      runner build
+      runner build --push myacr.azurecr.io
+    """
     console = Console()
     try:
         client = docker_client()

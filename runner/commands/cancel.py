@@ -16,10 +16,16 @@ from runner.store import save_record
 
 
 def cancel(
-    name: Annotated[str, typer.Argument(help="Job name.")],
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Stop a job; its state becomes failed (cancelled), its logs stay."""
+    """Stop a job; its state becomes failed (cancelled), its logs stay.
+
+    Examples:
+      runner cancel train1
+    """
     directory, record = current_record(name, root)
     console = Console()
     if record.state in ("succeeded", "failed"):

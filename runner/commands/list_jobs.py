@@ -14,9 +14,16 @@ from runner.store import list_records
 
 
 def list_jobs(
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """List jobs, oldest first."""
+    """List jobs, oldest first.
+
+    Examples:
+      runner list
+      runner list --root .runner
+    """
     table = Table("name", "executionState", "exitCode", "backend", "created")
     for record in list_records(LocalRoot(root or default_root()).jobs):
         code = "" if record.exit_code is None else str(record.exit_code)

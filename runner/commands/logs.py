@@ -14,12 +14,19 @@ from runner.watch import follow_logs
 
 
 def logs(
-    name: Annotated[str, typer.Argument(help="Job name.")],
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
     stderr: Annotated[bool, typer.Option("--stderr", help="Show stderr.txt instead of stdout.txt.")] = False,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")] = False,
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Print a job's log (Ctrl+C stops following; the job keeps running)."""
+    """Print a job's log (Ctrl+C stops following; the job keeps running).
+
+    Examples:
+      runner logs train1 --follow
+      runner logs train1 --stderr
+    """
     directory = job_directory(name, root)
     record = load_record(directory)
     if record.backend == "azureml":

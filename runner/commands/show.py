@@ -7,18 +7,23 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from runner.commands.jobs import current_record
+from runner.job_outputs import output_folders
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="Job name.")],
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
+    """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs.
+
+    Examples:
+      runner show demo-train
+    """
     _, record = current_record(name, root)
-    table = Table(show_header=False, box=None)
     rows = [
         ("name", record.name),
         ("executionState", record.state),
@@ -30,10 +35,11 @@ def show(
         ("finished", record.finished or ""),
         ("stdout", record.stdout),
         ("stderr", record.stderr),
-        *((f"output {key}", path) for key, path in record.outputs.items()),
+        *((f"output {folder.key}", folder.path) for folder in output_folders(record)),
         ("studio", str(record.details.get("studio_url") or "")),
     ]
+    console = Console(highlight=False, soft_wrap=True)  # paths whole, never cut to the terminal's width
+    width = max(len(key) for key, value in rows if value)
     for key, value in rows:
         if value:
-            table.add_row(key, value)
-    Console().print(table)
+            console.print(f"{key:<{width}}  {value}", markup=False)

@@ -15,13 +15,22 @@ def configure(
     subscription: Subscription = None,
     resource_group: ResourceGroup = None,
     workspace: Workspace = None,
-    compute: Annotated[str | None, typer.Option(help="Compute cluster [$AZUREML_COMPUTE].")] = None,
-    datastore: Annotated[str | None, typer.Option(help="Datastore [workspaceblobstore].")] = None,
+    compute: Annotated[
+        str | None, typer.Option(help="Compute cluster \\[default: $AZUREML_COMPUTE].", metavar="CLUSTER")
+    ] = None,
+    datastore: Annotated[
+        str | None, typer.Option(help="Datastore \\[default: workspaceblobstore].", metavar="NAME")
+    ] = None,
     registry: Annotated[
-        str | None, typer.Option(help="Image registry, e.g. myacr.azurecr.io [$RUNNER_REGISTRY].")
+        str | None,
+        typer.Option(help="Image registry, e.g. myacr.azurecr.io \\[default: $RUNNER_REGISTRY].", metavar="REGISTRY"),
     ] = None,
 ) -> None:
-    """Write the cloud settings file; credentials stay with az login / managed identity / environment."""
+    """Write the cloud settings file; credentials stay with az login / managed identity / environment.
+
+    Examples:
+      runner cloud configure --subscription SUB --resource-group RG --workspace WS --compute gpu-cluster
+    """
     config = settings(subscription, resource_group, workspace, compute=compute, datastore=datastore, registry=registry)
     path = save_config(config)
     Console().print(f"wrote {path}" if path == config_path() else str(path))

@@ -14,12 +14,20 @@ from runner.store import load_record
 
 
 def download(
-    name: Annotated[str, typer.Argument(help="Job name.")],
-    output: Annotated[str | None, typer.Option(help="One named output [all outputs and logs].")] = None,
-    to: Annotated[Path, typer.Option("--to", help="Local folder.")] = Path("downloads"),
-    root: Annotated[Path | None, typer.Option(help="Where job records live [$RUNNER_HOME or ./.runner].")] = None,
+    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    output: Annotated[
+        str | None, typer.Option(help="One named output \\[default: all outputs and logs].", metavar="ID")
+    ] = None,
+    to: Annotated[Path, typer.Option("--to", help="Local folder.", metavar="DIR")] = Path("downloads"),
+    root: Annotated[
+        Path | None, typer.Option(help="Where job records live \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Download a cloud job's outputs into ``--to/NAME``."""
+    """Download a cloud job's outputs into the folder TO/NAME.
+
+    Examples:
+      runner cloud download eval1 --output images --to results
+    """
     record = load_record(job_directory(name, root))
     client = cloud_client(record)
     target = to / name

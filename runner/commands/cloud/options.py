@@ -9,9 +9,19 @@ import typer
 from runner.cloud_config import CloudConfig, load_config
 from runner.errors import fail
 
-Subscription = Annotated[str | None, typer.Option("--subscription", help="[$AZURE_SUBSCRIPTION_ID]")]
-ResourceGroup = Annotated[str | None, typer.Option("--resource-group", help="[$AZURE_RESOURCE_GROUP]")]
-Workspace = Annotated[str | None, typer.Option("--workspace", help="[$AZUREML_WORKSPACE]")]
+Subscription = Annotated[
+    str | None,
+    typer.Option("--subscription", help="Azure subscription id \\[default: $AZURE_SUBSCRIPTION_ID].", metavar="ID"),
+]
+ResourceGroup = Annotated[
+    str | None,
+    typer.Option(
+        "--resource-group", help="Resource group of the workspace \\[default: $AZURE_RESOURCE_GROUP].", metavar="NAME"
+    ),
+]
+Workspace = Annotated[
+    str | None, typer.Option("--workspace", help="Azure ML workspace \\[default: $AZUREML_WORKSPACE].", metavar="NAME")
+]
 
 
 def client_for(config: CloudConfig) -> Any:

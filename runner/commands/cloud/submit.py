@@ -18,19 +18,35 @@ from runner.store import JobRecord, save_record
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).")],
-    name: Annotated[str | None, typer.Option(help="Job name [template name + time].")] = None,
-    compute: Annotated[str | None, typer.Option(help="Compute cluster [configured].")] = None,
-    image: Annotated[str | None, typer.Option(help="Image [the template's, else the configured registry's].")] = None,
-    extra_args: Annotated[str, typer.Option("--extra-args", help="Appended to the job's command line.")] = "",
+    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    name: Annotated[
+        str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
+    ] = None,
+    compute: Annotated[
+        str | None, typer.Option(help="Compute cluster \\[default: the configured one].", metavar="CLUSTER")
+    ] = None,
+    image: Annotated[
+        str | None,
+        typer.Option(help="Image \\[default: the template's, else the configured registry's].", metavar="IMAGE"),
+    ] = None,
+    extra_args: Annotated[
+        str, typer.Option("--extra-args", help="Appended to the job's command line.", metavar="ARGS")
+    ] = "",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the Azure ML job YAML; submit nothing.")] = False,
     stream: Annotated[bool, typer.Option("--stream", help="Follow the job's log until it ends.")] = False,
     subscription: Subscription = None,
     resource_group: ResourceGroup = None,
     workspace: Workspace = None,
-    root: Annotated[Path | None, typer.Option(help="Where job records live [$RUNNER_HOME or ./.runner].")] = None,
+    root: Annotated[
+        Path | None, typer.Option(help="Where job records live \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
 ) -> None:
-    """Submit a job template to an Azure ML compute cluster (``--dry-run``: YAML on stdout, nothing sent)."""
+    """Submit a job template to an Azure ML compute cluster (--dry-run: the job YAML on stdout, nothing sent).
+
+    Examples:
+      runner cloud submit jobs/training_job.json --dry-run
+      runner cloud submit jobs/training_job.json --name train1 --stream
+    """
     from runner.backends.azureml import build_job, job_yaml
 
     notes = Console(stderr=True)
@@ -38,7 +54,7 @@ def submit(
     try:
         spec = load_job(job_file)
     except JobSpecError as exc:
-        fail(str(exc), "fix the job file (the seed's Batch AI format)")
+        fail(str(exc), exc.hint)
     name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)

@@ -1,4 +1,4 @@
-"""``runner cloud upload DIR --to PATH``: copy a folder (training data, models) onto the workspace datastore."""
+"""``runner cloud upload FOLDER --to PATH``: copy a folder (training data, models) onto the workspace datastore."""
 
 from __future__ import annotations
 
@@ -14,13 +14,17 @@ from runner.errors import fail
 
 
 def upload(
-    folder: Annotated[Path, typer.Argument(help="Local folder to upload.")],
-    to: Annotated[str, typer.Option("--to", help="Path on the datastore, e.g. training_data.")],
+    folder: Annotated[Path, typer.Argument(help="Local folder to upload.", metavar="FOLDER")],
+    to: Annotated[str, typer.Option("--to", help="Path on the datastore, e.g. training_data.", metavar="PATH")],
     subscription: Subscription = None,
     resource_group: ResourceGroup = None,
     workspace: Workspace = None,
 ) -> None:
-    """Upload every file under FOLDER to PATH on the configured datastore (what jobs mount)."""
+    """Upload every file under FOLDER to the --to path on the configured datastore (what jobs mount).
+
+    Examples:
+      runner cloud upload data/training_data --to training_data
+    """
     from azure.identity import DefaultAzureCredential
     from azure.storage.blob import ContainerClient
 

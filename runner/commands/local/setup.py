@@ -28,13 +28,25 @@ def _landcover(*args: str) -> None:
 
 
 def setup(
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
-    models_from: Annotated[
-        Path | None, typer.Option("--models-from", help="Folder with the seed's CNTK models [../shared/models/seed].")
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
     ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the generated sample data.")] = 0,
+    models_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--models-from",
+            help="Folder with the 2018 tutorial's CNTK models to import \\[default: ../shared/models/seed].",
+            metavar="DIR",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated sample data.", metavar="N")] = 0,
 ) -> None:
-    """Create ``afs/`` and ``blobfuse/`` (scripts, training and evaluation data, models) under the root."""
+    """Create afs/ and blobfuse/ (scripts, training and evaluation data, models) under the local root.
+
+    Examples:
+      runner local setup
+      runner local setup --root /data/runner
+    """
     console = Console()
     local = LocalRoot(root or default_root())
     blob = local.mounts / "blobfuse"

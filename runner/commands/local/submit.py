@@ -30,22 +30,37 @@ def _host_path(path: str, local: LocalRoot, backend: str) -> Path:
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).")],
-    name: Annotated[str | None, typer.Option(help="Job name [template name + time].")] = None,
-    backend: Annotated[str, typer.Option(help="process (local processes) or docker (the image, on GPUs).")] = "process",
-    gpus: Annotated[str, typer.Option(help="GPUs for docker: all, or a count.")] = "all",
-    image: Annotated[str | None, typer.Option(help="Image for docker [the template's].")] = None,
-    extra_args: Annotated[str, typer.Option("--extra-args", help="Appended to the job's command line.")] = "",
-    root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
+    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    name: Annotated[
+        str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
+    ] = None,
+    backend: Annotated[
+        str, typer.Option(help="process (local processes) or docker (the image, on GPUs).", metavar="BACKEND")
+    ] = "process",
+    gpus: Annotated[str, typer.Option(help="GPUs for docker: all, or a count.", metavar="GPUS")] = "all",
+    image: Annotated[
+        str | None, typer.Option(help="Image for docker \\[default: the template's].", metavar="IMAGE")
+    ] = None,
+    extra_args: Annotated[
+        str, typer.Option("--extra-args", help="Appended to the job's command line.", metavar="ARGS")
+    ] = "",
+    root: Annotated[
+        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+    ] = None,
     wait: Annotated[bool, typer.Option("--wait", help="Stay, streaming the logs, until the job ends.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the command and environment; run nothing.")] = False,
 ) -> None:
-    """Run ``processCount`` ranks of the job under mpirun on this node."""
+    """Run the job's processCount ranks on this machine: under mpirun, or in the image with --backend docker.
+
+    Examples:
+      runner local submit jobs/training_job.json --wait
+      runner local submit jobs/training_job.json --backend docker --gpus all
+    """
     console = Console()
     try:
         spec = load_job(job_file)
     except JobSpecError as exc:
-        fail(str(exc), "fix the job file (the seed's Batch AI format)")
+        fail(str(exc), exc.hint)
     if backend not in ("process", "docker"):
         fail(f"--backend {backend!r} is not known", "use process or docker")
     if gpus != "all" and not gpus.isdigit():

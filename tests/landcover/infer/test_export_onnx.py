@@ -110,9 +110,7 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(checkpoint, tmp_path):
     assert_one_line_error(run_landcover("export", str(tmp_path / "missing.pt"), str(out)), "missing.pt", "no such")
     junk = tmp_path / "junk.pt"
     junk.write_text("not a model")
-    assert_one_line_error(
-        run_landcover("export", str(junk), str(out)), "junk.pt", "not a readable landcover checkpoint"
-    )
+    assert_one_line_error(run_landcover("export", str(junk), str(out)), "junk.pt", "not a landcover checkpoint")
     assert_one_line_error(run_landcover("export", str(checkpoint), str(out), "--tile-size", "100"), "--tile-size 100")
     assert_one_line_error(run_landcover("export", str(checkpoint), str(out), "--output", "logits"), "--output")
     assert_one_line_error(

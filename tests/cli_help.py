@@ -1,0 +1,112 @@
+"""Checks every command's ``--help`` of a Typer app: what a new user reads first.
+
+Each command's help must show its program name (``landcover ...``, ``runner ...``), describe every option,
+show no type labels (``<str>``), no emptied default brackets, no raw double backticks, and give at least
+one example of itself; every example (and every README line that runs the program) must parse.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.text import Text
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parents[1]
+TYPE_LABEL = re.compile(r"<[a-z][a-z ]*>")
+EMPTIED_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)| \.(\s|$)|\[default:\s*\]")
+
+
+def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Every command and group under ``command``, with its path of subcommand names."""
+    yield path, command
+    if hasattr(command, "list_commands"):  # a group (Typer ships its own copy of click: no isinstance)
+        context = command.context_class(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            assert sub is not None
+            yield from walk(sub, (*path, name))
+
+
+def help_text(app: typer.Typer, prog: str, path: tuple[str, ...]) -> str:
+    """The rendered ``--help`` of one command."""
+    result = CliRunner().invoke(app, [*path, "--help"], prog_name=prog, terminal_width=100)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def examples(text: str, prog: str) -> list[str]:
+    """Example command lines in a help text or README: lines running ``prog`` (continuations joined)."""
+    joined = re.sub(r"\\[ \t]*\n\s*", " ", text)
+    found = []
+    for line in joined.splitlines():
+        line = line.strip().strip("│").strip()
+        for part in re.split(r";|&&", line):
+            if part.split()[:1] not in ([prog], ["mpirun"]):
+                continue
+            words = shlex.split(part, comments=True)
+            if prog in words[:6]:
+                found.append(shlex.join(words[words.index(prog) :]))
+    return found
+
+
+def parse_example(app: typer.Typer, prog: str, line: str) -> None:
+    """Parse an example command line against the app: unknown commands or options fail."""
+    words = shlex.split(line)[1:]
+    command = typer.main.get_command(app)
+    names = [prog]
+    while hasattr(command, "list_commands"):
+        sub = command.get_command(command.context_class(command), words[0]) if words else None
+        assert sub is not None, f"no command {words[:1]} under {' '.join(names)}"
+        names.append(words.pop(0))
+        command = sub
+    with command.make_context(" ".join(names), words, resilient_parsing=False):
+        pass
+
+
+def problems(app: typer.Typer, prog: str) -> list[str]:
+    """Everything wrong with the help of every command of ``app`` (empty: all good)."""
+    found = []
+    for path, command in walk(typer.main.get_command(app)):
+        name = " ".join((prog, *path))
+        text = help_text(app, prog, path)
+        if f"Usage: {name}" not in text:
+            found.append(f"{name}: usage line does not say {name!r}")
+        for pattern, what in ((TYPE_LABEL, "a type label"), (EMPTIED_BRACKETS, "empty brackets")):
+            for match in pattern.finditer(text):
+                found.append(f"{name}: {what} {match.group(0)!r}")
+        if "``" in text:
+            found.append(f"{name}: raw double backticks")
+        for param in command.params:
+            help_value = getattr(param, "help", None)
+            if not help_value:
+                found.append(f"{name}: {param.name} has no description")
+            elif Text.from_markup(help_value).plain != help_value.replace("\\[", "["):
+                found.append(f"{name}: {param.name}'s help loses text to Rich markup (write \\[ for [)")
+        if hasattr(command, "list_commands"):
+            continue
+        own = [line for line in examples(text, prog) if line.startswith(name + " ") or line == name]
+        if not own:
+            found.append(f"{name}: no example in its help")
+        for line in own:
+            try:
+                parse_example(app, prog, line)
+            except Exception as exc:  # a usage error of Typer's click, or a missing command
+                found.append(f"{name}: example {line!r} does not parse: {exc}")
+    return found
+
+
+def readme_problems(app: typer.Typer, prog: str, readme: Path) -> list[str]:
+    """README lines that run ``prog`` but do not parse against the app (placeholders such as ... allowed)."""
+    found = []
+    for line in examples(readme.read_text(), prog):
+        try:
+            parse_example(app, prog, line)
+        except Exception as exc:  # a usage error of Typer's click, or a missing command
+            found.append(f"README: {line!r} does not parse: {exc}")
+    return found

@@ -1,0 +1,20 @@
+import subprocess
+import sys
+
+from landcover.cli import app
+from tests.cli_help import ROOT, problems, readme_problems
+
+
+def test_every_command_has_help_that_teaches():
+    assert problems(app, "landcover") == []
+
+
+def test_readme_examples_agree_with_the_commands():
+    assert readme_problems(app, "landcover", ROOT / "README.md") == []
+
+
+def test_usage_says_landcover_under_python_m():
+    result = subprocess.run(
+        [sys.executable, "-m", "landcover", "train", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "Usage: landcover train" in result.stdout
