@@ -8,9 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import cloud_client, job_directory
+from runner.commands.jobs import find_job
 from runner.errors import fail
-from runner.store import load_record
 
 
 def files(
@@ -19,13 +18,8 @@ def files(
     root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
 ) -> None:
     """List a job's output files with their sizes."""
-    record = load_record(job_directory(name, root))
-    outputs = record.outputs
-    if record.backend == "azureml":
-        from runner.commands.cloud.options import call_azure
-
-        job = call_azure(cloud_client(record).jobs.get, record.details["azure_name"])
-        outputs = {key: str(getattr(value, "path", value)) for key, value in (job.outputs or {}).items()}
+    _, record, backend = find_job(name, root)
+    outputs = backend.files(record)
     if output is not None:
         if output not in outputs and output.lower() in outputs:
             output = output.lower()  # Azure ML output names are the Batch AI ids in lower case
@@ -33,10 +27,7 @@ def files(
             fail(f"job {name!r} has no output {output!r}", f"its outputs: {', '.join(outputs) or 'none'}")
         outputs = {output: outputs[output]}
     console = Console()
-    for key, folder in outputs.items():
-        console.print(f"[bold]{key}[/] {folder}")
-        if record.backend == "azureml":
-            continue  # on the datastore: `runner cloud download NAME --output KEY` fetches it
-        for path in sorted(Path(folder).rglob("*")):
-            if path.is_file():
-                console.print(f"  {path.relative_to(folder)}  {path.stat().st_size:,} bytes", highlight=False)
+    for key, found in outputs.items():
+        console.print(f"[bold]{key}[/] {found.location}")
+        for path, size in found.files:
+            console.print(f"  {path}  {size:,} bytes", highlight=False)

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner.commands.jobs import current_record
+from runner.commands.jobs import find_job
 
 
 def show(
@@ -17,7 +17,7 @@ def show(
     root: Annotated[Path | None, typer.Option(help="Local root [$RUNNER_HOME or ./.runner].")] = None,
 ) -> None:
     """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs."""
-    _, record = current_record(name, root)
+    _, record, _ = find_job(name, root)
     table = Table(show_header=False, box=None)
     rows = [
         ("name", record.name),
@@ -30,6 +30,7 @@ def show(
         ("finished", record.finished or ""),
         ("stdout", record.stdout),
         ("stderr", record.stderr),
+        ("error", record.error or ""),
         *((f"output {key}", path) for key, path in record.outputs.items()),
         ("studio", str(record.details.get("studio_url") or "")),
     ]
