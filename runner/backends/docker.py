@@ -222,7 +222,7 @@ class DockerBackend(LocalBackend):
         image = options.image or spec.image
         if not image:
             raise LaunchError(
-                "no image for the docker backend",
+                "the job template names no image for the docker backend",
                 "add properties.containerSettings.imageSourceRegistry.image or pass --image",
             )
         needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")

@@ -52,14 +52,14 @@ def submit(
     runs = cast(LocalBackend, backend_for(backend))
     try:
         plan = runs.plan(spec, name, local, SubmitOptions(gpus=gpus, image=image, extra_args=extra_args))
+        for note in plan.notes:
+            notes.print(f"warning: {note}")
         if dry_run:
             console.print(runs.describe(plan), soft_wrap=True, markup=False, highlight=False)
             return
         runs.preflight(plan)
     except LaunchError as exc:
-        fail(f"{job_file}: {exc.message}" if "image for" in exc.message else exc.message, exc.hint)
-    for note in plan.notes:
-        notes.print(f"warning: {note}")
+        fail(exc.message, exc.hint)
     plan.stdouterr.mkdir(parents=True, exist_ok=True)
     (plan.stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
     for folder in plan.outputs.values():
