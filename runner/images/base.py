@@ -67,8 +67,13 @@ def trim_root(directory: Path, suite: str) -> None:
     (directory / "etc/apt/sources.list.d/debian.sources").write_text(SOURCES.format(suite=suite))
 
 
-def make_base(image: str, workdir: Path | None = None) -> None:
+def make_base(image: str, tag: str | None = None, workdir: Path | None = None) -> None:
     """Make ``debian:SUITE-slim`` in the local engine from Debian's packages (about a minute; needs root).
+
+    Args:
+        image: The ``debian:SUITE-slim`` image to make.
+        tag: The tag to give it [``image``].
+        workdir: Where the temporary root file system goes [the system's temporary folder].
 
     Raises:
         RuntimeError: One line naming the step that failed and its last output line.
@@ -82,7 +87,7 @@ def make_base(image: str, workdir: Path | None = None) -> None:
         root = Path(temp) / "root"
         _run(debootstrap_command(suite, root), "debootstrap")
         trim_root(root, suite)
-        tar, docker_import = import_commands(root, image)
+        tar, docker_import = import_commands(root, tag or image)
         with subprocess.Popen(tar, stdout=subprocess.PIPE) as producer:
             _run(docker_import, "docker import", stdin=producer.stdout)
         if producer.returncode:

@@ -192,3 +192,24 @@ def test_dry_run_prints_the_docker_run_the_backend_performs(engine, root):
     assert "--env AZ_BATCHAI_MOUNT_ROOT=/mnt/batch/tasks/shared/LS_root/mounts" in line and "PATH=" not in line
     assert f"{DEFAULT_TAG} mpirun -np 2" in line
     assert not (root / "jobs/dry").exists()
+
+
+def test_the_debian_base_is_made_from_debians_packages(engine):
+    import shutil
+    import subprocess
+
+    from runner.images.base import make_base
+
+    if shutil.which("debootstrap") is None or os.geteuid() != 0:
+        pytest.skip("making the base needs root and debootstrap (apt-get install debootstrap)")
+    tag = "landcover-runner/test-base:bookworm"
+    make_base("debian:bookworm-slim", tag=tag)
+    try:
+        release = subprocess.run(
+            ["docker", "run", "--rm", "--network", "host", tag, "cat", "/etc/debian_version"],
+            capture_output=True,
+            text=True,
+        )
+        assert release.returncode == 0 and release.stdout.startswith("12."), release.stderr
+    finally:
+        engine.images.remove(tag, force=True)
