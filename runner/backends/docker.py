@@ -228,11 +228,11 @@ class DockerBackend(LocalBackend):
         needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")
         gpus, warning = resolve_gpus(options.gpus, needs_engine and engine_has_gpus(_engine()))
         count = int(gpus) if gpus.isdigit() else host_gpu_count()
-        variables, _, _ = self.layout(spec, name, local, gpus=count)
+        layout = self.layout(spec, name, local, gpus=count)
         uid, gid = os.getuid(), os.getgid()
-        hostfile = variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
-        command = job_command(spec, variables, options.extra_args, as_root=uid == 0, hostfile=hostfile)
-        plan = self.plan_for(spec, name, local, command, gpus=count, notes=(warning,) if warning else ())
+        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, layout.variables, options.extra_args, as_root=uid == 0, hostfile=hostfile)
+        plan = self.plan_for(spec, layout, command, notes=(warning,) if warning else ())
         container = container_spec(
             image=image,
             command=command,

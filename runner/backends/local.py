@@ -35,6 +35,15 @@ class SubmitOptions:
 
 
 @dataclass(frozen=True)
+class JobLayout:
+    """One job's Batch AI variables (as the job sees them) and its stdouterr and output folders here."""
+
+    variables: dict[str, str]
+    stdouterr: Path
+    outputs: dict[str, Path]
+
+
+@dataclass(frozen=True)
 class LaunchPlan:
     """Everything one local job runs with: the command, the job's variables, its files on this machine."""
 
@@ -83,27 +92,25 @@ class LocalBackend(Backend):
     def cleanup(self, record: JobRecord) -> None:
         """Release what the job held once its end is recorded."""
 
-    def layout(
-        self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0
-    ) -> tuple[dict[str, str], Path, dict[str, Path]]:
-        """Batch AI's variables as the job sees them, and the stdouterr / output folders on this machine."""
+    def layout(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobLayout:
+        """Batch AI's variables as the job sees them (one job id), and its folders on this machine."""
         root = self.job_mount_root(local)
         paths = job_paths(spec, name, root, gpus=gpus)
 
         def host(path: str) -> Path:
             return local.mounts / path[len(root) :].lstrip("/") if path.startswith(root) else Path(path)
 
-        return paths.variables, host(paths.stdouterr), {key: host(path) for key, path in paths.outputs.items()}
+        outputs = {key: host(path) for key, path in paths.outputs.items()}
+        return JobLayout(paths.variables, host(paths.stdouterr), outputs)
 
-    def plan_for(self, spec: JobSpec, name: str, local: LocalRoot, command: list[str], **rest: Any) -> LaunchPlan:
+    def plan_for(self, spec: JobSpec, layout: JobLayout, command: list[str], **rest: Any) -> LaunchPlan:
         """A plan with the job's environment from the template (for subclasses)."""
-        variables, stdouterr, outputs = self.layout(spec, name, local, gpus=rest.pop("gpus", 0))
         return LaunchPlan(
             command=command,
-            environment=job_environment(spec, variables),
-            variables=variables,
-            stdouterr=stdouterr,
-            outputs=outputs,
+            environment=job_environment(spec, layout.variables),
+            variables=layout.variables,
+            stdouterr=layout.stdouterr,
+            outputs=layout.outputs,
             **rest,
         )
 

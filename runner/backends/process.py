@@ -71,10 +71,10 @@ class ProcessBackend(LocalBackend):
 
     def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
         """The mpirun command and the job's variables."""
-        variables, _, _ = self.layout(spec, name, local)
-        hostfile = variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
-        command = job_command(spec, variables, options.extra_args, as_root=os.geteuid() == 0, hostfile=hostfile)
-        return self.plan_for(spec, name, local, command)
+        layout = self.layout(spec, name, local)
+        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, layout.variables, options.extra_args, as_root=os.geteuid() == 0, hostfile=hostfile)
+        return self.plan_for(spec, layout, command)
 
     def describe(self, plan: LaunchPlan) -> str:
         """The command, then the job's variables (added to the caller's environment at launch)."""

@@ -28,6 +28,6 @@ def files(
         outputs = {output: outputs[output]}
     console = Console()
     for key, found in outputs.items():
-        console.print(f"[bold]{key}[/] {found.location}")
+        console.print(f"[bold]{key}[/] {found.location}", soft_wrap=True)
         for path, size in found.files:
-            console.print(f"  {path}  {size:,} bytes", highlight=False)
+            console.print(f"  {path}  {size:,} bytes", highlight=False, soft_wrap=True)

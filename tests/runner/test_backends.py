@@ -157,3 +157,14 @@ def test_dockerfile_is_hadolint_clean():
         [hadolint, str(REPO / "images" / "trainer-gpu" / "Dockerfile")], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_plan_uses_one_job_id_for_its_variables_and_folders(tmp_path):
+    from runner.backends.local import SubmitOptions
+    from runner.backends.process import ProcessBackend
+    from runner.layout import LocalRoot
+
+    plan = ProcessBackend().plan(_spec(), "j1", LocalRoot(tmp_path), SubmitOptions())
+    assert str(plan.outputs["IMAGES"]) == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
+    assert plan.environment["AZ_BATCHAI_OUTPUT_IMAGES"] == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
+    assert plan.command[-1] == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]

@@ -52,14 +52,15 @@ def submit(
     runs = cast(LocalBackend, backend_for(backend))
     try:
         plan = runs.plan(spec, name, local, SubmitOptions(gpus=gpus, image=image, extra_args=extra_args))
-        for note in plan.notes:
-            notes.print(f"warning: {note}")
-        if dry_run:
-            console.print(runs.describe(plan), soft_wrap=True, markup=False, highlight=False)
-            return
-        runs.preflight(plan)
+        if not dry_run:
+            runs.preflight(plan)
     except LaunchError as exc:
         fail(exc.message, exc.hint)
+    for note in plan.notes:
+        notes.print(f"warning: {note}")
+    if dry_run:
+        console.print(runs.describe(plan), soft_wrap=True, markup=False, highlight=False)
+        return
     plan.stdouterr.mkdir(parents=True, exist_ok=True)
     (plan.stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
     for folder in plan.outputs.values():
