@@ -71,7 +71,10 @@ def ensure_base(client: Any, console: Console) -> None:
     except Exception as exc:
         if debian_suite(image) is None:
             fail(f"cannot pull the base image {image}: {str(exc).splitlines()[0][:120]}", "pull or load it first")
-    console.print(f"{image} cannot be pulled (no registry reachable): making it from Debian's packages (debootstrap)")
+    console.print(
+        f"{image} cannot be pulled (no registry reachable): making it from Debian's packages (debootstrap)",
+        soft_wrap=True,
+    )
     try:
         make_base(image)
     except RuntimeError as exc:
