@@ -40,20 +40,28 @@ lint: setup
 demo: setup
 	$(BIN)/python scripts/demo.py
 
-# The training job template on this machine: plain processes (the embedded default) or the image on GPUs.
+# The training job template on this machine: plain processes (the embedded default) or in the image.
 RUNNER := $(BIN)/runner
 IMAGE := landcover-runner/trainer-gpu:latest
+RUNNER_ROOT := $(or $(RUNNER_HOME),$(CURDIR)/.runner)
+STAMP_NOW := $(shell date +%Y%m%d-%H%M%S)
 
 train: setup
 	$(RUNNER) local setup
 	$(RUNNER) local submit jobs/training_job.json --backend process --wait
 
+# BuildKit rebuilds only what changed since the last build (nothing: a few seconds; sources: the last layer).
 image: setup
-	@docker image inspect $(IMAGE) >/dev/null 2>&1 || $(RUNNER) build --tag $(IMAGE)
+	$(RUNNER) build --tag $(IMAGE)
 
+# The training template in the image (GPUs when the engine has them, else the CPU), then the evaluation
+# template on the model it wrote.
 train-local: image
 	$(RUNNER) local setup
-	$(RUNNER) local submit jobs/training_job.json --backend docker --wait
+	$(RUNNER) local submit jobs/training_job.json --backend docker --image $(IMAGE) --name train-$(STAMP_NOW) --wait
+	$(RUNNER) local submit jobs/evaluation_job.json --backend docker --image $(IMAGE) --name evaluate-$(STAMP_NOW) --wait
+	@echo "trained model: $(RUNNER_ROOT)/mounts/blobfuse/models/trained.pt"
+	@echo "see the jobs: $(RUNNER) logs train-$(STAMP_NOW); $(RUNNER) files evaluate-$(STAMP_NOW)"
 
 clean:
 	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache

@@ -86,3 +86,15 @@ def job_paths(spec: JobSpec, name: str, mount_root: str, job_id: str | None = No
         **{f"AZ_BATCHAI_OUTPUT_{key}": path for key, path in outputs.items()},
     }
     return JobPaths(variables, stdouterr, outputs)
+
+
+def job_environment(spec: JobSpec, variables: dict[str, str]) -> dict[str, str]:
+    """What a job is given, on any backend: Batch AI's variables and the template's (expanded).
+
+    Nothing of the caller's environment: this is what job records store and containers receive.
+    """
+    env = dict(variables)
+    env.update({k: expand(v, variables) for k, v in spec.environment.items()})
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    env.setdefault("LANDCOVER_PROGRESS", "plain")  # the logs go to files: periodic lines, not a live bar
+    return env

@@ -1,17 +1,27 @@
-"""Job records: one small JSON file per job, the one interface every backend and job verb uses."""
+"""Job records: one small JSON file per job, read-modify-written under a lock.
+
+Every writer after submission (the supervisor, ``runner cancel``, a cloud refresh) goes through
+``update_record``, so a cancel and the supervisor's end-of-job write never overwrite each other. A record
+holds only what the job was given (Batch AI's variables and the template's), never the caller's environment.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 RECORD = "record.json"
+LOCK = ".record.lock"
+ENDED = ("succeeded", "failed")
 
 
 def now() -> str:
@@ -38,12 +48,18 @@ class JobRecord:
     pid: int | None = None
     container: str | None = None
     cancelled: bool = False
+    error: str | None = None
     spec_file: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def ended(self) -> bool:
+        """Whether the job has reached a final state."""
+        return self.state in ENDED
+
 
 def save_record(directory: Path, record: JobRecord) -> None:
-    """Write a job record atomically."""
+    """Write a job record atomically (temp file + rename)."""
     directory.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=directory, prefix=".record.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
@@ -55,6 +71,16 @@ def load_record(directory: Path) -> JobRecord:
     """Read a job record."""
     data = json.loads((directory / RECORD).read_text())
     return JobRecord(**data)
+
+
+@contextlib.contextmanager
+def update_record(directory: Path) -> Iterator[JobRecord]:
+    """Read the record under an exclusive lock, let the caller change it, write it back atomically."""
+    with open(directory / LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        record = load_record(directory)
+        yield record
+        save_record(directory, record)
 
 
 def list_records(jobs: Path) -> list[JobRecord]:

@@ -6,8 +6,11 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def landcover(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
@@ -39,3 +42,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: st
     assert "Traceback" not in message
     for needle in needles:
         assert needle in message, message
+
+
+def runner(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m runner ARGS`` from the checkout and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
+    )

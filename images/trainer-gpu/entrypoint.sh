@@ -19,6 +19,12 @@ export OMPI_MCA_btl="${OMPI_MCA_btl:-^openib}"
 export NCCL_DEBUG="${NCCL_DEBUG:-WARN}"
 export TORCH_NCCL_ASYNC_ERROR_HANDLING="${TORCH_NCCL_ASYNC_ERROR_HANDLING:-1}"
 
+# The runner starts containers as the invoking user (so files in the mounts stay theirs), who may have no
+# home in the image: give Python, MPI and PyTorch a writable one.
+if [ ! -w "${HOME:-/nonexistent}" ]; then
+    export HOME=/tmp
+fi
+
 # Job output goes to log files: plain progress lines.
 export LANDCOVER_PROGRESS="${LANDCOVER_PROGRESS:-plain}"
 

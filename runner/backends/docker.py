@@ -1,27 +1,76 @@
-"""The docker backend: the same command inside the image, on NVIDIA GPUs, with Batch AI's mount root.
+"""The docker backend: the same command inside the image, with Batch AI's mount root and the host's network.
 
-``container_spec`` is pure: it returns the keyword arguments of ``docker.from_env().containers.run``.
+``container_spec`` is pure and is the one description of a container: ``docker_run_command`` renders it as
+the ``docker run`` that ``--dry-run`` prints, ``create_arguments`` as the Docker SDK call the backend makes.
+The container gets the image's environment plus the job's variables (nothing of the caller's), runs as the
+invoking user (files in the mounts stay theirs), and its output is streamed into stdout.txt / stderr.txt
+while it runs; it is removed once its exit code is recorded.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import os
+import shlex
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.jobspec import BATCHAI_MOUNT_ROOT
+from runner.backends.base import LaunchError
+from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
+from runner.backends.process import job_command
+from runner.jobspec import BATCHAI_MOUNT_ROOT, JobSpec
+from runner.layout import LocalRoot
+from runner.store import JobRecord, now, update_record
 
 DEFAULT_SHM = "8g"  # PyTorch's data loaders and NCCL use /dev/shm; docker's default 64 MB is far too small
 READ_ONLY_INPUTS = ("blobfuse/scripts", "blobfuse/training_data", "blobfuse/evaluation_data")
+GPU_ULIMITS = (("memlock", -1, -1), ("stack", 67108864, 67108864))  # NVIDIA's advice for NCCL / RDMA
+LABEL = "landcover-runner.job"
+STOP_TIMEOUT_S = 20
+TOOLKIT_HINT = "use --gpus 0 for the CPU, or install the NVIDIA Container Toolkit and restart Docker"
 
 
-def gpu_request(gpus: str) -> list[Any]:
-    """NVIDIA device request for ``all`` or a count (none for ``0``)."""
-    from docker.types import DeviceRequest
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One job's container: everything ``docker run`` needs (JSON-serialisable, kept in the job record)."""
 
-    if gpus == "0":
-        return []
-    count = -1 if gpus == "all" else int(gpus)
-    return [DeviceRequest(count=count, capabilities=[["gpu"]])]
+    image: str
+    command: list[str]
+    environment: dict[str, str]
+    mounts: list[tuple[str, str, str]]
+    name: str
+    user: str
+    gpus: str = "0"
+    shm_size: str = DEFAULT_SHM
+    ulimits: list[tuple[str, int, int]] = field(default_factory=list)
+    network: str = "host"
+    working_dir: str = BATCHAI_MOUNT_ROOT
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def resolve_gpus(requested: str, engine_has_gpus: bool) -> tuple[str, str | None]:
+    """``auto`` / ``all`` / a count, against whether the engine has the NVIDIA runtime.
+
+    Returns:
+        The GPUs to request (``0``, ``all`` or a count) and a warning line (or None).
+
+    Raises:
+        LaunchError: GPUs asked for explicitly on an engine without the NVIDIA runtime, or a bad value.
+    """
+    if requested != "auto" and requested != "all" and not requested.isdigit():
+        raise LaunchError(f"--gpus {requested!r} is not auto, all or a number", "e.g. --gpus auto, --gpus 0, --gpus 2")
+    if requested == "auto":
+        if engine_has_gpus:
+            return "all", None
+        return "0", "no NVIDIA runtime in the Docker engine: running on the CPU"
+    if requested != "0" and not engine_has_gpus:
+        raise LaunchError(f"--gpus {requested}: the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
+    return requested, None
 
 
 def container_spec(
@@ -31,39 +80,85 @@ def container_spec(
     environment: dict[str, str],
     mount_root: Path,
     name: str,
-    gpus: str = "all",
+    gpus: str = "0",
     shm_size: str | None = None,
     user: str = "1000:1000",
-) -> dict[str, Any]:
-    """Everything ``containers.run`` needs for one job.
+) -> ContainerSpec:
+    """The container of one job.
 
     The local mount root is bound at Batch AI's own path, read-write (models and outputs go there), with the
-    input folders (scripts, training and evaluation data) bound again read-only on top.
+    input folders (scripts, training and evaluation data) bound again read-only on top. Locked-memory and
+    stack ulimits are raised only with GPUs (NCCL wants them; engines without GPUs may refuse them).
     """
-    volumes = {str(mount_root): {"bind": BATCHAI_MOUNT_ROOT, "mode": "rw"}}
-    for folder in READ_ONLY_INPUTS:
-        if (mount_root / folder).is_dir():
-            volumes[str(mount_root / folder)] = {"bind": f"{BATCHAI_MOUNT_ROOT}/{folder}", "mode": "ro"}
+    mounts = [(str(mount_root), BATCHAI_MOUNT_ROOT, "rw")]
+    mounts += [
+        (str(mount_root / folder), f"{BATCHAI_MOUNT_ROOT}/{folder}", "ro")
+        for folder in READ_ONLY_INPUTS
+        if (mount_root / folder).is_dir()
+    ]
+    return ContainerSpec(
+        image=image,
+        command=command,
+        environment=environment,
+        mounts=mounts,
+        name=f"landcover-{name}",
+        user=user,
+        gpus=gpus,
+        shm_size=shm_size or DEFAULT_SHM,
+        ulimits=list(GPU_ULIMITS) if gpus != "0" else [],
+        labels={LABEL: name},
+    )
+
+
+def docker_run_command(spec: ContainerSpec) -> list[str]:
+    """The ``docker run`` command line of a container spec (what ``--dry-run`` prints)."""
+    argv = ["docker", "run", "--name", spec.name, "--network", spec.network, "--user", spec.user]
+    argv += ["--shm-size", spec.shm_size, "--workdir", spec.working_dir]
+    argv += [f"--label={key}={value}" for key, value in spec.labels.items()]
+    if spec.gpus != "0":
+        argv += ["--gpus", spec.gpus]
+    for ulimit, soft, hard in spec.ulimits:
+        argv += ["--ulimit", f"{ulimit}={soft}:{hard}"]
+    for source, target, mode in spec.mounts:
+        argv += ["--volume", f"{source}:{target}:{mode}"]
+    for key, value in sorted(spec.environment.items()):
+        argv += ["--env", f"{key}={value}"]
+    return [*argv, spec.image, *spec.command]
+
+
+def create_arguments(spec: ContainerSpec) -> dict[str, Any]:
+    """The keyword arguments of ``DockerClient.containers.create`` for a container spec."""
+    from docker.types import DeviceRequest, Ulimit
+
+    requests = []
+    if spec.gpus != "0":
+        requests = [DeviceRequest(count=-1 if spec.gpus == "all" else int(spec.gpus), capabilities=[["gpu"]])]
     return {
-        "image": image,
-        "command": command,
-        "environment": environment,
-        "volumes": volumes,
-        "device_requests": gpu_request(gpus),
-        "shm_size": shm_size or DEFAULT_SHM,
-        "ulimits": _ulimits(),
-        "user": user,
-        "name": f"landcover-{name}",
-        "working_dir": BATCHAI_MOUNT_ROOT,
-        "detach": True,
-        "labels": {"landcover-runner.job": name},
+        "image": spec.image,
+        "command": list(spec.command),
+        "environment": dict(spec.environment),
+        "volumes": {source: {"bind": target, "mode": mode} for source, target, mode in spec.mounts},
+        "device_requests": requests,
+        "ulimits": [Ulimit(name=n, soft=soft, hard=hard) for n, soft, hard in spec.ulimits],
+        "shm_size": spec.shm_size,
+        "user": spec.user,
+        "name": spec.name,
+        "network_mode": spec.network,
+        "working_dir": spec.working_dir,
+        "labels": dict(spec.labels),
     }
 
 
-def _ulimits() -> list[Any]:
-    from docker.types import Ulimit
-
-    return [Ulimit(name="memlock", soft=-1, hard=-1), Ulimit(name="stack", soft=67108864, hard=67108864)]
+def launch_error(exc: Exception, image: str) -> LaunchError:
+    """A Docker error at container creation or start as one line with its fix."""
+    text = " ".join(str(getattr(exc, "explanation", None) or exc).split())
+    if type(exc).__name__ == "ImageNotFound" or "No such image" in text:
+        return LaunchError(f"image {image} is not in the local Docker engine", "run `runner build`, or pass --image")
+    if "could not select device driver" in text:
+        return LaunchError("the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
+    if "rlimit" in text:
+        return LaunchError(f"the Docker engine refused a ulimit: {text[:160]}", "use --gpus 0")
+    return LaunchError(f"Docker could not start the container: {text[:200]}", "see `docker info`")
 
 
 def docker_client() -> Any:
@@ -82,3 +177,128 @@ def docker_client() -> Any:
     except Exception as exc:  # docker raises several types; all mean "no usable engine"
         raise RuntimeError(f"cannot reach a Docker engine ({str(exc).splitlines()[0][:100]})") from exc
     return client
+
+
+def engine_has_gpus(client: Any) -> bool:
+    """Whether the engine can give containers NVIDIA GPUs (the toolkit's runtime is registered)."""
+    return "nvidia" in (client.info().get("Runtimes") or {})
+
+
+def host_gpu_count() -> int:
+    """GPUs ``nvidia-smi`` lists on this machine (0 without it)."""
+    if shutil.which("nvidia-smi") is None:
+        return 0
+    result = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    return sum(line.startswith("GPU ") for line in result.stdout.splitlines()) if result.returncode == 0 else 0
+
+
+def _engine() -> Any:
+    try:
+        return docker_client()
+    except RuntimeError as exc:
+        raise LaunchError(
+            f"--backend docker: {exc}", "install and start Docker (see README), or use --backend process"
+        ) from None
+
+
+def _copy_output(container: Any, path: str, *, stdout: bool) -> None:
+    with open(path, "ab") as out:
+        for chunk in container.logs(stream=True, follow=True, stdout=stdout, stderr=not stdout):
+            out.write(chunk)
+            out.flush()
+
+
+class DockerBackend(LocalBackend):
+    """The job's command in the image; ranks under mpirun inside one container with the host's network."""
+
+    name = "docker"
+
+    def job_mount_root(self, local: LocalRoot) -> str:
+        """Batch AI's own mount path, where the local mount root is bound."""
+        return BATCHAI_MOUNT_ROOT
+
+    def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
+        """The container spec; ``--gpus auto`` asks the engine whether it has GPUs."""
+        image = options.image or spec.image
+        if not image:
+            raise LaunchError(
+                "the job template names no image for the docker backend",
+                "add properties.containerSettings.imageSourceRegistry.image or pass --image",
+            )
+        needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")
+        gpus, warning = resolve_gpus(options.gpus, needs_engine and engine_has_gpus(_engine()))
+        count = int(gpus) if gpus.isdigit() else host_gpu_count()
+        layout = self.layout(spec, name, local, gpus=count)
+        uid, gid = os.getuid(), os.getgid()
+        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, layout.variables, options.extra_args, as_root=uid == 0, hostfile=hostfile)
+        plan = self.plan_for(spec, layout, command, notes=(warning,) if warning else ())
+        container = container_spec(
+            image=image,
+            command=command,
+            environment=plan.environment,
+            mount_root=local.mounts,
+            name=name,
+            gpus=gpus,
+            shm_size=spec.shm_size,
+            user=f"{uid}:{gid}",
+        )
+        return dataclasses.replace(plan, details={"container": dataclasses.asdict(container)})
+
+    def describe(self, plan: LaunchPlan) -> str:
+        """The exact ``docker run`` the backend performs."""
+        return shlex.join(docker_run_command(ContainerSpec(**plan.details["container"])))
+
+    def preflight(self, plan: LaunchPlan) -> None:
+        """The engine answers and has the image."""
+        image = plan.details["container"]["image"]
+        client = _engine()
+        try:
+            client.images.get(image)
+        except Exception as exc:
+            raise launch_error(exc, image) from None
+
+    def run(self, directory: Path) -> int | None:
+        """Create and start the container (unless cancelled), stream its output, wait for its exit code."""
+        client = docker_client()
+        with update_record(directory) as record:
+            if record.cancelled:
+                return None
+            spec = ContainerSpec(**record.details["container"])
+            try:
+                container = client.containers.create(**create_arguments(spec))
+            except Exception as exc:
+                raise launch_error(exc, spec.image) from exc
+            try:
+                container.start()
+            except Exception as exc:
+                container.remove(force=True)
+                raise launch_error(exc, spec.image) from exc
+            record.container, record.state, record.started = container.id, "running", now()
+            stdout, stderr = record.stdout, record.stderr
+        copies = [
+            threading.Thread(target=_copy_output, args=(container, path), kwargs={"stdout": out}, daemon=True)
+            for path, out in ((stdout, True), (stderr, False))
+        ]
+        for copy in copies:
+            copy.start()
+        result = container.wait()
+        for copy in copies:
+            copy.join(timeout=30)
+        return int(result.get("StatusCode", 1))
+
+    def stop(self, record: JobRecord) -> None:
+        """Stop the container (SIGTERM to tini, which passes it to mpirun and the ranks)."""
+        import docker.errors
+
+        if record.container:
+            with contextlib.suppress(docker.errors.NotFound):  # already ended and removed
+                docker_client().containers.get(record.container).stop(timeout=STOP_TIMEOUT_S)
+
+    def cleanup(self, record: JobRecord) -> None:
+        """Remove the container once its exit code is recorded."""
+        import docker.errors
+
+        if record.container:
+            with contextlib.suppress(docker.errors.NotFound):
+                docker_client().containers.get(record.container).remove(force=True)

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
+import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from types import FrameType
 
+from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec, expand
+from runner.layout import LocalRoot
+from runner.store import JobRecord, now, update_record
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
 
@@ -30,7 +37,7 @@ def job_command(
     as_root: bool = False,
     hostfile: str | None = None,
 ) -> list[str]:
-    """The exact argv of a process job: its command line with Batch AI variables expanded, under mpirun.
+    """The exact argv of a job: its command line with Batch AI variables expanded, under mpirun.
 
     Args:
         spec: The job template.
@@ -45,12 +52,62 @@ def job_command(
     return [*mpirun_prefix(spec.process_count, as_root=as_root, hostfile=hostfile), *argv]
 
 
-def job_environment(spec: JobSpec, variables: dict[str, str], base: dict[str, str] | None = None) -> dict[str, str]:
-    """The job's environment: the caller's, the template's variables (expanded), and Batch AI's."""
+def process_environment(job: Mapping[str, str], base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A process job's environment at launch: the caller's, this Python's bin first on PATH, then the job's."""
     env = dict(os.environ if base is None else base)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(variables)
-    env.update({k: expand(v, variables) for k, v in spec.environment.items()})
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    env.setdefault("LANDCOVER_PROGRESS", "plain")  # the logs go to files: periodic lines, not a live bar
+    env.update(job)
     return env
+
+
+class ProcessBackend(LocalBackend):
+    """``processCount`` ranks under mpirun on this machine; the mount root is a local folder."""
+
+    name = "process"
+
+    def job_mount_root(self, local: LocalRoot) -> str:
+        """The local mount folder itself."""
+        return str(local.mounts)
+
+    def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
+        """The mpirun command and the job's variables."""
+        layout = self.layout(spec, name, local)
+        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, layout.variables, options.extra_args, as_root=os.geteuid() == 0, hostfile=hostfile)
+        return self.plan_for(spec, layout, command)
+
+    def describe(self, plan: LaunchPlan) -> str:
+        """The command, then the job's variables (added to the caller's environment at launch)."""
+        lines = [shlex.join(plan.command)]
+        lines += [f"{key}={value}" for key, value in sorted(plan.environment.items())]
+        lines.append(f"PATH={Path(sys.executable).parent}{os.pathsep}$PATH")
+        return "\n".join(lines)
+
+    def preflight(self, plan: LaunchPlan) -> None:
+        """Nothing to check: the command's own errors land in stderr.txt."""
+
+    def run(self, directory: Path) -> int | None:
+        """Run the ranks with their output in the Batch AI stdout / stderr files."""
+        with update_record(directory) as record:
+            if record.cancelled:
+                return None
+            with open(record.stdout, "ab") as out, open(record.stderr, "ab") as err:
+                process = subprocess.Popen(
+                    record.command,
+                    stdout=out,
+                    stderr=err,
+                    env=process_environment(record.environment),
+                    start_new_session=True,
+                )
+            record.pid, record.state, record.started = process.pid, "running", now()
+
+        def forward(signum: int, frame: FrameType | None) -> None:
+            process.send_signal(signum)
+
+        signal.signal(signal.SIGTERM, forward)
+        return process.wait()
+
+    def stop(self, record: JobRecord) -> None:
+        """SIGTERM to every rank (the job's process group)."""
+        if record.pid:
+            os.killpg(record.pid, signal.SIGTERM)

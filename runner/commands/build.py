@@ -1,23 +1,36 @@
-"""``runner build``: build the trainer image (CUDA + OpenMPI + landcover) through the Docker SDK."""
+"""``runner build``: build the trainer image with BuildKit; make its Debian base locally when it cannot be pulled."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from runner.backends.docker import docker_client
 from runner.errors import fail
+from runner.images.base import base_image, debian_suite, make_base
+from runner.images.build import DOCKERFILE, build_command, default_ca_bundle, find_build_cli
 
 REPO = Path(__file__).resolve().parents[2]
-DOCKERFILE = "images/trainer-gpu/Dockerfile"
 DEFAULT_TAG = "landcover-runner/trainer-gpu:latest"
 
 
 def build(
     tag: Annotated[str, typer.Option(help="Image tag.", metavar="TAG")] = DEFAULT_TAG,
+    ca_bundle: Annotated[
+        Path | None,
+        typer.Option(
+            "--ca-bundle",
+            help="CA bundle pip trusts inside the build (TLS-inspecting proxies) \\[default: $PIP_CERT or "
+            "$REQUESTS_CA_BUNDLE]; passed as a BuildKit secret, never stored in the image.",
+            metavar="PEM",
+        ),
+    ] = None,
+    network: Annotated[str, typer.Option(help="Network of the build's steps.", metavar="NETWORK")] = "host",
     push: Annotated[
         str | None,
         typer.Option(
@@ -25,34 +38,70 @@ def build(
         ),
     ] = None,
 ) -> None:
-    """Build the image from images/trainer-gpu/Dockerfile, showing the build's progress; optionally push it.
+    """Build the image from images/trainer-gpu/Dockerfile (BuildKit), showing the build's output; optionally push it.
 
     Examples:
       runner build
+      runner build --ca-bundle /etc/ssl/certs/ca-certificates.crt
       runner build --push myacr.azurecr.io
     """
-    console = Console()
+    console = Console(highlight=False)
     try:
         client = docker_client()
     except RuntimeError as exc:
-        fail(f"runner build: {exc}", "install and start Docker (https://docs.docker.com/engine/install/)")
-    with console.status(f"building {tag}"):
-        for chunk in client.api.build(path=str(REPO), dockerfile=DOCKERFILE, tag=tag, rm=True, decode=True):
-            if "error" in chunk:
-                fail(f"image build failed: {chunk['error'].strip()}", f"see {DOCKERFILE}")
-            text = chunk.get("stream", "").rstrip()
-            if text:
-                console.print(text, markup=False, highlight=False)
+        fail(f"runner build: {exc}", "install and start Docker (see README: The image)")
+    ca_bundle = ca_bundle or default_ca_bundle()
+    if ca_bundle is not None and not ca_bundle.is_file():
+        fail(f"--ca-bundle {ca_bundle}: no such file", "pass the PEM bundle your pip uses (pip config list)")
+    ensure_base(client, console)
+    try:
+        cli = find_build_cli()
+    except RuntimeError as exc:
+        fail(f"runner build: {exc}", "install the docker buildx plugin (https://docs.docker.com/go/buildx/)")
+    command = build_command(cli, context=REPO, tag=tag, ca_bundle=ca_bundle, network=network)
+    result = subprocess.run(command, env={**os.environ, "DOCKER_BUILDKIT": "1"})
+    if result.returncode:
+        fail(f"image build failed (exit {result.returncode}; the step's output is above)", f"see {DOCKERFILE}")
     console.print(f"built {tag}")
     if push:
-        remote = pushed_name(push, tag)
-        client.images.get(tag).tag(remote)
-        repository, _, version = remote.rpartition(":")
-        with console.status(f"pushing {remote}"):
-            for chunk in client.images.push(repository, tag=version, stream=True, decode=True):
-                if "error" in chunk:
-                    fail(f"push to {push} failed: {chunk['error'].strip()}", f"log in first: az acr login -n {push}")
-        console.print(f"pushed {remote}; `runner cloud configure --registry {push}` makes it the cloud default")
+        push_image(client, console, tag, push)
+
+
+def ensure_base(client: Any, console: Console) -> None:
+    """Have the Dockerfile's base locally: pull it, or make it from Debian's packages when that fails."""
+    image = base_image(REPO / DOCKERFILE)
+    try:
+        client.images.get(image)
+        return
+    except Exception:  # not here yet: pull it
+        pass
+    try:
+        client.images.pull(image)
+        return
+    except Exception as exc:
+        if debian_suite(image) is None:
+            fail(f"cannot pull the base image {image}: {str(exc).splitlines()[0][:120]}", "pull or load it first")
+    console.print(
+        f"{image} cannot be pulled (no registry reachable): making it from Debian's packages (debootstrap)",
+        soft_wrap=True,
+    )
+    try:
+        make_base(image)
+    except RuntimeError as exc:
+        fail(f"making {image} locally: {exc}", "run as root with debootstrap installed, or `docker load` the image")
+
+
+def push_image(client: Any, console: Console, tag: str, registry: str) -> None:
+    """Tag the image for a registry and push it."""
+    remote = pushed_name(registry, tag)
+    client.images.get(tag).tag(remote)
+    repository, _, version = remote.rpartition(":")
+    with console.status(f"pushing {remote}"):
+        for chunk in client.images.push(repository, tag=version, stream=True, decode=True):
+            if "error" in chunk:
+                hint = f"log in first: az acr login -n {registry}"
+                fail(f"push to {registry} failed: {chunk['error'].strip()}", hint)
+    console.print(f"pushed {remote}; `runner cloud configure --registry {registry}` makes it the cloud default")
 
 
 def pushed_name(registry: str, tag: str) -> str:

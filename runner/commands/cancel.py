@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import cloud_client, current_record
-from runner.store import save_record
+from runner.commands.jobs import find_job
 
 
 def cancel(
@@ -26,22 +22,10 @@ def cancel(
     Examples:
       runner cancel train1
     """
-    directory, record = current_record(name, root)
+    directory, record, backend = find_job(name, root)
     console = Console()
-    if record.state in ("succeeded", "failed"):
+    if record.ended:
         console.print(f"{name} already ended ({record.state})")
         return
-    record.cancelled = True
-    save_record(directory, record)
-    if record.backend == "azureml":
-        from runner.commands.cloud.options import call_azure
-
-        call_azure(cloud_client(record).jobs.begin_cancel, record.details["azure_name"])
-    elif record.backend == "docker" and record.container:
-        from runner.backends.docker import docker_client
-
-        docker_client().containers.get(record.container).stop(timeout=30)
-    elif record.pid:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(record.pid, signal.SIGTERM)
+    backend.cancel(directory, record)
     console.print(f"cancelling {name}")

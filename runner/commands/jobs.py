@@ -1,13 +1,13 @@
-"""Finding a job's record by name, for the job verbs (show, list, logs, files, cancel)."""
+"""Finding a job and its backend by name, for the job verbs (show, list, logs, files, cancel)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from runner.backends.base import Backend, backend_for
 from runner.errors import fail
 from runner.layout import LocalRoot, default_root
-from runner.store import RECORD, JobRecord
+from runner.store import RECORD, JobRecord, load_record
 
 
 def job_directory(name: str, root: Path | None) -> Path:
@@ -19,27 +19,9 @@ def job_directory(name: str, root: Path | None) -> Path:
     return directory
 
 
-def cloud_client(record: JobRecord) -> Any:
-    """The MLClient of the workspace a cloud job was submitted to."""
-    from runner.backends.azureml import ml_client
-
-    if record.backend != "azureml":
-        fail(f"job {record.name!r} ran locally ({record.backend})", "this verb is for cloud jobs")
-    details = record.details
-    return ml_client(details["subscription_id"], details["resource_group"], details["workspace"])
-
-
-def current_record(name: str, root: Path | None) -> tuple[Path, JobRecord]:
-    """A job's folder and record, its state refreshed from Azure ML for cloud jobs."""
-    from runner.backends.azureml import execution_state
-    from runner.commands.cloud.options import call_azure
-    from runner.store import load_record, save_record
-
+def find_job(name: str, root: Path | None) -> tuple[Path, JobRecord, Backend]:
+    """A job's folder, its record (state brought up to date) and its backend."""
     directory = job_directory(name, root)
     record = load_record(directory)
-    if record.backend != "azureml":
-        return directory, record
-    job = call_azure(cloud_client(record).jobs.get, record.details["azure_name"])
-    record.state = execution_state(getattr(job, "status", None))
-    save_record(directory, record)
-    return directory, record
+    backend = backend_for(record.backend)
+    return directory, backend.refresh(directory, record), backend

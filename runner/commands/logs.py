@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import cloud_client, job_directory
-from runner.store import load_record
-from runner.watch import follow_logs
+from runner.commands.jobs import find_job
 
 
 def logs(
@@ -27,14 +25,5 @@ def logs(
       runner logs train1 --follow
       runner logs train1 --stderr
     """
-    directory = job_directory(name, root)
-    record = load_record(directory)
-    if record.backend == "azureml":
-        from runner.commands.cloud.options import call_azure
-
-        try:
-            call_azure(cloud_client(record).jobs.stream, record.details["azure_name"])
-        except KeyboardInterrupt:
-            Console(stderr=True).print(f"\nstopped following; the job keeps running (`runner show {name}`)")
-        return
-    follow_logs(directory, stderr=stderr, follow=follow, console=Console(stderr=True))
+    directory, record, backend = find_job(name, root)
+    backend.logs(directory, record, stderr=stderr, follow=follow, console=Console(stderr=True))

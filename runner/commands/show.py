@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import current_record
+from runner.commands.jobs import find_job
 from runner.job_outputs import output_folders
 
 
@@ -23,7 +23,7 @@ def show(
     Examples:
       runner show demo-train
     """
-    _, record = current_record(name, root)
+    _, record, _ = find_job(name, root)
     rows = [
         ("name", record.name),
         ("executionState", record.state),
@@ -35,6 +35,7 @@ def show(
         ("finished", record.finished or ""),
         ("stdout", record.stdout),
         ("stderr", record.stderr),
+        ("error", record.error or ""),
         *((f"output {folder.key}", folder.path) for folder in output_folders(record)),
         ("studio", str(record.details.get("studio_url") or "")),
     ]

@@ -4,23 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import SHARED
-from tests.helpers import assert_one_line_error
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def runner(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "runner", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO, env=env
-    )
+from tests.helpers import REPO, assert_one_line_error, runner
 
 
 @pytest.fixture(scope="module")
@@ -122,11 +112,13 @@ def test_dry_run_prints_the_command_and_runs_nothing(root):
         "dry2",
         "--backend",
         "docker",
+        "--gpus",
+        "0",
         "--dry-run",
     )
     assert docker.returncode == 0, docker.stderr
-    assert "docker run" in docker.stdout and "--gpus all" in docker.stdout
-    assert "/mnt/batch/tasks/shared/LS_root/mounts" in docker.stdout
+    assert docker.stdout.startswith("docker run") and "--network host" in docker.stdout
+    assert "--volume" in docker.stdout and "/mnt/batch/tasks/shared/LS_root/mounts" in docker.stdout
 
 
 def test_bad_input(root, tmp_path):

@@ -8,8 +8,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from runner.backends.azureml_backend import record_client
 from runner.commands.cloud.options import call_azure
-from runner.commands.jobs import cloud_client, job_directory
+from runner.commands.jobs import job_directory
+from runner.errors import fail
 from runner.store import load_record
 
 
@@ -29,7 +31,9 @@ def download(
       runner cloud download eval1 --output images --to results
     """
     record = load_record(job_directory(name, root))
-    client = cloud_client(record)
+    if record.backend != "azureml":
+        fail(f"job {name!r} ran locally ({record.backend})", f"its files are already here: `runner files {name}`")
+    client = record_client(record)
     target = to / name
     if output:
         call_azure(client.jobs.download, record.details["azure_name"], download_path=str(target), output_name=output)

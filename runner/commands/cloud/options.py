@@ -28,6 +28,13 @@ def client_for(config: CloudConfig) -> Any:
     """An MLClient for the configured workspace, or a one-line error saying what is missing."""
     from runner.backends import azureml
 
+    require_workspace(config)
+    assert config.subscription_id and config.resource_group and config.workspace
+    return azureml.ml_client(config.subscription_id, config.resource_group, config.workspace)
+
+
+def require_workspace(config: CloudConfig) -> None:
+    """A one-line error naming the workspace settings that are missing, if any."""
     missing = [
         flag
         for flag, value in (
@@ -42,8 +49,6 @@ def client_for(config: CloudConfig) -> Any:
             f"no Azure ML workspace configured ({', '.join(missing)} missing)",
             "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
         )
-    assert config.subscription_id and config.resource_group and config.workspace
-    return azureml.ml_client(config.subscription_id, config.resource_group, config.workspace)
 
 
 def call_azure(action: Any, *args: Any, **kwargs: Any) -> Any:

@@ -10,11 +10,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, call_azure, client_for, settings
+from runner.backends.base import backend_for
+from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, require_workspace, settings
 from runner.errors import fail
 from runner.jobspec import JobSpecError, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
-from runner.store import JobRecord, save_record
+from runner.store import JobRecord
 
 
 def submit(
@@ -83,8 +84,7 @@ def submit(
     local = LocalRoot(root or default_root())
     if local.job_dir(name).exists():
         fail(f"job {name!r} already exists", "choose another --name")
-    client = client_for(config)
-    created = call_azure(client.jobs.create_or_update, job)
+    require_workspace(config)
     record = JobRecord(
         name=name,
         backend="azureml",
@@ -93,16 +93,16 @@ def submit(
         stdout="",
         stderr="",
         outputs={k: str(v.path) for k, v in job.outputs.items()},
+        environment=dict(job.environment_variables or {}),
         spec_file=str(job_file.resolve()),
         details={
             "subscription_id": config.subscription_id,
             "resource_group": config.resource_group,
             "workspace": config.workspace,
-            "azure_name": created.name,
-            "studio_url": getattr(created, "studio_url", None),
         },
     )
-    save_record(local.job_dir(name), record)
+    backend = backend_for("azureml")
+    record = backend.submit(local.job_dir(name), record, job)
     Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {record.details['studio_url'] or ''}")
     if stream:
-        call_azure(client.jobs.stream, created.name)
+        backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)

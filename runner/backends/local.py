@@ -1,0 +1,160 @@
+"""What the process and docker backends share: a plan per job, a supervisor that runs it, local logs.
+
+``plan`` is pure given its inputs; ``submit`` starts ``python -m runner.supervise JOB_DIR`` detached, which
+calls the backend's ``run`` (the edge) and records the end state under the record's lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from abc import abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from runner.backends.base import Backend, JobOutput
+from runner.jobspec import JobSpec
+from runner.layout import LocalRoot, job_environment, job_paths
+from runner.store import JobRecord, load_record, save_record, update_record
+from runner.watch import follow_logs
+
+CANCELLED_EXIT = 130
+
+
+@dataclass(frozen=True)
+class SubmitOptions:
+    """What ``runner local submit`` was asked for, beyond the template."""
+
+    gpus: str = "auto"
+    image: str | None = None
+    extra_args: str = ""
+
+
+@dataclass(frozen=True)
+class JobLayout:
+    """One job's Batch AI variables (as the job sees them) and its stdouterr and output folders here."""
+
+    variables: dict[str, str]
+    stdouterr: Path
+    outputs: dict[str, Path]
+
+
+@dataclass(frozen=True)
+class LaunchPlan:
+    """Everything one local job runs with: the command, the job's variables, its files on this machine."""
+
+    command: list[str]
+    environment: dict[str, str]
+    variables: dict[str, str]
+    stdouterr: Path
+    outputs: dict[str, Path]
+    details: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+class LocalBackend(Backend):
+    """A job on this machine, run by a detached supervisor that keeps its record current."""
+
+    def __init__(self) -> None:
+        self._supervisor: subprocess.Popen[bytes] | None = None
+
+    @abstractmethod
+    def job_mount_root(self, local: LocalRoot) -> str:
+        """``$AZ_BATCHAI_MOUNT_ROOT`` as the job sees it."""
+
+    @abstractmethod
+    def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
+        """The launch plan of one job (raises ``LaunchError`` for what cannot run here)."""
+
+    @abstractmethod
+    def describe(self, plan: LaunchPlan) -> str:
+        """The exact command the plan runs (``--dry-run``)."""
+
+    @abstractmethod
+    def preflight(self, plan: LaunchPlan) -> None:
+        """Check, before anything is written, that the job can start (raises ``LaunchError``)."""
+
+    @abstractmethod
+    def run(self, directory: Path) -> int | None:
+        """Start the job unless cancelled (under the record's lock), wait, and return its exit code.
+
+        None means it never started: it was cancelled first.
+        """
+
+    @abstractmethod
+    def stop(self, record: JobRecord) -> None:
+        """Stop a started job."""
+
+    def cleanup(self, record: JobRecord) -> None:
+        """Release what the job held once its end is recorded."""
+
+    def layout(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobLayout:
+        """Batch AI's variables as the job sees them (one job id), and its folders on this machine."""
+        root = self.job_mount_root(local)
+        paths = job_paths(spec, name, root, gpus=gpus)
+
+        def host(path: str) -> Path:
+            return local.mounts / path[len(root) :].lstrip("/") if path.startswith(root) else Path(path)
+
+        outputs = {key: host(path) for key, path in paths.outputs.items()}
+        return JobLayout(paths.variables, host(paths.stdouterr), outputs)
+
+    def plan_for(self, spec: JobSpec, layout: JobLayout, command: list[str], **rest: Any) -> LaunchPlan:
+        """A plan with the job's environment from the template (for subclasses)."""
+        return LaunchPlan(
+            command=command,
+            environment=job_environment(spec, layout.variables),
+            variables=layout.variables,
+            stdouterr=layout.stdouterr,
+            outputs=layout.outputs,
+            **rest,
+        )
+
+    def submit(self, directory: Path, record: JobRecord, payload: Any = None) -> JobRecord:
+        """Save the record (queued) and start its supervisor detached."""
+        save_record(directory, record)
+        self._supervisor = subprocess.Popen(
+            [sys.executable, "-m", "runner.supervise", str(directory)],
+            start_new_session=True,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        return record
+
+    def wait(self, directory: Path, console: Console) -> int:
+        """Print stdout live until the job ends; its exit code."""
+        follow_logs(directory, stderr=False, follow=True, console=console)
+        if self._supervisor is not None:
+            self._supervisor.wait()
+        code = load_record(directory).exit_code
+        return 1 if code is None else code
+
+    def cancel(self, directory: Path, record: JobRecord) -> None:
+        """Mark cancelled under the lock (a queued job then never starts); stop it if it has started."""
+        with update_record(directory) as current:
+            current.cancelled = True
+            started = current.pid is not None or current.container is not None
+            snapshot = JobRecord(**vars(current))
+        if started and not snapshot.ended:
+            with contextlib.suppress(ProcessLookupError):
+                self.stop(snapshot)
+
+    def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
+        """Print stdout.txt / stderr.txt (written live by the supervisor)."""
+        follow_logs(directory, stderr=stderr, follow=follow, console=console)
+
+    def files(self, record: JobRecord) -> dict[str, JobOutput]:
+        """Each output folder (output directories, then ``--model-dir`` / ``--output-dir``) with its files."""
+        from runner.job_outputs import job_files, output_folders
+
+        found = {}
+        for folder in output_folders(record):
+            paths, others = job_files(folder, record.started)
+            sizes = [(str(path.relative_to(folder.path)), path.stat().st_size) for path in paths]
+            found[folder.key] = JobOutput(folder.path, sizes, others=others)
+        return found

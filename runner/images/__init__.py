@@ -1,0 +1,1 @@
+"""The trainer image: its base (made locally when no registry is reachable) and its BuildKit build."""
