@@ -129,6 +129,13 @@ def train_command(
     memory_budget_gb: Annotated[
         float | None, typer.Option("--memory-budget-gb", help="Image memory per rank [half the free RAM / ranks].")
     ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Start a fresh schedule (to --epochs) from the newest checkpoint's weights instead of resuming.",
+        ),
+    ] = False,
 ) -> None:
     """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun."""
     from landcover.train.distributed import init_world
@@ -157,6 +164,7 @@ def train_command(
         seed=seed,
         precision=precision,
         memory_budget_gb=memory_budget_gb or default_memory_budget_gb(world.local_size),
+        restart=restart,
     )
     Trainer(options, world).run()
 

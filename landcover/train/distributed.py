@@ -135,3 +135,12 @@ def abort_job(code: int) -> None:
     sys.stderr.flush()
     if mpi is not None:
         mpi.COMM_WORLD.Abort(code)
+
+
+def broadcast_object(value: Any, source: int = 0) -> Any:
+    """Rank ``source``'s value of a picklable object, on every rank (the value itself when running alone)."""
+    if not dist.is_initialized():
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=source)
+    return box[0]
