@@ -57,7 +57,9 @@ def import_cntk_command(
 def score_command(
     model_path: Annotated[Path, typer.Argument(help="A landcover checkpoint (.pt).")],
     data_dir: Annotated[Path, typer.Argument(help="Directory of *_NAIP.tif / *_LandCover.tif pairs.")],
-    margin: Annotated[int, typer.Option(help="Pixels left out on every side (the seed scored the centre).")] = MARGIN,
+    margin: Annotated[
+        int, typer.Option(min=0, help="Pixels left out on every side (the seed scored the centre).")
+    ] = MARGIN,
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
 ) -> None:
     """Score a model on whole image pairs, the centre of each scored (the seed's protocol)."""
@@ -136,6 +138,9 @@ def train_command(
             help="Start a fresh schedule (to --epochs) from the newest checkpoint's weights instead of resuming.",
         ),
     ] = False,
+    compile_model: Annotated[
+        bool, typer.Option("--compile", help="torch.compile the network (compile time is reported separately).")
+    ] = False,
 ) -> None:
     """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun."""
     from landcover.train.distributed import init_world
@@ -165,6 +170,7 @@ def train_command(
         precision=precision,
         memory_budget_gb=memory_budget_gb or default_memory_budget_gb(world.local_size),
         restart=restart,
+        compile=compile_model,
     )
     Trainer(options, world).run()
 

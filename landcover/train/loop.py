@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -26,10 +25,9 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from landcover.constants import MARGIN, UNKNOWN
+from landcover.constants import UNKNOWN
 from landcover.data.sampler import CropSampler
 from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
@@ -37,11 +35,12 @@ from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet, predicted_classes
+from landcover.model.unet import ModelConfig, SeedUNet
 from landcover.runtime import use_bf16
 from landcover.train.distributed import World, all_reduce_sum, barrier
 from landcover.train.resume import checkpoint_path, choose_resume_point, dataset_fingerprint, resume_mismatch
 from landcover.train.schedule import Schedule
+from landcover.train.steps import BatchPrefetcher, StepLoop
 
 FINAL_NAME = "trained.pt"
 METRICS_NAME = "metrics.jsonl"
@@ -64,6 +63,7 @@ class TrainOptions:
     precision: str
     memory_budget_gb: float
     restart: bool = False
+    compile: bool = False
 
 
 def default_memory_budget_gb(ranks_on_node: int) -> float:
@@ -288,7 +288,12 @@ class Trainer:
             optimizer.load_state_dict(plan.resume["training"]["optimizer"])
             restore_random_state(plan.resume["training"].get("random"))
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
+        if opts.compile:
+            network = torch.compile(network)  # type: ignore[assignment]
+        if world.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed shapes: pick the fastest convolution kernels once
         bf16 = use_bf16(world.device, opts.precision)
+        loop = StepLoop(network, optimizer, weights, world.device, bf16=bf16, compiled=opts.compile)
         self.say(
             f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {opts.batch_size} x {world.size} "
             f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
@@ -296,7 +301,7 @@ class Trainer:
         self.model_dir.mkdir(parents=True, exist_ok=True)
         for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
             sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
-            stats = self.train_epoch(network, optimizer, sampler, weights, epoch, plan.schedule, bf16)
+            stats = self.train_epoch(loop, sampler, epoch, plan.schedule)
             average_batchnorm_buffers(model, world)
             metrics.append(stats)
             if world.is_main:
@@ -337,60 +342,30 @@ class Trainer:
             "world_size": self.world.size,
         }
 
-    def train_epoch(
-        self,
-        network: torch.nn.Module,
-        optimizer: torch.optim.Optimizer,
-        sampler: CropSampler,
-        weights: torch.Tensor,
-        epoch: int,
-        schedule: Schedule,
-        bf16: bool,
-    ) -> dict[str, Any]:
+    def train_epoch(self, loop: StepLoop, sampler: CropSampler, epoch: int, schedule: Schedule) -> dict[str, Any]:
         """Run one epoch of steps; return its metrics, summed over ranks."""
         opts, world = self.options, self.world
         steps = schedule.segment(epoch).steps_per_epoch
-        network.train()
-        sums = torch.zeros(4, dtype=torch.float64)  # weighted loss, loss weight, errors, known pixels
-        start = time.perf_counter()
-        description = f"epoch {epoch}/{opts.epochs}"
+        per_step = opts.batch_size * world.size
+        loop.network.train()
+        batches = BatchPrefetcher(sampler, opts.batch_size, steps, world.device)
         with ProgressReporter(
-            description, steps * opts.batch_size * world.size, "samples", enabled=world.is_main
+            f"epoch {epoch}/{opts.epochs}", steps * per_step, "samples", enabled=world.is_main
         ) as bar:
-            for step in range(steps):
-                for group in optimizer.param_groups:
-                    group["lr"] = schedule.rate(epoch, step)
-                images, labels = sampler.batch(opts.batch_size)
-                x = torch.from_numpy(images).to(world.device, non_blocking=True).permute(0, 3, 1, 2).float() / 255.0
-                y = torch.from_numpy(labels).to(world.device, non_blocking=True).long()
-                with torch.autocast(world.device.type, dtype=torch.bfloat16, enabled=bf16):
-                    scores = network(x)
-                centre = scores[:, :, MARGIN:-MARGIN, MARGIN:-MARGIN].float()
-                loss_sum = F.cross_entropy(centre, y, weight=weights, reduction="sum")
-                weight_sum = weights[y].sum()
-                loss = loss_sum / weight_sum.clamp_min(1e-6)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                with torch.no_grad():
-                    known = y != UNKNOWN
-                    wrong = (predicted_classes(centre) != y) & known
-                    sums += torch.stack(
-                        [
-                            loss_sum.detach().double().cpu(),
-                            weight_sum.detach().double().cpu(),
-                            wrong.sum().double().cpu(),
-                            known.sum().double().cpu(),
-                        ]
-                    )
-                bar.advance(opts.batch_size * world.size, f"loss {loss.item():.3f}")
-        seconds = time.perf_counter() - start
-        sums = all_reduce_sum(sums.to(world.device)).cpu()
-        return {
+            sums, seconds, compile_seconds = loop.epoch(batches, lambda step: schedule.rate(epoch, step), bar, per_step)
+        sums = all_reduce_sum(sums).cpu()
+        timed_steps, timed_seconds = steps, seconds
+        if compile_seconds and steps > 1:  # the compiling first step is reported on its own
+            timed_steps, timed_seconds = steps - 1, seconds - compile_seconds
+        stats = {
             "epoch": epoch,
             "loss": float(sums[0] / sums[1]),
             "pixel_error": float(sums[2] / sums[3]),
-            "samples_per_s": steps * opts.batch_size * world.size / seconds,
+            "samples_per_s": timed_steps * per_step / timed_seconds,
             "seconds": seconds,
-            "lr": optimizer.param_groups[0]["lr"],
+            "lr": loop.optimizer.param_groups[0]["lr"],
         }
+        if compile_seconds:
+            stats["compile_seconds"] = compile_seconds
+            self.say(f"torch.compile: first step {compile_seconds:.1f} s (compilation; not in samples/s)")
+        return stats
