@@ -34,6 +34,7 @@ from landcover.io.atomic import write_text_atomic
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
+from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, SeedUNet
 from landcover.runtime import use_bf16
@@ -67,14 +68,8 @@ class TrainOptions:
 
 
 def default_memory_budget_gb(ranks_on_node: int) -> float:
-    """Half of the node's available memory, shared by its ranks."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            fields = dict(line.split(":", 1) for line in meminfo)
-        available = int(fields["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        available = 8 * 2**30
-    return available / 2 / max(1, ranks_on_node) / 2**30
+    """Half of the memory still available (the container's limit, if lower than the node's), shared by its ranks."""
+    return memory_available() / 2 / max(1, ranks_on_node) / 2**30
 
 
 def agree_on_errors(error: LandcoverError | None, world: World) -> None:
