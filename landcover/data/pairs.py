@@ -116,8 +116,12 @@ def check_labels(
         )
 
 
-def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
+def read_pair(pair: ImagePair, *, image_checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Read and check one pair.
+
+    Args:
+        pair: The pair.
+        image_checked: The image's header was checked already (:func:`check_image`); skip that check.
 
     Returns:
         The image as uint8 (4, H, W) and the labels as uint8 (H, W) with values 0-4.
@@ -126,7 +130,8 @@ def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
         LandcoverError: Unreadable files, wrong band count or type, or a size / CRS / transform mismatch.
     """
     with open_raster(pair.image) as image_src, open_raster(pair.labels) as label_src:
-        check_image(image_src, pair.image)
+        if not image_checked:
+            check_image(image_src, pair.image)
         check_labels(label_src, pair.labels, image_src, pair.image)
         try:
             image = image_src.read()

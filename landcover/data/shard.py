@@ -63,7 +63,7 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     """Read a rank's pairs into memory, refusing shares that do not fit the memory budget.
 
     Args:
-        pairs: The rank's pairs.
+        pairs: The rank's pairs, checked by :func:`check_pairs`.
         worker: Name used in the loading lines (``worker 1/4``).
         budget_bytes: Memory this rank may hold.
 
@@ -81,7 +81,7 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     start = time.perf_counter()
     shard = Shard([], [], [])
     for pair in pairs:
-        image, labels = read_pair(pair)
+        image, labels = read_pair(pair, image_checked=True)  # check_pairs checked every header
         if not (labels != UNKNOWN).any():
             raise LandcoverError(f"{pair.labels}: every label is 0 (unknown)", "fix the labels or remove the pair")
         shard.names.append(pair.name)
