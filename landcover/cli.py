@@ -141,15 +141,34 @@ def train_command(
     compile_model: Annotated[
         bool, typer.Option("--compile", help="torch.compile the network (compile time is reported separately).")
     ] = False,
+    val_dir: Annotated[
+        Path | None, typer.Option("--val-dir", help="Validation pairs, scored every epoch as landcover score does.")
+    ] = None,
+    val_fraction: Annotated[
+        float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Hold out this fraction of whole input pairs.")
+    ] = 0.0,
+    monitor: Annotated[
+        str, typer.Option(help="Validation score that picks best.pt: mean_iou, pixel_accuracy or loss.")
+    ] = "mean_iou",
+    early_stop: Annotated[
+        int | None, typer.Option("--early-stop", min=1, help="Stop when --monitor has not improved for N epochs.")
+    ] = None,
 ) -> None:
     """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun."""
     from landcover.train.distributed import init_world
     from landcover.train.loop import Trainer, TrainOptions, default_memory_budget_gb
+    from landcover.train.validation import MONITORS
 
     if class_weights not in ("balanced", "seed"):
         raise LandcoverError(f"--class-weights {class_weights!r} is not known", "use balanced or seed")
     if precision not in ("auto", "bf16", "fp32"):
         raise LandcoverError(f"--precision {precision!r} is not known", "use auto, bf16 or fp32")
+    if val_dir is not None and val_fraction:
+        raise LandcoverError("--val-dir and --val-fraction both given", "give one source of validation pairs")
+    if monitor not in MONITORS:
+        raise LandcoverError(f"--monitor {monitor!r} is not known", f"use {', '.join(MONITORS)}")
+    if early_stop is not None and val_dir is None and not val_fraction:
+        raise LandcoverError("--early-stop needs validation pairs", "add --val-dir DIR or --val-fraction F")
     world = init_world(threads)
     gpu = world.device.type == "cuda"
     if epoch_size is None:
@@ -171,6 +190,10 @@ def train_command(
         memory_budget_gb=memory_budget_gb or default_memory_budget_gb(world.local_size),
         restart=restart,
         compile=compile_model,
+        val_dir=str(val_dir) if val_dir else None,
+        val_fraction=val_fraction,
+        monitor=monitor,
+        early_stop=early_stop,
     )
     Trainer(options, world).run()
 

@@ -27,9 +27,14 @@ class Shard:
     labels: list[np.ndarray]
 
 
-def check_pairs(input_dir: str | Path) -> list[ImagePair]:
-    """Discover the pairs and check every header (cheap), so that all ranks refuse bad input alike."""
-    pairs = discover_pairs(input_dir)
+def check_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[ImagePair]:
+    """Discover the pairs and check every header (cheap), so that all ranks refuse bad input alike.
+
+    Args:
+        input_dir: The directory of pairs.
+        option: The command-line option that named it, for error messages.
+    """
+    pairs = discover_pairs(input_dir, option)
     for pair in pairs:
         with open_raster(pair.image) as src:
             check_image(src, pair.image)

@@ -28,6 +28,7 @@ import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
 from landcover.constants import UNKNOWN
+from landcover.data.pairs import ImagePair
 from landcover.data.sampler import CropSampler
 from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
@@ -42,8 +43,10 @@ from landcover.train.distributed import World, all_reduce_sum, barrier
 from landcover.train.resume import checkpoint_path, choose_resume_point, dataset_fingerprint, resume_mismatch
 from landcover.train.schedule import Schedule
 from landcover.train.steps import BatchPrefetcher, StepLoop
+from landcover.train.validation import Monitor, Validator, describe, hold_out
 
 FINAL_NAME = "trained.pt"
+BEST_NAME = "best.pt"
 METRICS_NAME = "metrics.jsonl"
 
 
@@ -65,6 +68,10 @@ class TrainOptions:
     memory_budget_gb: float
     restart: bool = False
     compile: bool = False
+    val_dir: str | None = None
+    val_fraction: float = 0.0
+    monitor: str = "mean_iou"
+    early_stop: int | None = None
 
 
 def default_memory_budget_gb(ranks_on_node: int) -> float:
@@ -254,15 +261,26 @@ class Trainer:
         error: LandcoverError | None = None
         shard = Shard([], [], [])
         init_from: dict[str, Any] | None = None
+        validator: Validator | None = None
         dataset = ""
         try:
             pairs = check_pairs(opts.input_dir)
+            validation: list[ImagePair] = []
+            if opts.val_fraction:
+                pairs, validation = hold_out(pairs, opts.val_fraction, opts.seed)
+            elif opts.val_dir:
+                validation = check_pairs(opts.val_dir, option="--val-dir")
             dataset = dataset_fingerprint(pairs)
             if opts.init_from:
                 init_from = read_checkpoint(opts.init_from)
             mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
             budget = int(opts.memory_budget_gb * 2**30)
             shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
+            if validation:
+                validator = Validator(validation, world)
+                self.say(
+                    f"validation: {len(validation)} pairs ({', '.join(validator.names)}), {opts.monitor} monitored"
+                )
         except LandcoverError as exc:
             error = exc
         agree_on_errors(error, world)
@@ -274,14 +292,16 @@ class Trainer:
             error = exc
         agree_on_errors(error, world)
         assert plan is not None
-        metrics: list[dict[str, Any]] = list(plan.resume["training"]["metrics"]) if plan.resume else []
+        stored = plan.resume["training"] if plan.resume else {}
+        metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
+        monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor)
         model = self.build_model(shard, plan, init_from).to(world.device)
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
-            optimizer.load_state_dict(plan.resume["training"]["optimizer"])
-            restore_random_state(plan.resume["training"].get("random"))
+            optimizer.load_state_dict(stored["optimizer"])
+            restore_random_state(stored.get("random"))
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
         if opts.compile:
             network = torch.compile(network)  # type: ignore[assignment]
@@ -294,10 +314,28 @@ class Trainer:
             f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
+        if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
+            scores = validator.validate(model, weights)
+            metrics.append({"epoch": 0, "validation": scores})
+            self.keep_best(model, monitor, 0, scores)
+            self.say(f"epoch 0 (before training): {describe(scores)}")
+        stopped = bool(stored.get("stopped_early")) and not plan.fresh_optimizer
+        if stopped:
+            self.say(
+                f"the run stopped early at epoch {stored['epoch']} (best: epoch {monitor.best_epoch}); nothing to train"
+            )
         for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
+            if stopped:
+                break
             sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
             stats = self.train_epoch(loop, sampler, epoch, plan.schedule)
             average_batchnorm_buffers(model, world)
+            note = ""
+            if validator is not None:
+                stats["validation"] = validator.validate(model, weights)
+                self.keep_best(model, monitor, epoch, stats["validation"])
+                note = f"; validation {describe(stats['validation'])}"
+                stopped = opts.early_stop is not None and monitor.since_best >= opts.early_stop
             metrics.append(stats)
             if world.is_main:
                 training = {
@@ -309,6 +347,8 @@ class Trainer:
                     "schedule": plan.schedule.to_dict(),
                     "dataset": dataset,
                     "random": random_state(),
+                    "monitor": monitor.to_dict(),
+                    "stopped_early": stopped,
                 }
                 save_checkpoint(
                     make_checkpoint(model, provenance=self.provenance(), training=training),
@@ -317,16 +357,32 @@ class Trainer:
                 write_metrics(self.model_dir, metrics)
             self.say(
                 f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
-                f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s"
+                f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s{note}"
             )
+            if stopped:
+                self.say(
+                    f"early stop: {opts.monitor} has not improved for {opts.early_stop} epochs "
+                    f"(best: epoch {monitor.best_epoch}, {self.model_dir / BEST_NAME})"
+                )
             barrier()
         emit(f"{self.worker}: weights {weights_digest(model)}")
         final = self.model_dir / FINAL_NAME
         if world.is_main:
             save_checkpoint(make_checkpoint(model, provenance={**self.provenance(), "metrics": metrics}), final)
-            self.say(f"model: {final}\nmetrics: {self.model_dir / METRICS_NAME}")
+            best = f"\nbest: {self.model_dir / BEST_NAME} (epoch {monitor.best_epoch})" if validator else ""
+            self.say(f"model: {final} (the last epoch){best}\nmetrics: {self.model_dir / METRICS_NAME}")
         barrier()
         return final
+
+    def keep_best(self, model: SeedUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
+        """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
+
+        ``best.pt`` is written before the epoch's checkpoint, so a run killed in between and resumed writes it
+        again, identically.
+        """
+        if monitor.update(epoch, scores) and self.world.is_main:
+            provenance = {**self.provenance(), "epoch": epoch, "validation": scores}
+            save_checkpoint(make_checkpoint(model, provenance=provenance), self.model_dir / BEST_NAME)
 
     def provenance(self) -> dict[str, Any]:
         """Where the weights come from, for the checkpoint."""

@@ -30,6 +30,9 @@ RESUME_OPTIONS = {
     "class_weights": "--class-weights",
     "seed": "--seed",
     "init_from": "--init-from",
+    "val_dir": "--val-dir",
+    "val_fraction": "--val-fraction",
+    "monitor": "--monitor",
 }
 """Options a resumed run must share with the stored one, and their spelling on the command line."""
 

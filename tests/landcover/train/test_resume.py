@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -44,10 +45,11 @@ def _assert_same_training_state(a: Path, b: Path) -> None:
 @pytest.mark.slow
 def test_run_killed_after_epoch_one_resumes_bitwise(pairs, tmp_path):
     straight, killed = tmp_path / "straight", tmp_path / "killed"
-    uninterrupted = run_landcover(*_train_args(pairs, straight, "--epochs", "2"))
+    validated = ["--val-fraction", "0.34", "--epochs", "2"]  # one of the three pairs held out: best.pt kept
+    uninterrupted = run_landcover(*_train_args(pairs, straight, *validated))
     assert uninterrupted.returncode == 0, uninterrupted.stderr
 
-    command = [sys.executable, "-m", "landcover", *_train_args(pairs, killed, "--epochs", "2")]
+    command = [sys.executable, "-m", "landcover", *_train_args(pairs, killed, *validated)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not (killed / "epoch-0001.pt").exists() and time.time() < deadline:
@@ -58,13 +60,19 @@ def test_run_killed_after_epoch_one_resumes_bitwise(pairs, tmp_path):
     for late in ("epoch-0002.pt", "trained.pt"):  # the kill came after epoch 2 ended: the same state as before it
         (killed / late).unlink(missing_ok=True)
 
-    resumed = run_landcover(*_train_args(pairs, killed, "--epochs", "2"))
+    resumed = run_landcover(*_train_args(pairs, killed, *validated))
     assert resumed.returncode == 0, resumed.stderr
     assert "epoch 1 of 2 done" in resumed.stdout and "extending" not in resumed.stdout
     _assert_same_training_state(straight / "epoch-0002.pt", killed / "epoch-0002.pt")
     straight_final = torch.load(straight / "trained.pt", weights_only=True)["state_dict"]
     killed_final = torch.load(killed / "trained.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(straight_final[name], killed_final[name]) for name in straight_final)
+    straight_best, killed_best = (torch.load(d / "best.pt", weights_only=True) for d in (straight, killed))
+    assert straight_best["provenance"]["epoch"] == killed_best["provenance"]["epoch"]
+    assert all(torch.equal(straight_best["state_dict"][k], killed_best["state_dict"][k]) for k in straight_final)
+    assert [json.loads(line) for line in (straight / "metrics.jsonl").read_text().splitlines()][-1]["validation"] == [
+        json.loads(line) for line in (killed / "metrics.jsonl").read_text().splitlines()
+    ][-1]["validation"]
 
 
 @pytest.mark.slow
