@@ -77,6 +77,7 @@ def score_command(
     margin: Annotated[
         int,
         typer.Option(
+            min=0,
             help="Pixels left out on every side (the 2018 tutorial scored only the centre of each image).",
             metavar="PIXELS",
         ),
@@ -213,6 +214,28 @@ def train_command(
             "--memory-budget-gb", help="Image memory per rank \\[default: half the free RAM / ranks].", metavar="GB"
         ),
     ] = None,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Start a fresh schedule (to --epochs) from the newest checkpoint's weights instead of resuming.",
+        ),
+    ] = False,
+    compile_model: Annotated[
+        bool, typer.Option("--compile", help="torch.compile the network (compile time is reported separately).")
+    ] = False,
+    val_dir: Annotated[
+        Path | None, typer.Option("--val-dir", help="Validation pairs, scored every epoch as landcover score does.")
+    ] = None,
+    val_fraction: Annotated[
+        float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Hold out this fraction of whole input pairs.")
+    ] = 0.0,
+    monitor: Annotated[
+        str, typer.Option(help="Validation score that picks best.pt: mean_iou, pixel_accuracy or loss.")
+    ] = "mean_iou",
+    early_stop: Annotated[
+        int | None, typer.Option("--early-stop", min=1, help="Stop when --monitor has not improved for N epochs.")
+    ] = None,
 ) -> None:
     """Train the U-Net on GeoTIFF pairs, alone or data-parallel under mpirun.
 
@@ -223,11 +246,18 @@ def train_command(
     from landcover.data.shard import check_pairs
     from landcover.train.distributed import init_world
     from landcover.train.loop import Trainer, TrainOptions, default_memory_budget_gb
+    from landcover.train.validation import MONITORS
 
     if class_weights not in ("balanced", "seed"):
         raise LandcoverError(f"--class-weights {class_weights!r} is not known", "use balanced or seed")
     if precision not in ("auto", "bf16", "fp32"):
         raise LandcoverError(f"--precision {precision!r} is not known", "use auto, bf16 or fp32")
+    if val_dir is not None and val_fraction:
+        raise LandcoverError("--val-dir and --val-fraction both given", "give one source of validation pairs")
+    if monitor not in MONITORS:
+        raise LandcoverError(f"--monitor {monitor!r} is not known", f"use {', '.join(MONITORS)}")
+    if early_stop is not None and val_dir is None and not val_fraction:
+        raise LandcoverError("--early-stop needs validation pairs", "add --val-dir DIR or --val-fraction F")
     world = init_world(threads)
     gpu = world.device.type == "cuda"
     if epoch_size is None:
@@ -250,6 +280,12 @@ def train_command(
         seed=seed,
         precision=precision,
         memory_budget_gb=memory_budget_gb or default_memory_budget_gb(world.local_size),
+        restart=restart,
+        compile=compile_model,
+        val_dir=str(val_dir) if val_dir else None,
+        val_fraction=val_fraction,
+        monitor=monitor,
+        early_stop=early_stop,
     )
     Trainer(options, world).run()
 

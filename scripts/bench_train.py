@@ -5,10 +5,16 @@ Prints, all measured in this run:
 - training samples/s of the default settings (bf16 autocast + channels-last where supported) and of plain
   fp32, as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a fraction of peak,
 - the same default step without the tuned glibc allocator (a subprocess), and the ratio,
+- the step loop of `landcover train` on real crops (sampler on a background thread, no host
+  synchronisation inside the epoch) against the inline loop it replaced (batch drawn after each step, loss
+  read every step), and the ratio; with --compile also torch.compile's compile time and samples/s,
 - the crop sampler's crops/s,
 - `landcover train` samples/s under `mpirun -np 1` and `-np 2` at one thread per rank, and the ratio.
 
-Usage: python scripts/bench_train.py [--steps N] [--batch-size B] [--skip-mpi]
+`--device cuda` measures the GPU (peak = that GPU's measured bf16 3x3-convolution rate); without a CUDA device
+it says so in one line. On a GPU the allocator and MPI parts are skipped.
+
+Usage: python scripts/bench_train.py [--device auto|cpu|cuda] [--steps N] [--batch-size B] [--compile] [--skip-mpi]
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -83,16 +90,61 @@ def training_samples_per_s(bf16: bool, channels_last: bool, steps: int, batch: i
     return steps * batch / (time.perf_counter() - start)
 
 
-def sampler_crops_per_s(seconds: float = 3.0) -> float:
+def bench_sampler() -> Any:
     import numpy as np
 
     from landcover.data.sample import generate_scene
     from landcover.data.sampler import CropSampler
 
     scenes = [generate_scene(i, 768, 0.0, 0.0) for i in range(4)]
-    sampler = CropSampler(
-        [s.image for s in scenes], [np.minimum(s.labels, 4) for s in scenes], np.random.default_rng(0)
-    )
+    return CropSampler([s.image for s in scenes], [np.minimum(s.labels, 4) for s in scenes], np.random.default_rng(0))
+
+
+def loop_samples_per_s(
+    prefetch: bool, steps: int, batch: int, device: str, bf16: bool, compile_model: bool = False
+) -> tuple[float, float]:
+    """Samples/s of the training step loop on real crops, and the seconds of a compiling first step.
+
+    ``prefetch``: the loop of `landcover train` (BatchPrefetcher + StepLoop.epoch: no host synchronisation
+    inside the epoch); otherwise the loop it replaced: the batch drawn inline after each step, the loss and
+    the sums read back to the host every step.
+    """
+    import torch
+
+    from landcover.io.progress import ProgressReporter
+    from landcover.model.unet import SeedUNet
+    from landcover.train.steps import BatchPrefetcher, StepLoop
+
+    torch.manual_seed(0)
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    model = SeedUNet().to(dev).to(memory_format=torch.channels_last)
+    network = torch.compile(model) if compile_model else model
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    weights = torch.tensor([0.0, 1.0, 1.0, 1.0, 1.0], device=dev)
+    loop = StepLoop(network, optimizer, weights, dev, bf16=bf16, compiled=compile_model)
+    sampler = bench_sampler()
+    silent = ProgressReporter("bench", 1, "samples", enabled=False)
+    warm_up = 3 if compile_model else 2
+    _, _, compile_seconds = loop.epoch(BatchPrefetcher(sampler, batch, warm_up, dev), lambda s: 1e-3, silent, batch)
+    if prefetch:
+        sums, seconds, _ = loop.epoch(BatchPrefetcher(sampler, batch, steps, dev), lambda s: 1e-3, silent, batch)
+        sums.cpu()
+        return steps * batch / seconds, compile_seconds
+    start = time.perf_counter()
+    for _ in range(steps):
+        images, labels = sampler.batch(batch)
+        x = torch.from_numpy(images).to(dev, non_blocking=True).permute(0, 3, 1, 2).float() / 255.0
+        y = torch.from_numpy(labels).to(dev, non_blocking=True).long()
+        loss, parts = loop.step(x, y, 1e-3)
+        parts.cpu()
+        loss.item()
+    return steps * batch / (time.perf_counter() - start), compile_seconds
+
+
+def sampler_crops_per_s(seconds: float = 3.0) -> float:
+    sampler = bench_sampler()
     crops, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
         sampler.batch(10)
@@ -131,8 +183,10 @@ def mpi_samples_per_s(ranks: int, data: Path, work: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--steps", type=int, default=6)
-    parser.add_argument("--batch-size", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=None, help="crops per step [CPU 10, GPU 32]")
+    parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
     parser.add_argument("--skip-mpi", action="store_true")
     parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,21 +195,25 @@ def main() -> None:
 
     from landcover.runtime import use_bf16
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("no CUDA device: --device cuda needs a GPU that torch can see (torch.cuda.is_available() is False)")
+        return
+    device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    batch = args.batch_size or (32 if device == "cuda" else 10)
     bf16 = use_bf16(torch.device(device), "auto")
     if args.untuned:
-        print(json.dumps({"samples_per_s": training_samples_per_s(bf16, True, args.steps, args.batch_size, device)}))
+        print(json.dumps({"samples_per_s": training_samples_per_s(bf16, True, args.steps, batch, device)}))
         return
 
     print(
         f"device: {torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}, "
-        f"{torch.get_num_threads()} threads, bf16 {'on' if bf16 else 'off'}"
+        f"{torch.get_num_threads()} threads, bf16 {'on' if bf16 else 'off'}, batch {batch}"
     )
     peak_bf16 = peak_gflops(True, device) if bf16 else 0.0
     peak_fp32 = peak_gflops(False, device)
     print(f"peak (3x3 conv, 256 ch): bf16 {peak_bf16:.0f} GFLOP/s, fp32 {peak_fp32:.0f} GFLOP/s")
-    default = training_samples_per_s(bf16, True, args.steps, args.batch_size, device)
-    plain = training_samples_per_s(False, False, args.steps, args.batch_size, device)
+    default = training_samples_per_s(bf16, True, args.steps, batch, device)
+    plain = training_samples_per_s(False, False, args.steps, batch, device)
     peak = peak_bf16 if bf16 else peak_fp32
     print(
         f"training, defaults ({'bf16' if bf16 else 'fp32'} + channels-last): {default:.2f} samples/s = "
@@ -165,11 +223,29 @@ def main() -> None:
         f"training, plain fp32: {plain:.2f} samples/s = {plain * GFLOP_PER_SAMPLE / peak_fp32:.2f} of fp32 peak; "
         f"defaults are {default / plain:.2f}x faster"
     )
+    inline, prefetched = 0.0, 0.0
+    for _ in range(2):  # alternated, best of two each: the machine may be shared
+        inline = max(inline, loop_samples_per_s(False, args.steps, batch, device, bf16)[0])
+        prefetched = max(prefetched, loop_samples_per_s(True, args.steps, batch, device, bf16)[0])
+    print(
+        f"step loop on real crops: landcover train's {prefetched:.2f} samples/s "
+        f"({prefetched * GFLOP_PER_SAMPLE / peak:.2f} of peak), the inline loop it replaced {inline:.2f}; "
+        f"ratio {prefetched / inline:.2f}"
+    )
+    if args.compile:
+        compiled, compile_seconds = loop_samples_per_s(True, args.steps, batch, device, bf16, compile_model=True)
+        print(
+            f"torch.compile: compiling first step {compile_seconds:.1f} s; then {compiled:.2f} samples/s "
+            f"({compiled * GFLOP_PER_SAMPLE / peak:.2f} of peak), {compiled / prefetched:.2f}x the eager loop"
+        )
+    if device == "cuda":
+        return
     env = {k: v for k, v in os.environ.items() if k not in TUNED_MALLOC}
     env[MALLOC_OPT_OUT] = "1"  # do not re-exec: measure glibc's default allocator
+    command = [sys.executable, __file__, "--untuned", "--device", device, "--steps", str(args.steps)]
     untuned = json.loads(
         subprocess.run(
-            [sys.executable, __file__, "--untuned", "--steps", str(args.steps), "--batch-size", str(args.batch_size)],
+            [*command, "--batch-size", str(batch)],
             env=env,
             capture_output=True,
             text=True,

@@ -39,21 +39,25 @@ def label_path_for(image: Path) -> Path:
     return image.with_name(image.name.replace("_NAIP", "_LandCover"))
 
 
-def discover_pairs(input_dir: str | Path) -> list[ImagePair]:
+def discover_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[ImagePair]:
     """Find every ``*_NAIP.tif`` / ``*_LandCover.tif`` pair in a directory, sorted by name.
+
+    Args:
+        input_dir: The directory.
+        option: The command-line option that named it, for error messages.
 
     Raises:
         LandcoverError: The directory is missing or empty, or a file lacks its partner.
     """
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
-        raise LandcoverError(f"{input_dir}: no such directory", "check --input-dir")
+        raise LandcoverError(f"{input_dir}: no such directory", f"check {option}")
     images = {p.name[: -len(IMAGE_SUFFIX)]: p for p in input_dir.glob(f"*{IMAGE_SUFFIX}")}
     labels = {p.name[: -len(LABEL_SUFFIX)]: p for p in input_dir.glob(f"*{LABEL_SUFFIX}")}
     if not images and not labels:
         raise LandcoverError(
             f"{input_dir}: no *{IMAGE_SUFFIX} / *{LABEL_SUFFIX} pairs found",
-            "point --input-dir at the training data (landcover sample-data makes some)",
+            f"point {option} at a folder of pairs (landcover sample-data makes some)",
         )
     for name in sorted(set(images) - set(labels)):
         raise LandcoverError(f"{images[name]}: no label file", f"add {name}{LABEL_SUFFIX} beside it or remove it")
@@ -116,8 +120,12 @@ def check_labels(
         )
 
 
-def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
+def read_pair(pair: ImagePair, *, image_checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Read and check one pair.
+
+    Args:
+        pair: The pair.
+        image_checked: The image's header was checked already (:func:`check_image`); skip that check.
 
     Returns:
         The image as uint8 (4, H, W) and the labels as uint8 (H, W) with values 0-4.
@@ -126,7 +134,8 @@ def read_pair(pair: ImagePair) -> tuple[np.ndarray, np.ndarray]:
         LandcoverError: Unreadable files, wrong band count or type, or a size / CRS / transform mismatch.
     """
     with open_raster(pair.image) as image_src, open_raster(pair.labels) as label_src:
-        check_image(image_src, pair.image)
+        if not image_checked:
+            check_image(image_src, pair.image)
         check_labels(label_src, pair.labels, image_src, pair.image)
         try:
             image = image_src.read()

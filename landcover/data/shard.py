@@ -27,9 +27,14 @@ class Shard:
     labels: list[np.ndarray]
 
 
-def check_pairs(input_dir: str | Path) -> list[ImagePair]:
-    """Discover the pairs and check every header (cheap), so that all ranks refuse bad input alike."""
-    pairs = discover_pairs(input_dir)
+def check_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[ImagePair]:
+    """Discover the pairs and check every header (cheap), so that all ranks refuse bad input alike.
+
+    Args:
+        input_dir: The directory of pairs.
+        option: The command-line option that named it, for error messages.
+    """
+    pairs = discover_pairs(input_dir, option)
     for pair in pairs:
         with open_raster(pair.image) as src:
             check_image(src, pair.image)
@@ -63,7 +68,7 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     """Read a rank's pairs into memory, refusing shares that do not fit the memory budget.
 
     Args:
-        pairs: The rank's pairs.
+        pairs: The rank's pairs, checked by :func:`check_pairs`.
         worker: Name used in the loading lines (``worker 1/4``).
         budget_bytes: Memory this rank may hold.
 
@@ -81,7 +86,7 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     start = time.perf_counter()
     shard = Shard([], [], [])
     for pair in pairs:
-        image, labels = read_pair(pair)
+        image, labels = read_pair(pair, image_checked=True)  # check_pairs checked every header
         if not (labels != UNKNOWN).any():
             raise LandcoverError(f"{pair.labels}: every label is 0 (unknown)", "fix the labels or remove the pair")
         shard.names.append(pair.name)

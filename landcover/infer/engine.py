@@ -69,13 +69,19 @@ def read_padded(
     valid = valid_pixels(src, window, pixels)
     pad = ((top - row, row + height - bottom), (left - col, col + width - right))
     if any(p for pair in pad for p in pair):
-        pixels = np.pad(pixels, ((0, 0), *pad), mode="symmetric" if min(pixels.shape[1:]) < 2 else "reflect")
+        pixels = reflect_pad(pixels, pad)
         valid = np.pad(valid, pad, mode="constant", constant_values=False)
     return pixels, valid
 
 
-def _round_up(value: int, multiple: int) -> int:
+def round_up(value: int, multiple: int) -> int:
+    """The smallest multiple of ``multiple`` that is at least ``value``."""
     return int(math.ceil(value / multiple) * multiple)
+
+
+def reflect_pad(pixels: np.ndarray, pad: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+    """Pad (bands, H, W) pixels spatially by reflection, as at the scene's edges (symmetric below 2 px)."""
+    return np.pad(pixels, ((0, 0), *pad), mode="symmetric" if min(pixels.shape[1:]) < 2 else "reflect")
 
 
 class Engine:
@@ -109,7 +115,7 @@ class Engine:
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
         self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         self.bf16 = not exact and use_bf16(device, "auto")
-        self.block = _round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)
+        self.block = round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)
         self.batch = batch
         self.want_probabilities = probabilities
         self.seed_tiling = model.config.normalisation == "window" if seed_tiling is None else seed_tiling
@@ -157,7 +163,7 @@ class Engine:
         for top in range(0, height, self.block):
             for left in range(0, width, self.block):
                 h, w = min(self.block, height - top), min(self.block, width - left)
-                padded_h, padded_w = _round_up(h, step), _round_up(w, step)
+                padded_h, padded_w = round_up(h, step), round_up(w, step)
                 pixels, valid = read_padded(
                     src, row0 + top - MARGIN, col0 + left - MARGIN, padded_h + 2 * MARGIN, padded_w + 2 * MARGIN
                 )

@@ -30,6 +30,7 @@ from landcover.infer.report import print_metrics
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
+from landcover.limits import cpu_count
 from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
 from landcover.model.unet import SeedUNet
 from landcover.tracking import track_evaluation
@@ -124,6 +125,7 @@ def _run(
     region: Window,
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    torch.set_num_threads(min(torch.get_num_threads(), cpu_count()))  # torch counts the host's cores, not a quota
     engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=options.probabilities)
     out = options.output_dir
     height, width = int(region.height), int(region.width)

@@ -13,21 +13,51 @@ from typing import Any
 import numpy as np
 import torch
 
-from landcover.constants import MARGIN
-from landcover.data.pairs import discover_pairs, read_pair
+from landcover.constants import MARGIN, NETWORK_MULTIPLE
+from landcover.data.pairs import ImagePair, discover_pairs, read_pair
+from landcover.infer.engine import reflect_pad, round_up
 from landcover.infer.metrics import confusion_matrix, summarise
+from landcover.io.errors import LandcoverError
 
 
 @torch.no_grad()
+def whole_image_scores(model: torch.nn.Module, image: np.ndarray) -> torch.Tensor:
+    """Class scores (C, H, W), on the model's device, for one uint8 (4, H, W) image of any size passed whole.
+
+    Sides that are not multiples of 8 are reflect-padded at the bottom and right (as the inference engine
+    pads at a scene's edges) and the scores are cropped back.
+    """
+    height, width = image.shape[1:]
+    pad = ((0, round_up(height, NETWORK_MULTIPLE) - height), (0, round_up(width, NETWORK_MULTIPLE) - width))
+    device = next(model.parameters()).device
+    x = torch.from_numpy(reflect_pad(image, pad)[None].astype(np.float32) / 255.0).to(device)
+    return model(x)[0, :, :height, :width].float()
+
+
 def predict_whole(model: torch.nn.Module, image: np.ndarray) -> np.ndarray:
-    """Classes (H, W) for one uint8 (4, H, W) image passed whole through the model (H, W divisible by 8).
+    """Classes (H, W) for one uint8 (4, H, W) image of any size passed whole through the model.
 
     As in the seed's figures, the argmax runs over all five scores, unknown included (the inference
     engine, :mod:`landcover.infer.engine`, never predicts unknown; for the seed's 1-epoch model that moves
     pixel accuracy from 0.409 to 0.414, for the 250-epoch model not at all).
     """
-    x = torch.from_numpy(image[None].astype(np.float32) / 255.0)
-    return model(x)[0].argmax(0).numpy().astype(np.uint8)
+    return whole_image_scores(model, image).argmax(0).cpu().numpy().astype(np.uint8)
+
+
+def pair_confusion(scores: torch.Tensor, labels: np.ndarray, margin: int) -> np.ndarray:
+    """The confusion matrix of one image's scores (C, H, W) against its labels, inside the margin."""
+    predicted = scores.argmax(0).cpu().numpy().astype(np.uint8)
+    inner = (slice(margin, labels.shape[0] - margin), slice(margin, labels.shape[1] - margin))
+    return confusion_matrix(labels[inner], predicted[inner])
+
+
+def check_scorable(pair: ImagePair, shape: tuple[int, ...], margin: int) -> None:
+    """Refuse an image that leaves nothing to score inside the margin."""
+    if min(shape) <= 2 * margin:
+        raise LandcoverError(
+            f"{pair.image}: {shape[1]} x {shape[0]} pixels leave nothing to score inside the {margin}-pixel margin",
+            f"use --margin below {(min(shape) + 1) // 2} (landcover score), or larger images",
+        )
 
 
 PairCallback = Callable[[str, np.ndarray, np.ndarray, np.ndarray], None]
@@ -47,15 +77,18 @@ def score_pairs(
 
     Returns:
         :func:`landcover.infer.metrics.summarise` output plus the number of images.
+
+    Raises:
+        LandcoverError: An image with nothing left to score inside the margin.
     """
     model.eval()
     pairs = discover_pairs(data_dir)
     confusion = np.zeros((5, 5), dtype=np.int64)
     for pair in pairs:
         image, labels = read_pair(pair)
-        predicted = predict_whole(model, image)
-        inner = (slice(margin, labels.shape[0] - margin), slice(margin, labels.shape[1] - margin))
-        confusion += confusion_matrix(labels[inner], predicted[inner])
+        check_scorable(pair, labels.shape, margin)
+        scores = whole_image_scores(model, image)
+        confusion += pair_confusion(scores, labels, margin)
         if on_pair is not None:
-            on_pair(pair.name, image, labels, predicted)
+            on_pair(pair.name, image, labels, scores.argmax(0).cpu().numpy().astype(np.uint8))
     return {"images": len(pairs), **summarise(confusion)}

@@ -12,6 +12,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from landcover.io.console import console, emit
 
 PLAIN_INTERVAL_S = 15.0
+NOTE_INTERVAL_S = 1.0
+"""How often a live bar's note (e.g. the loss, which costs a GPU synchronisation to read) is refreshed."""
 
 
 class ProgressReporter:
@@ -32,6 +34,8 @@ class ProgressReporter:
         self.done = 0.0
         self.start = time.perf_counter()
         self.last_line = self.start
+        self.last_note = self.start - NOTE_INTERVAL_S
+        self.note = ""
         self.rich: Progress | None = None
         if enabled and self.interactive():
             self.rich = Progress(
@@ -69,16 +73,29 @@ class ProgressReporter:
         elapsed = time.perf_counter() - self.start
         return self.done * self.scale / elapsed if elapsed > 0 else 0.0
 
-    def advance(self, amount: float, note: str = "") -> None:
-        """Record ``amount`` more units done."""
+    def note_due(self, amount: float) -> bool:
+        """Whether :meth:`advance` by ``amount`` will show a new note (so that it is worth computing)."""
+        if not self.enabled:
+            return False
+        now = time.perf_counter()
+        if self.done + amount >= self.total:
+            return True
+        if self.rich is not None:
+            return now - self.last_note >= NOTE_INTERVAL_S
+        return now - self.last_line >= PLAIN_INTERVAL_S
+
+    def advance(self, amount: float, note: str | None = "") -> None:
+        """Record ``amount`` more units done; ``note`` replaces the shown note (``None`` keeps the last one)."""
         if not self.enabled:
             return
         self.done += amount
-        rate = f"{self.rate:,.2f} {self.unit}/s {note}".rstrip()
+        now = time.perf_counter()
+        if note is not None:
+            self.note, self.last_note = note, now
+        rate = f"{self.rate:,.2f} {self.unit}/s {self.note}".rstrip()
         if self.rich is not None:
             self.rich.update(self.task, completed=self.done, rate=rate)
             return
-        now = time.perf_counter()
         if now - self.last_line >= PLAIN_INTERVAL_S or self.done >= self.total:
             self.last_line = now
             remaining = (self.total - self.done) * self.scale / self.rate if self.rate else 0.0

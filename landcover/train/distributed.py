@@ -17,6 +17,8 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from landcover.limits import cpu_count
+
 PROCESS_GROUP_TIMEOUT = dt.timedelta(minutes=5)
 MPI_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
 
@@ -52,14 +54,6 @@ def _mpi() -> Any:
     return MPI
 
 
-def cpu_count() -> int:
-    """CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("", 0))
@@ -89,7 +83,8 @@ def init_world(threads: int | None = None) -> World:
     """Find this process's rank, join the process group, pick its device and thread count.
 
     Args:
-        threads: Intra-op threads per rank; default: this node's CPUs divided by its ranks.
+        threads: Intra-op threads per rank; default: this node's CPUs (within the container's CPU limit) divided
+            by its ranks.
 
     Returns:
         The process's place in the job.
@@ -135,3 +130,12 @@ def abort_job(code: int) -> None:
     sys.stderr.flush()
     if mpi is not None:
         mpi.COMM_WORLD.Abort(code)
+
+
+def broadcast_object(value: Any, source: int = 0) -> Any:
+    """Rank ``source``'s value of a picklable object, on every rank (the value itself when running alone)."""
+    if not dist.is_initialized():
+        return value
+    box = [value]
+    dist.broadcast_object_list(box, src=source)
+    return box[0]

@@ -4,7 +4,8 @@ Choices (recorded here because the seed's RMSProp schedule needed 250 epochs on 
 
 - AdamW (weight decay 1e-4) with a linear warm-up over the first 5 % of steps and a cosine decay to 1 %
   of the peak learning rate (2e-3 from scratch, 2e-4 when fine-tuning with ``--init-from``). The schedule
-  is a pure function of the step, so a resumed run continues exactly where it stopped.
+  is fixed when the run starts and stored in every checkpoint (:mod:`landcover.train.schedule`), so a
+  resumed run continues exactly where it stopped (:mod:`landcover.train.resume`).
 - Cross-entropy on the centre 128 x 128 of each 256 x 256 crop, class 0 carrying no loss; the other
   classes weighted by the inverse square root of their pixel frequency in the training labels (``balanced``,
   the default: it lifts the rare barren / impervious class without flooding it) or equally (``seed``).
@@ -17,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,27 +25,30 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from landcover.constants import MARGIN, UNKNOWN
+from landcover.constants import UNKNOWN
+from landcover.data.pairs import ImagePair
 from landcover.data.sampler import CropSampler
 from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
+from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet, predicted_classes
+from landcover.model.unet import ModelConfig, SeedUNet
 from landcover.runtime import use_bf16
 from landcover.tracking import track_training
 from landcover.train.distributed import World, all_reduce_sum, barrier
+from landcover.train.resume import checkpoint_path, choose_resume_point, dataset_fingerprint, resume_mismatch
+from landcover.train.schedule import Schedule
+from landcover.train.steps import BatchPrefetcher, StepLoop
+from landcover.train.validation import Monitor, Validator, describe, hold_out
 
-CHECKPOINT_PATTERN = "epoch-*.pt"
 FINAL_NAME = "trained.pt"
+BEST_NAME = "best.pt"
 METRICS_NAME = "metrics.jsonl"
-WARMUP_FRACTION = 0.05
-FINAL_LR_FRACTION = 0.01
 
 
 @dataclass(frozen=True)
@@ -64,45 +67,17 @@ class TrainOptions:
     seed: int
     precision: str
     memory_budget_gb: float
+    restart: bool = False
+    compile: bool = False
+    val_dir: str | None = None
+    val_fraction: float = 0.0
+    monitor: str = "mean_iou"
+    early_stop: int | None = None
 
 
 def default_memory_budget_gb(ranks_on_node: int) -> float:
-    """Half of the node's available memory, shared by its ranks."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            fields = dict(line.split(":", 1) for line in meminfo)
-        available = int(fields["MemAvailable"].split()[0]) * 1024
-    except (OSError, KeyError, ValueError):
-        available = 8 * 2**30
-    return available / 2 / max(1, ranks_on_node) / 2**30
-
-
-def learning_rate(step: int, total: int, peak: float) -> float:
-    """Linear warm-up, then cosine decay to 1 % of the peak."""
-    warmup = max(1, int(WARMUP_FRACTION * total))
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (FINAL_LR_FRACTION + (1 - FINAL_LR_FRACTION) * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-def checkpoint_path(model_dir: Path, epoch: int) -> Path:
-    """Where the checkpoint after ``epoch`` (1-based) goes."""
-    return model_dir / f"epoch-{epoch:04d}.pt"
-
-
-def find_resume_point(model_dir: Path, say: Any) -> dict[str, Any] | None:
-    """The newest complete checkpoint in ``model_dir``; truncated ones are reported and skipped."""
-    for path in sorted(model_dir.glob(CHECKPOINT_PATTERN), reverse=True):
-        try:
-            checkpoint = read_checkpoint(path)
-        except LandcoverError:
-            say(f"{path} is incomplete or damaged; using the checkpoint before it")
-            continue
-        if "training" in checkpoint:
-            checkpoint["path"] = str(path)
-            return checkpoint
-    return None
+    """Half of the memory still available (the container's limit, if lower than the node's), shared by its ranks."""
+    return memory_available() / 2 / max(1, ranks_on_node) / 2**30
 
 
 def agree_on_errors(error: LandcoverError | None, world: World) -> None:
@@ -170,9 +145,39 @@ def average_batchnorm_buffers(model: torch.nn.Module, world: World) -> None:
                     buffer.data /= world.size
 
 
+def random_state() -> dict[str, Any]:
+    """The states of torch's random generators (CPU and, where present, this rank's GPU), for the checkpoint.
+
+    The crop sampler needs none: each epoch's sampler is seeded from (seed, rank, epoch).
+    """
+    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state()
+    return state
+
+
+def restore_random_state(state: dict[str, Any] | None) -> None:
+    """Put back what :func:`random_state` saved (older checkpoints saved none)."""
+    if not state:
+        return
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state["cuda"])
+
+
 def write_metrics(model_dir: Path, metrics: list[dict[str, Any]]) -> None:
     """Rewrite ``metrics.jsonl`` (one line per epoch) atomically."""
     write_text_atomic(model_dir / METRICS_NAME, "".join(json.dumps(line) + "\n" for line in metrics))
+
+
+@dataclass
+class Plan:
+    """Where a run starts: after which epoch, under which schedule, from which state."""
+
+    start_epoch: int
+    schedule: Schedule
+    resume: dict[str, Any] | None
+    fresh_optimizer: bool
 
 
 class Trainer:
@@ -182,18 +187,19 @@ class Trainer:
         self.options, self.world = options, world
         self.model_dir = Path(options.model_dir)
         self.worker = f"worker {world.rank + 1}/{world.size}"
+        self.steps_per_epoch = max(1, math.ceil(options.epoch_size / (options.batch_size * world.size)))
 
     def say(self, message: str) -> None:
         """A line from rank 0."""
         if self.world.is_main:
             emit(message)
 
-    def build_model(self, shard: Shard, resume: dict[str, Any] | None) -> SeedUNet:
+    def build_model(self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None) -> SeedUNet:
         """The network to train: resumed, fine-tuned from --init-from, or new with dataset statistics."""
-        if resume is not None:
-            return model_from_checkpoint(resume)
-        if self.options.init_from:
-            model = model_from_checkpoint(read_checkpoint(self.options.init_from))
+        if plan.resume is not None:
+            return model_from_checkpoint(plan.resume)
+        if init_from is not None:
+            model = model_from_checkpoint(init_from)
             self.say(f"fine-tuning {self.options.init_from} ({model.config.normalisation} normalisation)")
             return model
         mean, std = dataset_statistics(shard, self.world.device)
@@ -201,48 +207,138 @@ class Trainer:
         self.say(f"dataset normalisation: mean {np.round(mean, 3).tolist()} std {np.round(std, 3).tolist()}")
         return SeedUNet(ModelConfig(normalisation="dataset", mean=tuple(mean), std=tuple(std)))
 
+    def plan(self, resume: dict[str, Any] | None, dataset: str) -> Plan:
+        """Decide how this run continues from the checkpoint rank 0 chose (see :mod:`landcover.train.resume`).
+
+        Raises:
+            LandcoverError: The command differs from the stored run (without ``--restart``), or ``--restart``
+                asks for no more epochs than are done.
+        """
+        opts = self.options
+        if resume is None:
+            return Plan(0, Schedule.fresh(0, opts.epochs, self.steps_per_epoch, opts.lr), None, True)
+        training = resume["training"]
+        done = int(training["epoch"])
+        stored = self.stored_schedule(training)
+        mismatch = resume_mismatch(training, asdict(opts), self.world.size, dataset, resume["path"])
+        if opts.restart and (mismatch is not None or opts.epochs != stored.last_epoch):
+            if opts.epochs <= done:
+                raise LandcoverError(
+                    f"--restart --epochs {opts.epochs}: {resume['path']} has {done} epochs done already",
+                    f"give --epochs above {done} (training stops after epoch --epochs)",
+                )
+            self.say(
+                f"restarting from {resume['path']} (epoch {done}): a fresh schedule to epoch {opts.epochs} "
+                f"(warm-up, peak {opts.lr:g}, cosine), a fresh optimiser"
+            )
+            return Plan(done, Schedule.fresh(done, opts.epochs, self.steps_per_epoch, opts.lr), resume, True)
+        if mismatch is not None:
+            raise mismatch
+        self.say(f"resuming from {resume['path']} (epoch {done} of {opts.epochs} done)")
+        if opts.epochs > stored.last_epoch:
+            schedule = stored.extended(done, opts.epochs)
+            self.say(
+                f"extending the run from {stored.last_epoch} to {opts.epochs} epochs: the rate follows one cosine "
+                f"from its current {schedule.rate_after(done):.3g} to {schedule.rate(opts.epochs + 1, 0):.3g} "
+                f"at epoch {opts.epochs}"
+            )
+            return Plan(done, schedule, resume, False)
+        if opts.epochs < stored.last_epoch:
+            self.say(f"stopping after epoch {opts.epochs} of the stored {stored.last_epoch}-epoch schedule")
+        return Plan(done, stored, resume, False)
+
+    def stored_schedule(self, training: dict[str, Any]) -> Schedule:
+        """The schedule a checkpoint was written under (older checkpoints: rebuilt from their options)."""
+        if "schedule" in training:
+            return Schedule.from_dict(training["schedule"])
+        stored = training["options"]
+        per_step = stored["batch_size"] * training["world_size"]
+        steps = max(1, math.ceil(stored["epoch_size"] / per_step))
+        return Schedule.fresh(0, stored["epochs"], steps, stored["lr"])
+
     def run(self) -> Path:
         """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path."""
         opts, world = self.options, self.world
         error: LandcoverError | None = None
         shard = Shard([], [], [])
+        init_from: dict[str, Any] | None = None
+        validator: Validator | None = None
+        dataset = ""
         try:
             pairs = check_pairs(opts.input_dir)
+            validation: list[ImagePair] = []
+            if opts.val_fraction:
+                pairs, validation = hold_out(pairs, opts.val_fraction, opts.seed)
+            elif opts.val_dir:
+                validation = check_pairs(opts.val_dir, option="--val-dir")
+            dataset = dataset_fingerprint(pairs)
             if opts.init_from:
-                read_checkpoint(opts.init_from)
+                init_from = read_checkpoint(opts.init_from)
             mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
             budget = int(opts.memory_budget_gb * 2**30)
             shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
+            if validation:
+                validator = Validator(validation, world)
+                self.say(
+                    f"validation: {len(validation)} pairs ({', '.join(validator.names)}), {opts.monitor} monitored"
+                )
         except LandcoverError as exc:
             error = exc
         agree_on_errors(error, world)
 
-        resume = find_resume_point(self.model_dir, self.say)
-        start_epoch = int(resume["training"]["epoch"]) if resume else 0
-        metrics: list[dict[str, Any]] = list(resume["training"]["metrics"]) if resume else []
-        if resume:
-            self.say(f"resuming from {resume['path']} (epoch {start_epoch} of {opts.epochs} done)")
+        plan: Plan | None = None
+        try:
+            plan = self.plan(choose_resume_point(self.model_dir, world, self.say), dataset)
+        except LandcoverError as exc:
+            error = exc
+        agree_on_errors(error, world)
+        assert plan is not None
+        stored = plan.resume["training"] if plan.resume else {}
+        metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
+        monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor)
         tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
-        model = self.build_model(shard, resume).to(world.device)
+        model = self.build_model(shard, plan, init_from).to(world.device)
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
-        if resume:
-            optimizer.load_state_dict(resume["training"]["optimizer"])
+        if plan.resume is not None and not plan.fresh_optimizer:
+            optimizer.load_state_dict(stored["optimizer"])
+            restore_random_state(stored.get("random"))
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
+        if opts.compile:
+            network = torch.compile(network)  # type: ignore[assignment]
+        if world.device.type == "cuda":
+            torch.backends.cudnn.benchmark = True  # fixed shapes: pick the fastest convolution kernels once
         bf16 = use_bf16(world.device, opts.precision)
-        per_step = opts.batch_size * world.size
-        steps_per_epoch = max(1, math.ceil(opts.epoch_size / per_step))
-        total_steps = steps_per_epoch * opts.epochs
+        loop = StepLoop(network, optimizer, weights, world.device, bf16=bf16, compiled=opts.compile)
         self.say(
-            f"training {opts.epochs} epochs x {steps_per_epoch} steps of {opts.batch_size} x {world.size} rank(s) "
-            f"on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
+            f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {opts.batch_size} x {world.size} "
+            f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
-        for epoch in range(start_epoch + 1, opts.epochs + 1):
+        if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
+            scores = validator.validate(model, weights)
+            metrics.append({"epoch": 0, "validation": scores})
+            tracker.log_metrics(metrics[-1], step=0)
+            self.keep_best(model, monitor, 0, scores)
+            self.say(f"epoch 0 (before training): {describe(scores)}")
+        stopped = bool(stored.get("stopped_early")) and not plan.fresh_optimizer
+        if stopped:
+            self.say(
+                f"the run stopped early at epoch {stored['epoch']} (best: epoch {monitor.best_epoch}); nothing to train"
+            )
+        for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
+            if stopped:
+                break
             sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
-            stats = self.train_epoch(network, optimizer, sampler, weights, epoch, steps_per_epoch, total_steps, bf16)
+            stats = self.train_epoch(loop, sampler, epoch, plan.schedule)
             average_batchnorm_buffers(model, world)
+            note = ""
+            if validator is not None:
+                stats["validation"] = validator.validate(model, weights)
+                self.keep_best(model, monitor, epoch, stats["validation"])
+                note = f"; validation {describe(stats['validation'])}"
+                stopped = opts.early_stop is not None and monitor.since_best >= opts.early_stop
             metrics.append(stats)
             tracker.log_metrics(stats, step=epoch)
             if world.is_main:
@@ -252,6 +348,11 @@ class Trainer:
                     "metrics": metrics,
                     "options": asdict(opts),
                     "world_size": world.size,
+                    "schedule": plan.schedule.to_dict(),
+                    "dataset": dataset,
+                    "random": random_state(),
+                    "monitor": monitor.to_dict(),
+                    "stopped_early": stopped,
                 }
                 save_checkpoint(
                     make_checkpoint(model, provenance=self.provenance(), training=training),
@@ -260,18 +361,34 @@ class Trainer:
                 write_metrics(self.model_dir, metrics)
             self.say(
                 f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
-                f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s"
+                f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s{note}"
             )
+            if stopped:
+                self.say(
+                    f"early stop: {opts.monitor} has not improved for {opts.early_stop} epochs "
+                    f"(best: epoch {monitor.best_epoch}, {self.model_dir / BEST_NAME})"
+                )
             barrier()
         emit(f"{self.worker}: weights {weights_digest(model)}")
         final = self.model_dir / FINAL_NAME
         if world.is_main:
             save_checkpoint(make_checkpoint(model, provenance={**self.provenance(), "metrics": metrics}), final)
-            self.say(f"model: {final}\nmetrics: {self.model_dir / METRICS_NAME}")
-        tracker.log_files([final, self.model_dir / METRICS_NAME])
+            best = f"\nbest: {self.model_dir / BEST_NAME} (epoch {monitor.best_epoch})" if validator else ""
+            self.say(f"model: {final} (the last epoch){best}\nmetrics: {self.model_dir / METRICS_NAME}")
+        tracker.log_files([final, self.model_dir / BEST_NAME, self.model_dir / METRICS_NAME])
         tracker.finish()
         barrier()
         return final
+
+    def keep_best(self, model: SeedUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
+        """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
+
+        ``best.pt`` is written before the epoch's checkpoint, so a run killed in between and resumed writes it
+        again, identically.
+        """
+        if monitor.update(epoch, scores) and self.world.is_main:
+            provenance = {**self.provenance(), "epoch": epoch, "validation": scores}
+            save_checkpoint(make_checkpoint(model, provenance=provenance), self.model_dir / BEST_NAME)
 
     def provenance(self) -> dict[str, Any]:
         """Where the weights come from, for the checkpoint."""
@@ -282,61 +399,30 @@ class Trainer:
             "world_size": self.world.size,
         }
 
-    def train_epoch(
-        self,
-        network: torch.nn.Module,
-        optimizer: torch.optim.Optimizer,
-        sampler: CropSampler,
-        weights: torch.Tensor,
-        epoch: int,
-        steps: int,
-        total_steps: int,
-        bf16: bool,
-    ) -> dict[str, Any]:
+    def train_epoch(self, loop: StepLoop, sampler: CropSampler, epoch: int, schedule: Schedule) -> dict[str, Any]:
         """Run one epoch of steps; return its metrics, summed over ranks."""
         opts, world = self.options, self.world
-        network.train()
-        sums = torch.zeros(4, dtype=torch.float64)  # weighted loss, loss weight, errors, known pixels
-        start = time.perf_counter()
-        description = f"epoch {epoch}/{opts.epochs}"
+        steps = schedule.segment(epoch).steps_per_epoch
+        per_step = opts.batch_size * world.size
+        loop.network.train()
+        batches = BatchPrefetcher(sampler, opts.batch_size, steps, world.device)
         with ProgressReporter(
-            description, steps * opts.batch_size * world.size, "samples", enabled=world.is_main
+            f"epoch {epoch}/{opts.epochs}", steps * per_step, "samples", enabled=world.is_main
         ) as bar:
-            for step in range(steps):
-                global_step = (epoch - 1) * steps + step
-                for group in optimizer.param_groups:
-                    group["lr"] = learning_rate(global_step, total_steps, opts.lr)
-                images, labels = sampler.batch(opts.batch_size)
-                x = torch.from_numpy(images).to(world.device, non_blocking=True).permute(0, 3, 1, 2).float() / 255.0
-                y = torch.from_numpy(labels).to(world.device, non_blocking=True).long()
-                with torch.autocast(world.device.type, dtype=torch.bfloat16, enabled=bf16):
-                    scores = network(x)
-                centre = scores[:, :, MARGIN:-MARGIN, MARGIN:-MARGIN].float()
-                loss_sum = F.cross_entropy(centre, y, weight=weights, reduction="sum")
-                weight_sum = weights[y].sum()
-                loss = loss_sum / weight_sum.clamp_min(1e-6)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-                with torch.no_grad():
-                    known = y != UNKNOWN
-                    wrong = (predicted_classes(centre) != y) & known
-                    sums += torch.stack(
-                        [
-                            loss_sum.detach().double().cpu(),
-                            weight_sum.detach().double().cpu(),
-                            wrong.sum().double().cpu(),
-                            known.sum().double().cpu(),
-                        ]
-                    )
-                bar.advance(opts.batch_size * world.size, f"loss {loss.item():.3f}")
-        seconds = time.perf_counter() - start
-        sums = all_reduce_sum(sums.to(world.device)).cpu()
-        return {
+            sums, seconds, compile_seconds = loop.epoch(batches, lambda step: schedule.rate(epoch, step), bar, per_step)
+        sums = all_reduce_sum(sums).cpu()
+        timed_steps, timed_seconds = steps, seconds
+        if compile_seconds and steps > 1:  # the compiling first step is reported on its own
+            timed_steps, timed_seconds = steps - 1, seconds - compile_seconds
+        stats = {
             "epoch": epoch,
             "loss": float(sums[0] / sums[1]),
             "pixel_error": float(sums[2] / sums[3]),
-            "samples_per_s": steps * opts.batch_size * world.size / seconds,
+            "samples_per_s": timed_steps * per_step / timed_seconds,
             "seconds": seconds,
-            "lr": optimizer.param_groups[0]["lr"],
+            "lr": loop.optimizer.param_groups[0]["lr"],
         }
+        if compile_seconds:
+            stats["compile_seconds"] = compile_seconds
+            self.say(f"torch.compile: first step {compile_seconds:.1f} s (compilation; not in samples/s)")
+        return stats

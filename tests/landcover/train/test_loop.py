@@ -15,7 +15,7 @@ import pytest
 import torch
 
 import landcover
-from landcover.train.loop import learning_rate
+from landcover.train.schedule import learning_rate
 from tests.data.fixtures import write_pair
 from tests.helpers import landcover as run_landcover
 from tests.helpers import mpi_landcover
@@ -52,7 +52,10 @@ def test_single_process_trains_checkpoints_and_resumes(eight_pairs, tmp_path):
     second = run_landcover(*args, "--epochs", "2")
     assert second.returncode == 0, second.stderr
     assert "resuming from" in second.stdout and "epoch 1 of 2 done" in second.stdout
-    assert len((model_dir / "metrics.jsonl").read_text().splitlines()) == 2
+    assert "extending the run from 1 to 2 epochs" in second.stdout
+    lines = [json.loads(line) for line in (model_dir / "metrics.jsonl").read_text().splitlines()]
+    assert len(lines) == 2
+    assert lines[1]["lr"] <= lines[0]["lr"] * 1.0001  # the extension continues from the current rate: no jump
 
     # A truncated newest checkpoint (a kill during a copy, a full disk) is skipped for the one before it.
     newest = model_dir / "epoch-0002.pt"

@@ -1,0 +1,117 @@
+"""Resuming a run: which checkpoint (chosen by rank 0), and whether the command still matches it.
+
+A checkpoint's ``training`` entry holds everything an exact continuation needs: the epoch, the optimiser
+state, the stored learning-rate schedule, the options and world size the run was started with, a
+fingerprint of its data set and the torch random state. Settings that would silently remap the schedule's
+steps or change the data (batch size, epoch size, peak rate, world size, the pairs, ...) are refused with
+one line naming the option, unless ``--restart`` asks for a fresh schedule from the checkpoint's weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from landcover.data.pairs import ImagePair, open_raster
+from landcover.io.errors import LandcoverError
+from landcover.model.checkpoint import read_checkpoint
+from landcover.train.distributed import World, broadcast_object
+
+CHECKPOINT_PATTERN = "epoch-*.pt"
+RESTART_HINT = "add --restart to start a fresh schedule from the checkpoint's weights"
+
+RESUME_OPTIONS = {
+    "batch_size": "--batch-size",
+    "epoch_size": "--epoch-size",
+    "lr": "--lr",
+    "weight_decay": "--weight-decay",
+    "class_weights": "--class-weights",
+    "seed": "--seed",
+    "init_from": "--init-from",
+    "val_dir": "--val-dir",
+    "val_fraction": "--val-fraction",
+    "monitor": "--monitor",
+}
+"""Options a resumed run must share with the stored one, and their spelling on the command line."""
+
+
+def checkpoint_path(model_dir: Path, epoch: int) -> Path:
+    """Where the checkpoint after ``epoch`` (1-based) goes."""
+    return model_dir / f"epoch-{epoch:04d}.pt"
+
+
+def find_resume_point(model_dir: Path, say: Callable[[str], None]) -> Path | None:
+    """The newest complete checkpoint in ``model_dir``; truncated ones are reported and skipped."""
+    for path in sorted(model_dir.glob(CHECKPOINT_PATTERN), reverse=True):
+        try:
+            checkpoint = read_checkpoint(path)
+        except LandcoverError:
+            say(f"{path} is incomplete or damaged; using the checkpoint before it")
+            continue
+        if "training" in checkpoint:
+            return path
+    return None
+
+
+def choose_resume_point(model_dir: Path, world: World, say: Callable[[str], None]) -> dict[str, Any] | None:
+    """Rank 0 picks the checkpoint to resume from and broadcasts its path; every rank then reads that file.
+
+    On storage shared by several nodes, ranks that looked for themselves could see different newest files.
+
+    Returns:
+        The checkpoint (with its ``path`` added), or ``None`` for a fresh run.
+    """
+    chosen = find_resume_point(model_dir, say) if world.is_main else None
+    path = broadcast_object(None if chosen is None else str(chosen))
+    if path is None:
+        return None
+    checkpoint = read_checkpoint(path)
+    checkpoint["path"] = path
+    return checkpoint
+
+
+def dataset_fingerprint(pairs: list[ImagePair]) -> str:
+    """A short hash of the training pairs: their names, pixel sizes and file sizes."""
+    digest = hashlib.sha256()
+    for pair in pairs:
+        with open_raster(pair.image) as src:
+            size = f"{src.width}x{src.height}"
+        digest.update(f"{pair.name}:{size}:{pair.image.stat().st_size}:{pair.labels.stat().st_size};".encode())
+    return digest.hexdigest()[:16]
+
+
+def resume_mismatch(
+    training: dict[str, Any], options: dict[str, Any], world_size: int, dataset: str, path: str
+) -> LandcoverError | None:
+    """The first way this command differs from the stored run, as a one-line error; ``None`` if none.
+
+    Args:
+        training: The checkpoint's ``training`` entry.
+        options: This command's :class:`~landcover.train.loop.TrainOptions` as a dictionary.
+        world_size: Ranks in this run.
+        dataset: :func:`dataset_fingerprint` of this run's pairs.
+        path: The checkpoint, for the message.
+    """
+    stored = training.get("options", {})
+    for name, flag in RESUME_OPTIONS.items():
+        if name in stored and stored[name] != options[name]:
+            return LandcoverError(
+                f"{flag} {options[name]} differs from {stored[name]}, which the run in {path} was started with",
+                f"rerun with {flag} {stored[name]} to resume, or {RESTART_HINT}",
+            )
+    stored_world = training.get("world_size", world_size)
+    if stored_world != world_size:
+        return LandcoverError(
+            f"this run has {world_size} rank(s), the run in {path} had {stored_world} (mpirun -np)",
+            f"resume with {stored_world} rank(s), or {RESTART_HINT}",
+        )
+    stored_dataset = training.get("dataset")
+    if stored_dataset is not None and stored_dataset != dataset:
+        return LandcoverError(
+            f"--input-dir {options['input_dir']} holds other pairs (names or sizes) than the run in {path} "
+            "was trained on",
+            f"resume with the same --input-dir, or {RESTART_HINT}",
+        )
+    return None
