@@ -13,8 +13,12 @@ from runner.store import load_record
 POLL_S = 0.5
 
 
-def follow_logs(directory: Path, *, stderr: bool, follow: bool, console: Console) -> None:
-    """Print a job's log; with ``follow``, keep printing until the job ends (Ctrl+C stops following only)."""
+def follow_logs(directory: Path, *, stderr: bool, follow: bool, console: Console) -> bool:
+    """Print a job's log; with ``follow``, keep printing until the job ends (Ctrl+C stops following only).
+
+    Returns:
+        False when Ctrl+C stopped the following (the job keeps running), else True.
+    """
     record = load_record(directory)
     path = Path(record.stderr if stderr else record.stdout)
     position = 0
@@ -28,11 +32,12 @@ def follow_logs(directory: Path, *, stderr: bool, follow: bool, console: Console
                 if chunk:
                     sys.stdout.write(chunk.decode(errors="replace"))
                     sys.stdout.flush()
-            if not follow or load_record(directory).state in ("succeeded", "failed"):
+            if not follow or load_record(directory).ended:
                 if follow:  # one last read after the end
                     follow = False
                     continue
-                return
+                return True
             time.sleep(POLL_S)
     except KeyboardInterrupt:
         console.print(f"\nstopped following; the job keeps running (`runner show {record.name}`)")
+        return False
