@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.backends.azureml import OUTPUT_OPTIONS
-from runner.jobspec import BATCHAI_MOUNT_ROOT
 from runner.store import JobRecord
 
 
@@ -26,11 +25,15 @@ class OutputFolder:
 
 
 def host_path(path: str, record: JobRecord) -> Path:
-    """A path as the job saw it, on this machine (the docker backend binds the mount root elsewhere)."""
-    container = record.details.get("container") or {}
-    if record.backend == "docker" and path.startswith(BATCHAI_MOUNT_ROOT) and container.get("mount_root"):
-        return Path(container["mount_root"]) / path[len(BATCHAI_MOUNT_ROOT) :].lstrip("/")
-    return Path(path)
+    """A path as the job saw it, on this machine: through the container's bind mounts (the deepest that holds it)."""
+    mounts = (record.details.get("container") or {}).get("mounts", [])
+    holding = [
+        (host, inside) for host, inside, *_ in mounts if path == inside or path.startswith(inside.rstrip("/") + "/")
+    ]
+    if not holding:
+        return Path(path)
+    host, inside = max(holding, key=lambda mount: len(mount[1]))
+    return Path(host) / path[len(inside) :].lstrip("/")
 
 
 def output_folders(record: JobRecord) -> list[OutputFolder]:

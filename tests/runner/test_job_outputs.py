@@ -48,10 +48,16 @@ def test_output_dir_that_is_an_output_directory_is_listed_once():
 
 def test_docker_paths_are_mapped_to_this_machine():
     mount = "/mnt/batch/tasks/shared/LS_root/mounts"
+    models, outputs = f"{mount}/blobfuse/models", f"{mount}/blobfuse/scripts/o"
     job = record(
-        ["landcover", "train", "--model_dir", f"{mount}/blobfuse/models"], "docker", container={"mount_root": "/h"}
+        ["landcover", "train", "--model_dir", models, "--output-dir", outputs],
+        "docker",
+        container={"mounts": [["/h", mount, "rw"], ["/s", f"{mount}/blobfuse/scripts", "ro"]]},  # as ContainerSpec
     )
-    assert output_folders(job) == [OutputFolder("MODEL_DIR", "/h/blobfuse/models", shared=True)]
+    assert output_folders(job) == [
+        OutputFolder("MODEL_DIR", "/h/blobfuse/models", shared=True),
+        OutputFolder("OUTPUT_DIR", "/s/o", shared=True),
+    ]
 
 
 def test_shared_folder_lists_only_files_written_since_the_job_started(tmp_path):
