@@ -19,6 +19,25 @@ from landcover.runtime import reexec_with_tuned_allocator
 
 show_value_names()
 
+# Options several commands share, defined once.
+ModelFilenameOption = Annotated[
+    Path,
+    typer.Option("--model-filename", "--model_filename", help="A landcover checkpoint (.pt).", metavar="CHECKPOINT"),
+]
+AssetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--asset", help="STAC item asset to read \\[default: its GeoTIFF, role data before visual].", metavar="KEY"
+    ),
+]
+ExactOption = Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")]
+BlockSizeOption = Annotated[
+    int, typer.Option("--block-size", min=128, help="Output block size in pixels.", metavar="PIXELS")
+]
+ThreadsOption = Annotated[
+    int | None, typer.Option(help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N")
+]
+
 app = typer.Typer(
     name="landcover",
     no_args_is_help=True,
@@ -205,9 +224,7 @@ def train_command(
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed for initialisation and sampling.", metavar="N")] = 0,
     precision: Annotated[str, typer.Option(help="auto (bf16 where fast), bf16 or fp32.", metavar="MODE")] = "auto",
-    threads: Annotated[
-        int | None, typer.Option(help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N")
-    ] = None,
+    threads: ThreadsOption = None,
     memory_budget_gb: Annotated[
         float | None,
         typer.Option(
@@ -301,12 +318,7 @@ def evaluate_command(
             metavar="SCENE",
         ),
     ],
-    model_filename: Annotated[
-        Path,
-        typer.Option(
-            "--model-filename", "--model_filename", help="A landcover checkpoint (.pt).", metavar="CHECKPOINT"
-        ),
-    ],
+    model_filename: ModelFilenameOption,
     output_dir: Annotated[
         Path, typer.Option("--output-dir", "--output_dir", help="Where the outputs go.", metavar="DIR")
     ],
@@ -330,16 +342,9 @@ def evaluate_command(
         typer.Option(help="Label raster \\[default: found by the _NAIP -> _LandCover naming].", metavar="TIF"),
     ] = None,
     probabilities: Annotated[bool, typer.Option("--probabilities", help="Also write per-class probabilities.")] = False,
-    exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
-    block: Annotated[
-        int, typer.Option("--block-size", min=128, help="Output block size in pixels.", metavar="PIXELS")
-    ] = 1024,
-    asset: Annotated[
-        str | None,
-        typer.Option(
-            "--asset", help="STAC item asset to read \\[default: its GeoTIFF, role data before visual].", metavar="KEY"
-        ),
-    ] = None,
+    exact: ExactOption = False,
+    block: BlockSizeOption = 1024,
+    asset: AssetOption = None,
 ) -> None:
     r"""Apply a model to a region of a scene (default: all of it) and write maps, metrics and a preview.
 
@@ -424,29 +429,15 @@ def predict_command(
             metavar="SRC",
         ),
     ],
-    model_filename: Annotated[
-        Path,
-        typer.Option(
-            "--model-filename", "--model_filename", help="A landcover checkpoint (.pt).", metavar="CHECKPOINT"
-        ),
-    ],
+    model_filename: ModelFilenameOption,
     output_dir: Annotated[
         Path,
         typer.Option("--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.", metavar="DIR"),
     ],
-    asset: Annotated[
-        str | None,
-        typer.Option(
-            "--asset", help="STAC asset to read \\[default: the GeoTIFF, role data before visual].", metavar="KEY"
-        ),
-    ] = None,
-    exact: Annotated[bool, typer.Option("--exact", help="fp32 throughout (no bf16).")] = False,
-    block: Annotated[
-        int, typer.Option("--block-size", min=128, help="Output block size in pixels.", metavar="PIXELS")
-    ] = 1024,
-    threads: Annotated[
-        int | None, typer.Option(help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N")
-    ] = None,
+    asset: AssetOption = None,
+    exact: ExactOption = False,
+    block: BlockSizeOption = 1024,
+    threads: ThreadsOption = None,
 ) -> None:
     r"""Map many scenes (alone, or under mpirun sharing a queue): a COG each, a mosaic VRT and a summary.
 
