@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -107,6 +108,31 @@ def _run_until_first_map(command: list[str], out: Path) -> None:
     finally:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
+        _kill_remaining_ranks(str(out))
+
+
+def _kill_remaining_ranks(marker: str) -> None:
+    """SIGKILL every process whose command line names ``marker`` (Open MPI may put ranks outside mpirun's group)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        alive = [pid for pid in _pids_naming(marker) if pid != os.getpid()]
+        if not alive:
+            return
+        for pid in alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.05)
+    raise AssertionError(f"ranks of the killed job still alive: {alive}")
+
+
+def _pids_naming(marker: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    pids.append(int(entry.name))
+    return pids
 
 
 @pytest.mark.slow
