@@ -36,6 +36,7 @@ lint: setup
 	$(BIN)/ruff check landcover runner tests scripts
 	$(BIN)/ruff format --check landcover runner tests scripts
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 demo: setup
 	$(BIN)/python scripts/demo.py
