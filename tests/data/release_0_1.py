@@ -88,7 +88,7 @@ def write_epoch_checkpoint_0_1(path: Path, input_dir: Path, model_dir: Path, **o
         "epoch": 1,
         "optimizer": optimizer.state_dict(),
         "metrics": [
-            {"epoch": 1, "loss": float(loss), "pixel_error": 0.8, "samples_per_s": 1.0, "seconds": 8.0, "lr": 1e-3}
+            {"epoch": 1, "loss": loss.item(), "pixel_error": 0.8, "samples_per_s": 1.0, "seconds": 8.0, "lr": 1e-3}
         ],
         "options": options,
         "world_size": 1,
