@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test test-fast lint demo train train-local image clean
+.PHONY: setup system-deps test test-fast lint docs demo train train-local image clean
 
 setup: $(STAMP)
 
@@ -33,9 +33,13 @@ test-fast: setup
 	$(BIN)/pytest -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check landcover runner tests scripts
-	$(BIN)/ruff format --check landcover runner tests scripts
+	$(BIN)/ruff check landcover runner tests scripts docs/hooks
+	$(BIN)/ruff format --check landcover runner tests scripts docs/hooks
 	$(BIN)/mypy
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or a page outside the nav fails.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 demo: setup
 	$(BIN)/python scripts/demo.py
@@ -64,4 +68,4 @@ train-local: image
 	@echo "see the jobs: $(RUNNER) logs train-$(STAMP_NOW); $(RUNNER) files evaluate-$(STAMP_NOW)"
 
 clean:
-	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .runner site .pytest_cache .mypy_cache .ruff_cache
