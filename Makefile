@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test test-fast lint demo train train-local image clean gpu-wheels
+.PHONY: setup system-deps test test-fast lint docs demo train train-local image clean gpu-wheels
 
 setup: $(STAMP)
 
@@ -33,9 +33,13 @@ test-fast: setup
 	$(BIN)/pytest -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check landcover runner tests scripts
-	$(BIN)/ruff format --check landcover runner tests scripts
+	$(BIN)/ruff check landcover runner tests scripts docs/hooks
+	$(BIN)/ruff format --check landcover runner tests scripts docs/hooks
 	$(BIN)/mypy
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or a page outside the nav fails.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 demo: setup
 	$(BIN)/python scripts/demo.py
@@ -81,4 +85,4 @@ gpu-wheels:
 		echo "$(WHEEL_DIR) is over $(WHEEL_LIMIT_MIB) MiB: trim scripts/gpu-wheels.txt" >&2; exit 1; fi
 
 clean:
-	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .runner site .pytest_cache .mypy_cache .ruff_cache
