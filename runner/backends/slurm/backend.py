@@ -20,7 +20,7 @@ from runner.watch import follow_logs
 
 SCRIPT = "job.sbatch"
 POLL_S = 2.0
-CANCELLED_EXIT = 130
+CANCELLED_EXIT = client.CANCELLED_EXIT
 
 
 def _iso(slurm_time: str | None) -> str | None:
@@ -83,7 +83,7 @@ class SlurmBackend(Backend):
         with update_record(directory) as current:
             current.state = state.runner_state
             current.cancelled = current.cancelled or state.cancelled
-            current.started = _iso(state.start) or current.started
+            current.started = _iso(state.started) or current.started
             current.details["slurm_state"] = state.state
             current.details["nodes"] = state.nodes
             current.details["restarts"] = state.restarts

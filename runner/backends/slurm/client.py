@@ -17,6 +17,8 @@ QUEUED = frozenset({"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUE
 RUNNING = frozenset({"RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING", "STOPPED"})
 SLURM_FAILURES = frozenset({"NODE_FAIL", "TIMEOUT", "OUT_OF_MEMORY", "PREEMPTED", "BOOT_FAIL", "DEADLINE"})
 """End states where Slurm, not the job's command, ended the job (their reason goes in the record's error)."""
+CANCELLED_EXIT = 130
+"""The exit code of a job cancelled before it started (as for local jobs)."""
 
 
 class SlurmError(RuntimeError):
@@ -61,7 +63,16 @@ class SlurmJobState:
             return self.exit_code
         if self.signal:
             return 128 + self.signal
+        if self.cancelled:
+            return CANCELLED_EXIT
         return 0 if self.state == "COMPLETED" else 1
+
+    @property
+    def started(self) -> str | None:
+        """When it started; None for a job that never did (Slurm gives a job cancelled while queued its end)."""
+        if self.state in QUEUED or (self.cancelled and self.start == self.end):
+            return None
+        return self.start
 
 
 def run(*command: str) -> str:
