@@ -106,8 +106,9 @@ def _slurm_id(root: Path, name: str) -> str:
 
 
 def test_one_rank_on_each_node(root, tmp_path):
-    job = _job(tmp_path / "where.json", "bash -c 'echo rank $OMPI_COMM_WORLD_RANK on $SLURMD_NODENAME'", nodes=2,
-               processes=2)
+    job = _job(
+        tmp_path / "where.json", "bash -c 'echo rank $OMPI_COMM_WORLD_RANK on $SLURMD_NODENAME'", nodes=2, processes=2
+    )
     result = runner("slurm", "submit", str(job), "--root", str(root), "--name", "where", "--wait")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "rank 0 on node1" in result.stdout and "rank 1 on node2" in result.stdout
@@ -126,14 +127,16 @@ def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):
     """The tutorial's training job (nodeCount 2, 2 processes) bitwise as on the process backend; then evaluation."""
     training, evaluation = _tutorial_jobs()
     models = root / "mounts" / "blobfuse" / "models"
-    local = runner("local", "submit", str(training), "--root", str(root), "--name", "ptrain", "--wait",
-                   "--extra-args", SMOKE)
+    local = runner(
+        "local", "submit", str(training), "--root", str(root), "--name", "ptrain", "--wait", "--extra-args", SMOKE
+    )
     assert local.returncode == 0, local.stdout + local.stderr
     expected = torch.load(models / "trained.pt", weights_only=True)["state_dict"]
     (models / "trained.pt").unlink()
 
-    trained = runner("slurm", "submit", str(training), "--root", str(root), "--name", "strain", "--wait",
-                     "--extra-args", SMOKE)
+    trained = runner(
+        "slurm", "submit", str(training), "--root", str(root), "--name", "strain", "--wait", "--extra-args", SMOKE
+    )
     assert trained.returncode == 0, trained.stdout + trained.stderr
     assert "worker 1/2: loading" in trained.stdout and "worker 2/2: loading" in trained.stdout
     weights = torch.load(models / "trained.pt", weights_only=True)["state_dict"]
@@ -163,7 +166,10 @@ def test_predict_job_over_two_nodes(slurm, tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads((blob / "maps" / "summary.json").read_text())
     assert (summary["done"], summary["ranks"]) == (2, 2)
-    assert {p.name for p in (blob / "maps").glob("*_landcover.tif")} == {"E1_NAIP_landcover.tif", "E2_NAIP_landcover.tif"}
+    assert {p.name for p in (blob / "maps").glob("*_landcover.tif")} == {
+        "E1_NAIP_landcover.tif",
+        "E2_NAIP_landcover.tif",
+    }
 
 
 def test_cancel_a_running_and_a_pending_job(root, tmp_path):

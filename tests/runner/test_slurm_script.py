@@ -52,9 +52,7 @@ def test_node_layout_divides_the_total_over_the_nodes():
 
 
 def test_bare_environment_runs_the_ranks_under_mpirun():
-    line = launch_line(
-        ContainerMode.NONE, COMMAND, ranks=4, mpi=True, mount_root=ROOT, image=None, as_root=False
-    )
+    line = launch_line(ContainerMode.NONE, COMMAND, ranks=4, mpi=True, mount_root=ROOT, image=None, as_root=False)
     assert line == ["mpirun", "-np", "4", "--bind-to", "none", *COMMAND]
     alone = launch_line(ContainerMode.NONE, COMMAND, ranks=1, mpi=False, mount_root=ROOT, image=None, as_root=True)
     assert alone == COMMAND

@@ -112,8 +112,11 @@ def save_config(config: SlurmConfig) -> Path:
     data = {key: value for key, value in asdict(replace(config)).items() if value not in (None, 0, ContainerMode.NONE)}
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=".slurm.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
-        json.dump({key: str(value) if isinstance(value, ContainerMode) else value for key, value in data.items()},
-                  handle, indent=2)
+        json.dump(
+            {key: str(value) if isinstance(value, ContainerMode) else value for key, value in data.items()},
+            handle,
+            indent=2,
+        )
         handle.write("\n")
     os.replace(name, path)
     return path

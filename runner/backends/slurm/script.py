@@ -179,7 +179,7 @@ def build_script(
     lines += [
         "# Batch AI's MPI host file, from the allocation's node list",
         'scontrol show hostnames "$SLURM_JOB_NODELIST"'
-        f" | awk '{{print $0 \" slots={per_node}\"}}' >\"$AZ_BATCHAI_MPI_HOST_FILE\"",
+        f' | awk \'{{print $0 " slots={per_node}"}}\' >"$AZ_BATCHAI_MPI_HOST_FILE"',
         f"exec {shlex.join(launch)}",
         "",
     ]

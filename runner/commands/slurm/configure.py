@@ -22,8 +22,8 @@ def configure(
     """Write the Slurm settings file (options override it per job; RUNNER_SLURM_* variables too).
 
     Examples:
-      runner slurm configure --partition gpu --account geo --gpus-per-node 4 --time 4:00:00
-      runner slurm configure --container pyxis --image myacr.azurecr.io/landcover-runner/trainer-gpu:latest
+      runner slurm configure --partition gpu --account geo --gpus-per-node 4
+      runner slurm configure --container apptainer --image /shared/landcover.sif
     """
     try:
         config = load_config(

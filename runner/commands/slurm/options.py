@@ -9,7 +9,9 @@ import typer
 Partition = Annotated[
     str | None, typer.Option(help="Partition \\[default: $RUNNER_SLURM_PARTITION, then the cluster's].", metavar="NAME")
 ]
-Account = Annotated[str | None, typer.Option(help="Account to charge \\[default: $RUNNER_SLURM_ACCOUNT].", metavar="NAME")]
+Account = Annotated[
+    str | None, typer.Option(help="Account to charge \\[default: $RUNNER_SLURM_ACCOUNT].", metavar="NAME")
+]
 Qos = Annotated[str | None, typer.Option(help="Quality of service \\[default: $RUNNER_SLURM_QOS].", metavar="NAME")]
 Time = Annotated[
     str | None, typer.Option(help="Time limit, e.g. 30 or 4:00:00 \\[default: $RUNNER_SLURM_TIME].", metavar="TIME")

@@ -36,9 +36,7 @@ def submit(
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
-    nodes: Annotated[
-        int | None, typer.Option(help="Nodes \\[default: the template's nodeCount].", metavar="N")
-    ] = None,
+    nodes: Annotated[int | None, typer.Option(help="Nodes \\[default: the template's nodeCount].", metavar="N")] = None,
     partition: Partition = None,
     account: Account = None,
     qos: Qos = None,
