@@ -44,7 +44,9 @@ def test_cli_reference_covers_every_command():
         app = hook.load_app(target)
         assert isinstance(app, typer.Typer)
         page = hook.reference_page(prog, target)
-        for path, _command in walk(typer.main.get_command(app)):
+        for path, command in walk(typer.main.get_command(app)):
+            if getattr(command, "hidden", False):
+                continue
             name = " ".join((prog, *path))
             assert f"\n## {name} {{#" in page, f"{name} missing from the reference"
             assert f"Usage: {name}" in page
