@@ -1,7 +1,8 @@
 """What each backend keeps in a job record beyond the common fields (typed, validated when a record loads).
 
 One model per backend, told apart by its ``backend`` field (a pydantic discriminated union): the process
-backend keeps nothing more, docker its whole ``ContainerSpec``, Azure ML the workspace and the job's name there.
+backend keeps nothing more, docker its whole ``ContainerSpec``, Azure ML the workspace and the job's name there,
+Slurm its script and Slurm's job id and state.
 pydantic rather than dataclasses: records are read back from JSON written by other versions, and pydantic
 validates and converts that JSON (lists to tuples, strings to enums) in one step, as the landcover settings do.
 """
@@ -66,4 +67,20 @@ class AzureMLDetails(BaseModel):
     studio_url: str | None = None
 
 
-JobDetails = Annotated[ProcessDetails | DockerDetails | AzureMLDetails, Field(discriminator="backend")]
+class SlurmDetails(BaseModel):
+    """A Slurm job: how its ranks run, its script beside the record, and what Slurm last said about it."""
+
+    backend: Literal["slurm"] = "slurm"
+    container_mode: str = "none"
+    """``none``, ``pyxis``, ``apptainer`` or ``oci`` (``runner.backends.slurm.config.ContainerMode``)."""
+    nodes_requested: int = 1
+    script: str = ""
+    """The sbatch script, written beside the record."""
+    slurm_job_id: str | None = None
+    slurm_state: str | None = None
+    """Slurm's own state word (``PENDING``, ``RUNNING``, ``COMPLETED``, ``NODE_FAIL``, ...)."""
+    nodes: str = ""
+    restarts: int = 0
+
+
+JobDetails = Annotated[ProcessDetails | DockerDetails | AzureMLDetails | SlurmDetails, Field(discriminator="backend")]

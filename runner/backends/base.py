@@ -23,6 +23,7 @@ BACKENDS = {
     "process": "runner.backends.process:ProcessBackend",
     "docker": "runner.backends.docker:DockerBackend",
     "azureml": "runner.backends.azureml.backend:AzureMLBackend",
+    "slurm": "runner.backends.slurm.backend:SlurmBackend",
 }
 
 
