@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from landcover.train.distributed import rendezvous
 from tests.helpers import mpirun_prefix
 
 pytestmark = pytest.mark.cuda
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.cuda
 MPI_SCRIPT = """
 import torch, torch.distributed as dist
 from mpi4py import MPI
-from landcover.train.distributed import rendezvous
+from {module} import rendezvous
 comm = MPI.COMM_WORLD
 url = rendezvous(comm)
 torch.cuda.set_device(0)
@@ -25,7 +26,7 @@ dist.all_reduce(values)
 torch.cuda.synchronize()
 print("backend", dist.get_backend(), "size", dist.get_world_size(), "sum", values.tolist())
 dist.destroy_process_group()
-"""
+""".replace("{module}", rendezvous.__module__)  # the rendezvous `landcover train` uses, wherever it lives
 
 ALONE_SCRIPT = """
 import sys, torch, torch.distributed as dist
