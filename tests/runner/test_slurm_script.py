@@ -143,10 +143,10 @@ def test_script_directives_variables_and_host_file():
         f"exec mpirun -np 8 --bind-to none landcover train --model-dir {output} --epochs 2",
     ):
         assert expected in lines, expected
-    assert script.outputs == {"MODEL": Path(output)}
+    assert script.paths.outputs == {"MODEL": output}
     # Unique output directories: a second job id, a second folder.
     again = build_script(_spec(2, 8), "train1", Path(ROOT), config, options)
-    assert again.outputs["MODEL"] != script.outputs["MODEL"]
+    assert again.paths.outputs["MODEL"] != script.paths.outputs["MODEL"]
 
 
 def test_container_modes_need_an_image_and_a_known_name(monkeypatch):
