@@ -9,15 +9,18 @@ from __future__ import annotations
 import json
 import sys
 import traceback
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from landcover import __version__
 from landcover.cli_help import show_value_names
 from landcover.cli_params import settings_command
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
+from landcover.io.paths import check_output_dir, check_output_file
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
     ConvertPatchesSettings,
@@ -32,8 +35,43 @@ from landcover.settings import (
 
 show_value_names()
 
+
+class OneLineErrors(TyperGroup):
+    """The ``landcover`` group: a usage error (unknown option, bad value, missing argument) is one line, exit 2.
+
+    Click's own format is a usage line, a hint and a boxed message; landcover's promise is one line naming
+    the option and the fix, the same as every other error it reports.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; in standalone mode, report usage errors on one line and exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except typer.TyperException as exc:  # Click's exceptions (typer vendors Click)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                return super().main(args, prog_name, complete_var, True, **extra)
+            context = getattr(exc, "ctx", None)
+            if context is None:
+                fail(exc.format_message())
+            where = context.command_path
+            fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
+        except typer.Abort:
+            fail("aborted")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="landcover",
+    cls=OneLineErrors,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -74,6 +112,7 @@ def import_cntk_command(settings: ImportCntkSettings) -> None:
     """
     from landcover.cntk.importer import import_cntk
 
+    check_output_file(settings.destination, "CHECKPOINT", force=settings.force)
     written = import_cntk(settings.source, settings.destination, force=settings.force)
     console.print(f"imported {settings.source} -> {written}")
 
@@ -92,6 +131,8 @@ def score_command(settings: ScoreSettings) -> None:
     from landcover.infer.score import score_pairs
     from landcover.model.checkpoint import load_model
 
+    if settings.preview is not None:
+        check_output_file(settings.preview, "--preview")
     grid = PairGrid(settings.margin) if settings.preview else None
     metrics = score_pairs(load_model(settings.model_path), settings.data_dir, margin=settings.margin, on_pair=grid)
     title = f"{settings.model_path.name} on {metrics['images']} images in {settings.data_dir}"
@@ -114,6 +155,7 @@ def convert_patches_command(settings: ConvertPatchesSettings) -> None:
     """
     from landcover.data.chesapeake import convert_patches
 
+    check_output_dir(settings.out_dir, "OUT_DIR")
     names = convert_patches(settings.npz_dir, settings.out_dir)
     console.print(f"wrote {len(names)} pairs to {settings.out_dir}")
 
@@ -129,7 +171,7 @@ def sample_data_command(settings: SampleDataSettings) -> None:
     from landcover.data.sample import write_sample_data
 
     out_dir = settings.out_dir
-    written = write_sample_data(out_dir, seed=settings.seed)
+    written = write_sample_data(out_dir, seed=settings.seed, force=settings.force)
     console.print(f"wrote {len(written)} GeoTIFFs to {out_dir}/training_data and {out_dir}/evaluation_data")
 
 
@@ -176,6 +218,7 @@ def export_command(settings: ExportSettings) -> None:
     """
     from landcover.infer.export_onnx import export_and_check
 
+    check_output_file(settings.out_path, "ONNX", force=settings.force)
     console.print(export_and_check(settings), soft_wrap=True)
 
 

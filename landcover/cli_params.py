@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import typing
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -18,6 +19,8 @@ import annotated_types
 import typer
 from pydantic.fields import FieldInfo
 
+from landcover.io.console import fail
+from landcover.io.errors import LandcoverError
 from landcover.settings.fields import Choice, CliMeta, Settings
 
 S = TypeVar("S", bound=Settings)
@@ -78,6 +81,12 @@ def parameters(model: type[Settings]) -> list[inspect.Parameter]:
     return result
 
 
+def _several_ranks() -> bool:
+    """Whether this process is one of several MPI ranks (what ``landcover.parallel.world`` checks, without torch)."""
+    names = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
+    return any(os.environ.get(name, "1").isdigit() and int(os.environ.get(name, "1")) > 1 for name in names)
+
+
 def settings_command(model: type[S]) -> Callable[[Callable[[S], None]], Callable[..., None]]:
     """Decorate ``def command(settings)`` so that Typer sees the settings model's fields as its parameters.
 
@@ -87,7 +96,12 @@ def settings_command(model: type[S]) -> Callable[[Callable[[S], None]], Callable
     def decorate(command: Callable[[S], None]) -> Callable[..., None]:
         @functools.wraps(command)
         def run(**values: Any) -> None:
-            command(model.build(**values))
+            try:
+                command(model.build(**values))
+            except LandcoverError as exc:
+                if _several_ranks():
+                    raise  # main() reports it and ends the whole MPI job
+                fail(exc.message, exc.hint)  # one line and exit 2, also where the app runs in-process
 
         run.__signature__ = inspect.Signature(parameters(model), return_annotation=None)  # type: ignore[attr-defined]
         run.__annotations__ = {}

@@ -38,7 +38,47 @@ def tracking_uri() -> str | None:
     return os.environ.get(TRACKING_URI_VARIABLE) or None
 
 
-def _first_line(exc: BaseException) -> str:
+HTTP_TIMEOUT_VARIABLE = "MLFLOW_HTTP_REQUEST_TIMEOUT"
+HTTP_RETRIES_VARIABLE = "MLFLOW_HTTP_REQUEST_MAX_RETRIES"
+HTTP_TIMEOUT_S = 10
+"""MLflow's per-request timeout here, unless the user sets ``MLFLOW_HTTP_REQUEST_TIMEOUT`` (MLflow's is 120 s)."""
+HTTP_RETRIES = 1
+"""MLflow's retries here, unless the user sets ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` (MLflow's is 7, ~4 minutes)."""
+PROBE_TIMEOUT_S = 5.0
+
+
+def check_tracking_reachable() -> None:
+    """Fail fast when an http(s) ``MLFLOW_TRACKING_URI`` cannot be reached: before the work, in one line.
+
+    Also caps MLflow's own HTTP timeout and retries (where the user has not set them), so a server that goes
+    away during a run costs seconds per call, not minutes. Other stores (``sqlite:``, ``file:``, Azure ML's
+    ``azureml:``) are not probed.
+
+    Raises:
+        LandcoverError: No answer from the server within a few seconds.
+    """
+    uri = tracking_uri()
+    if uri is None or not uri.startswith(("http://", "https://")):
+        return
+    os.environ.setdefault(HTTP_TIMEOUT_VARIABLE, str(HTTP_TIMEOUT_S))
+    os.environ.setdefault(HTTP_RETRIES_VARIABLE, str(HTTP_RETRIES))
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=PROBE_TIMEOUT_S):
+            pass
+    except urllib.error.HTTPError:
+        return  # the server answered (an older server without /health, or one behind authentication)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise LandcoverError(
+            f"{TRACKING_URI_VARIABLE}={uri}: the MLflow server does not answer ({_first_line(reason)[:120]})",
+            f"start the server or fix the address, or unset {TRACKING_URI_VARIABLE} to run without tracking",
+        ) from exc
+
+
+def _first_line(exc: BaseException | object) -> str:
     return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
 
 

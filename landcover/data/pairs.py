@@ -1,7 +1,8 @@
 """GeoTIFF image / label pairs: discovery, validation and reading.
 
 A training or scoring directory holds pairs ``<name>_NAIP.tif`` (4-band uint8 R, G, B, NIR) and
-``<name>_LandCover.tif`` (single-band integer labels; values above 4 are lumped into 4).
+``<name>_LandCover.tif`` (single-band integer codes 0-6, 4-6 lumped into class 4; the nodata value is
+class 0; other codes are refused: :func:`label_classes`).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.enums import ColorInterp
+from rasterio.enums import ColorInterp, MaskFlags
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
-from landcover.constants import lump_labels
+from landcover.constants import LABEL_MAP, UNKNOWN
 from landcover.io.errors import LandcoverError
 
 IMAGE_SUFFIX = "_NAIP.tif"
@@ -121,7 +122,7 @@ def check_labels(
 
 
 def read_pair(pair: ImagePair, *, image_checked: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Read and check one pair.
+    """Read and check one pair; labels under imagery nodata are class 0 (no loss, not scored).
 
     Args:
         pair: The pair.
@@ -131,8 +132,17 @@ def read_pair(pair: ImagePair, *, image_checked: bool = False) -> tuple[np.ndarr
         The image as uint8 (4, H, W) and the labels as uint8 (H, W) with values 0-4.
 
     Raises:
-        LandcoverError: Unreadable files, wrong band count or type, or a size / CRS / transform mismatch.
+        LandcoverError: Unreadable files, wrong band count or type, a size / CRS / transform mismatch, or
+            label codes that are not classes (:func:`label_classes`).
     """
+    image, labels, _ = read_pair_masked(pair, image_checked=image_checked)
+    return image, labels
+
+
+def read_pair_masked(
+    pair: ImagePair, *, image_checked: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`read_pair`, also returning which image pixels hold data (``None``: all of them)."""
     with open_raster(pair.image) as image_src, open_raster(pair.labels) as label_src:
         if not image_checked:
             check_image(image_src, pair.image)
@@ -140,8 +150,66 @@ def read_pair(pair: ImagePair, *, image_checked: bool = False) -> tuple[np.ndarr
         try:
             image = image_src.read()
             raw = label_src.read(1)
+            valid = image_valid(image_src, image)
         except RasterioIOError as exc:
             raise LandcoverError(f"{pair.image}: cannot read pixels ({exc})", "re-create the file") from exc
-    if raw.min() < 0:
-        raise LandcoverError(f"{pair.labels}: negative label values", "labels are class codes 0-6")
-    return image, lump_labels(raw)
+    labels = label_classes(raw, label_src.nodata, pair.labels)
+    if valid is not None:
+        labels[~valid] = UNKNOWN
+    return image, labels, valid
+
+
+def image_valid(src: rasterio.DatasetReader, pixels: np.ndarray) -> np.ndarray | None:
+    """Which pixels of a whole image hold data, from its mask band or nodata value (``None``: all of them).
+
+    Imagery nodata (the GeoTIFF nodata tag, in every band, or a per-dataset mask band) is left out of the
+    normalisation statistics and carries no loss. A fourth band read as alpha is NIR, not a mask.
+    """
+    flags = src.mask_flag_enums[0]
+    if MaskFlags.per_dataset in flags and MaskFlags.alpha not in flags:
+        valid = np.asarray(src.dataset_mask() > 0)
+    elif src.nodata is not None:
+        valid = np.asarray((pixels != src.nodata).any(axis=0))
+    else:
+        return None
+    return None if bool(valid.all()) else valid
+
+
+def label_classes(raw: np.ndarray, nodata: float | None, path: Path | str) -> np.ndarray:
+    """Raw label codes to the five classes, refusing codes that are not classes.
+
+    What each code means (a decision, stated in the docs):
+
+    - 0-6 are the Chesapeake Land Cover codes: 0 unknown, 1 water, 2 trees, 3 herbaceous, and 4 barren,
+      5 impervious (other), 6 impervious (roads) lumped into class 4.
+    - The label file's nodata value (its GeoTIFF nodata tag, often 255) is "no label": class 0, which
+      carries no loss and is not scored.
+    - Any other code (7-255 without the nodata tag, negatives) is refused in one line naming the file and
+      the codes found: lumping an unknown code into a class would train and score on made-up labels.
+
+    Args:
+        raw: Integer label codes of any shape.
+        nodata: The label file's nodata value, if it has one.
+        path: The label file, for the message.
+
+    Returns:
+        A uint8 array of the same shape with values 0-4.
+
+    Raises:
+        LandcoverError: Codes other than 0-6 and the nodata value.
+    """
+    missing = raw == nodata if nodata is not None and np.isfinite(nodata) else np.zeros(raw.shape, dtype=bool)
+    unknown = ((raw < 0) | (raw >= len(LABEL_MAP))) & ~missing
+    if unknown.any():
+        codes = np.unique(raw[unknown])
+        shown = ", ".join(str(int(code)) for code in codes[:8]) + (
+            f" (+{len(codes) - 8} more)" if len(codes) > 8 else ""
+        )
+        raise LandcoverError(
+            f"{path}: label values {shown} are not land-cover codes 0-6 ({int(unknown.sum())} pixels)",
+            "if one of them means no data, set it as the file's nodata (gdal_edit.py -a_nodata 255 FILE); "
+            "otherwise recode them to 0-6",
+        )
+    classes = np.asarray(LABEL_MAP, dtype=np.uint8)[np.clip(raw, 0, len(LABEL_MAP) - 1)]
+    classes[missing] = UNKNOWN
+    return classes

@@ -26,6 +26,7 @@ from rasterio.transform import from_origin
 
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.io.atomic import atomic_path
+from landcover.io.errors import LandcoverError
 
 CRS = "EPSG:26917"
 EVALUATION_POINT = (37.055522, -78.638640)  # lat, lon of the tutorial's evaluation region
@@ -186,17 +187,51 @@ def evaluation_origin() -> tuple[float, float]:
     return float(np.floor(x - 0.45 * EVALUATION_SIZE)), float(np.ceil(y + 0.55 * EVALUATION_SIZE))
 
 
-def write_sample_data(out_dir: str | Path, seed: int = 0) -> list[Path]:
+def sample_paths(out_dir: Path) -> list[Path]:
+    """Every file :func:`write_sample_data` writes into ``out_dir``."""
+    names = [("training_data", f"C{index:02d}") for index in range(TRAINING_PAIRS)] + [("evaluation_data", "C14")]
+    return [out_dir / folder / f"{name}{suffix}" for folder, name in names for suffix in (IMAGE_SUFFIX, LABEL_SUFFIX)]
+
+
+def check_sample_targets(out_dir: Path, *, force: bool) -> None:
+    """Refuse an ``OUT_DIR`` that cannot be written, or whose files of the same names would be replaced.
+
+    Raises:
+        LandcoverError: One line naming the folder (or the first file in the way) and the fix.
+    """
+    from landcover.io.paths import check_output_dir
+
+    check_output_dir(out_dir, "OUT_DIR")
+    for folder in ("training_data", "evaluation_data"):
+        check_output_dir(out_dir / folder, "OUT_DIR")
+    taken = [path for path in sample_paths(out_dir) if path.exists() or path.is_symlink()]
+    for path in taken:
+        if path.is_dir():
+            raise LandcoverError(f"OUT_DIR: {path} is a folder, where a sample file goes", "choose another OUT_DIR")
+    if taken and not force:
+        more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
+        raise LandcoverError(
+            f"OUT_DIR {out_dir}: {taken[0]}{more} exist already and would be replaced",
+            "choose another OUT_DIR, or add --force to replace them",
+        )
+
+
+def write_sample_data(out_dir: str | Path, seed: int = 0, *, force: bool = True) -> list[Path]:
     """Write the training pairs and the evaluation scene; return the files written.
 
     Args:
         out_dir: Folder that receives ``training_data/`` and ``evaluation_data/``.
         seed: Everything generated follows from this integer.
+        force: Replace files of the same names (``False``: refuse, before anything is written).
 
     Returns:
         The GeoTIFF paths written.
+
+    Raises:
+        LandcoverError: ``out_dir`` cannot be written, or holds same-named files and ``force`` is False.
     """
     out_dir = Path(out_dir)
+    check_sample_targets(out_dir, force=force)
     west, north = evaluation_origin()
     written: list[Path] = []
     for index in range(TRAINING_PAIRS):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from landcover.constants import MARGIN, UNKNOWN
 from landcover.constants import WINDOW as CROP
-from landcover.data.pairs import ImagePair, check_image, discover_pairs, open_raster, read_pair
+from landcover.data.pairs import ImagePair, check_image, discover_pairs, open_raster, read_pair_masked
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
 
@@ -25,6 +25,8 @@ class Shard:
     names: list[str]
     images: list[np.ndarray]
     labels: list[np.ndarray]
+    valid: list[np.ndarray | None] = field(default_factory=list)
+    """Per image, which pixels hold data (``None``: all); nodata is left out of the normalisation statistics."""
 
 
 def check_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[ImagePair]:
@@ -86,12 +88,15 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     start = time.perf_counter()
     shard = Shard([], [], [])
     for pair in pairs:
-        image, labels = read_pair(pair, image_checked=True)  # check_pairs checked every header
+        image, labels, valid = read_pair_masked(pair, image_checked=True)  # check_pairs checked every header
+        if valid is not None and not valid.any():
+            raise LandcoverError(f"{pair.image}: every pixel is nodata", "remove the pair or fix its nodata tag")
         if not (labels != UNKNOWN).any():
             raise LandcoverError(f"{pair.labels}: every label is 0 (unknown)", "fix the labels or remove the pair")
         shard.names.append(pair.name)
         shard.images.append(image)
         shard.labels.append(labels)
+        shard.valid.append(valid)
     megabytes = sum(im.nbytes + lab.nbytes for im, lab in zip(shard.images, shard.labels, strict=True)) / 1e6
     emit(f"{worker}: loaded {len(pairs)} pairs ({megabytes:.1f} MB) in {time.perf_counter() - start:.1f} s")
     return shard

@@ -114,7 +114,15 @@ def read_stac_json(location: str) -> dict[str, Any]:
             raise LandcoverError(f"{location}: unreachable ({cause.reason})", "check the address and network") from exc
         if isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError)):
             raise LandcoverError(f"{location}: not a STAC JSON document ({cause})", "give a STAC item") from exc
-        raise
+        # pystac reads URLs through urllib3 where it is installed: its errors (refused, timed out, too many
+        # redirects, HTTP errors) come wrapped or bare; the innermost one names what went wrong.
+        innermost: BaseException = exc
+        while innermost.__cause__ is not None or innermost.__context__ is not None:
+            innermost = innermost.__cause__ or innermost.__context__  # type: ignore[assignment]
+        reason = (str(innermost).splitlines() or [type(innermost).__name__])[0]
+        reason = reason.split(": ", 1)[-1][:160] if "Failed to establish" in reason else reason[:160]
+        hint = "check the address and network" if is_url(location) else "check the file"
+        raise LandcoverError(f"{location}: cannot be read ({reason})", hint) from exc
     if not isinstance(data, dict):
         raise LandcoverError(f"{location}: not a STAC JSON document", "give a STAC item")
     return data

@@ -9,13 +9,16 @@ from typing import Any
 import numpy as np
 import rasterio
 import torch
+from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from landcover.constants import CLASS_NAMES, lump_labels
+from landcover.constants import CLASS_NAMES
+from landcover.data.geo import area_km2
 from landcover.data.pairs import (
     NAIP_COLOUR_INTERPRETATION,
     check_labels,
+    label_classes,
     label_path_for,
     open_raster,
 )
@@ -25,15 +28,15 @@ from landcover.infer.model_file import load_checked_model
 from landcover.infer.outputs import StreamingRaster, write_json, write_preview
 from landcover.infer.region import RegionRequest, resolve_region
 from landcover.infer.report import print_metrics
-from landcover.io.atomic import check_output_dir
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
+from landcover.io.paths import check_output_dir, clear_folder
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
 from landcover.model.unet import TutorialUNet
 from landcover.settings import EvaluateSettings
-from landcover.tracking import track_evaluation
+from landcover.tracking import check_tracking_reachable, track_evaluation
 
 
 def open_labels(
@@ -53,16 +56,61 @@ def open_labels(
     return labels
 
 
+LEFTOVER_SUFFIXES = (".part.tif", ".tmp")
+"""Hidden files an interrupted run leaves (:class:`StreamingRaster`, atomic writes): removed by every run."""
+
+
+def prepare_output_dir(output_dir: Path, *, force: bool) -> None:
+    """Check ``--output-dir`` before any work: writable, and empty unless ``--force``.
+
+    A folder that holds results already is refused: the new run's files beside an older run's would look
+    like one complete result (``metrics.json`` of one run beside the maps of another). With ``--force`` the
+    folder is emptied when the run starts, so it ends holding only this run's files. Hidden ``.part`` /
+    ``.tmp`` files an interrupted run left do not count, and are removed.
+
+    Raises:
+        LandcoverError: Not writable, or not empty without ``force``.
+    """
+    check_output_dir(output_dir)
+    if not output_dir.is_dir():
+        return
+    kept = sorted(entry.name for entry in output_dir.iterdir() if not _leftover(entry))
+    if kept and not force:
+        more = f" and {len(kept) - 1} more" if len(kept) > 1 else ""
+        raise LandcoverError(
+            f"--output-dir {output_dir}: holds {kept[0]}{more} already",
+            "choose an empty or new folder, or add --force to empty it first",
+        )
+
+
+def _leftover(entry: Path) -> bool:
+    return entry.name.startswith(".") and entry.name.endswith(LEFTOVER_SUFFIXES) and entry.is_file()
+
+
 def evaluate(options: EvaluateSettings) -> dict[str, Any]:
-    """Run the evaluation and write every output; return a summary."""
+    """Run the evaluation and write every output; return a summary.
+
+    Everything that can be checked before the work is checked first, in one line each: the output folder
+    (:func:`prepare_output_dir`), the MLflow server when one is configured, the scene, the region, the labels
+    and the model. A region that holds only nodata pixels is refused (there is nothing to map or score).
+    """
+    prepare_output_dir(options.output_dir, force=options.force)
+    check_tracking_reachable()
     source = resolve_source(options.input_filename, options.asset)
     with open_scene(source) as scene:
         region = resolve_region(
             scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
         )
+        check_has_data(scene, region.window, source.name)
         labels = open_labels(options, source, scene)
         model = load_checked_model(options.model_filename, scene.count)
-        check_output_dir(options.output_dir)
+        output_dir = options.output_dir
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if options.force:
+            clear_folder(output_dir)
+        for entry in output_dir.iterdir():
+            if _leftover(entry):
+                entry.unlink()
         for note in region.warnings:
             console.print(f"[yellow]warning:[/] {note}")
         try:
@@ -70,6 +118,34 @@ def evaluate(options: EvaluateSettings) -> dict[str, Any]:
         finally:
             if labels is not None:
                 labels.close()
+
+
+CHECK_SIDE = 1024
+"""Side of the decimated mask read that tells an all-nodata region before any work."""
+
+
+def check_has_data(scene: rasterio.DatasetReader, window: Window, name: str) -> None:
+    """Refuse a region whose every pixel is nodata (by the scene's mask band or nodata value).
+
+    Raises:
+        LandcoverError: Nothing but nodata in the region.
+    """
+    flags = scene.mask_flag_enums[0]
+    if MaskFlags.all_valid in flags and scene.nodata is None:
+        return
+    shape = (min(int(window.height), CHECK_SIDE), min(int(window.width), CHECK_SIDE))
+    pixels = scene.read(window=window, out_shape=(scene.count, *shape))
+    if MaskFlags.per_dataset in flags and MaskFlags.alpha not in flags:
+        valid = scene.dataset_mask(window=window, out_shape=shape) > 0
+    elif scene.nodata is not None:
+        valid = (pixels != scene.nodata).any(axis=0)
+    else:
+        return
+    if not valid.any():
+        raise LandcoverError(
+            f"{name}: every pixel of the region is nodata (nodata {scene.nodata})",
+            "choose a scene or region with imagery, or fix the file's nodata tag",
+        )
 
 
 def _run(
@@ -106,7 +182,8 @@ def _run(
             out / "probabilities.tif", {**base, "count": len(CLASS_NAMES), "dtype": "uint8"}, categorical=False
         )
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
-    pixel_area_km2 = abs(scene.transform.a * scene.transform.e) / 1e6
+    region_km2 = area_km2(scene.crs, scene.transform, width, height, int(region.col_off), int(region.row_off))
+    pixel_area_km2 = region_km2 / (width * height)
     start = time.perf_counter()
     mode = "tutorial 256/128 tiling" if engine.tutorial_tiling else f"{engine.block}-px blocks"
     emit(
@@ -125,7 +202,7 @@ def _run(
                 writers["pred_labels.tif"].write(block.classes, local)
                 writers["NAIP.tif"].write(scene.read(window=block.window), local)
                 if labels is not None:
-                    truth = lump_labels(labels.read(1, window=block.window))
+                    truth = label_classes(labels.read(1, window=block.window), labels.nodata, labels.name)
                     truth[~block.valid] = 0
                     writers["true_labels.tif"].write(truth, local)
                     confusion += confusion_matrix(truth, block.classes)

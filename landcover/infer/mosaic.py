@@ -18,6 +18,7 @@ import rasterio
 from rasterio.crs import CRS
 
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES
+from landcover.data.geo import crs_label
 from landcover.infer.outputs import write_preview
 from landcover.io.atomic import atomic_path
 
@@ -42,9 +43,8 @@ def footprint(path: Path) -> MapFootprint:
         return MapFootprint(path, src.crs, t.c, t.f, (t.a, -t.e), src.width, src.height)
 
 
-def _group_name(crs: CRS, resolution: tuple[float, float]) -> str:
-    code = crs.to_epsg() if crs else None
-    return f"{f'EPSG{code}' if code else 'crs'}-{resolution[0]:g}m"
+def _group_name(crs: CRS | None, resolution: tuple[float, float]) -> str:
+    return crs_label(crs, resolution)
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:

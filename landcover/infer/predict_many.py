@@ -15,15 +15,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from landcover.data.geo import area_km2
 from landcover.data.scenes import list_scenes
 from landcover.data.sources import SceneSource, open_scene
 from landcover.infer.model_file import load_checked_model
 from landcover.infer.mosaic import write_mosaics, write_overview
 from landcover.infer.outputs import write_json
 from landcover.infer.scene_map import finished_map, map_path, map_tags, model_digest, remove_leftovers, write_scene_map
-from landcover.io.atomic import check_output_dir
 from landcover.io.console import console
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
+from landcover.io.paths import check_output_dir
 from landcover.io.progress import ProgressReporter
 from landcover.parallel.world import World, init_world
 from landcover.settings import PredictSettings
@@ -106,6 +107,7 @@ def make_plan(options: PredictSettings) -> Plan:
     Raises:
         LandcoverError: Bad ``--scenes``, model or ``--output-dir``.
     """
+    check_output_dir(options.output_dir)  # up front: a file, read-only or uncreatable folder before any work
     scenes = list_scenes(options.scenes, options.asset)
     load_checked_model(options.model_filename, 4)
     source_dirs = {s.local_path.parent.resolve() for s in scenes if s.local_path is not None and s.error is None}
@@ -113,7 +115,7 @@ def make_plan(options: PredictSettings) -> Plan:
         raise LandcoverError(
             f"--output-dir {options.output_dir}: holds scenes being mapped", "write the maps to a folder of their own"
         )
-    check_output_dir(options.output_dir)
+    options.output_dir.mkdir(parents=True, exist_ok=True)
     remove_leftovers(options.output_dir)
     model = model_digest(options.model_filename)
     precision = "fp32" if options.exact else "auto"
@@ -150,7 +152,8 @@ class SceneMapper:
             with open_scene(source) as scene:
                 tags = map_tags(source, self.plan.model, self.plan.precision)
                 outcome.pixels = write_scene_map(self.engine, scene, path, tags)
-                outcome.km2 = outcome.pixels * abs(scene.transform.a * scene.transform.e) / 1e6
+                whole = scene.width * scene.height
+                outcome.km2 = area_km2(scene.crs, scene.transform, scene.width, scene.height) * outcome.pixels / whole
             outcome.status, outcome.map = "done", str(path)
         except Exception as exc:  # one scene's failure must not stop the others
             reason = _one_line(exc)

@@ -1,6 +1,8 @@
 """Which part of a scene to evaluate: a lat/lon centre and size, a lat/lon bounding box, or everything.
 
-Geographic coordinates go to the scene's own CRS through pyproj, whatever that CRS is; a region that
+Geographic coordinates go to the scene's own CRS through pyproj, whatever that CRS is (a size in metres
+becomes pixels through the CRS's unit, or along the ellipsoid in a geographic CRS:
+:mod:`landcover.data.geo`); a region that
 sticks out of the scene is clipped with a warning, and one wholly outside it is an error that prints the
 scene's bounds in lat/lon.
 """
@@ -15,6 +17,7 @@ import rasterio
 from pyproj import Transformer
 from rasterio.windows import Window
 
+from landcover.data.geo import metres_per_pixel
 from landcover.io.errors import LandcoverError
 
 WGS84 = "EPSG:4326"
@@ -109,9 +112,12 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
             )
         x, y = to_scene.transform(request.center_lon, request.center_lat)
         row, col = (~src.transform * (x, y))[::-1]
-        size = parse_size(request.region_dim or str(TUTORIAL_REGION_PIXELS), abs(src.transform.a))
-        top, left = round(row - size / 2), round(col - size / 2)
-        return _clip(src, top, left, top + size, left + size, "region")
+        metres = metres_per_pixel(src.crs, src.transform, row, col)
+        assert metres is not None  # a scene without a CRS was refused above
+        text = request.region_dim or str(TUTORIAL_REGION_PIXELS)
+        width, height = parse_size(text, metres[0]), parse_size(text, metres[1])
+        top, left = round(row - height / 2), round(col - width / 2)
+        return _clip(src, top, left, top + height, left + width, "region")
     try:
         west, south, east, north = (float(v) for v in str(request.bbox).split(","))
     except ValueError:

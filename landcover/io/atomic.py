@@ -8,8 +8,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from landcover.io.errors import LandcoverError
-
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
@@ -59,10 +57,8 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
 
 
 def check_output_dir(path: Path) -> None:
-    """Create the output directory and make sure it can be written to."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test"):
-            pass
-    except OSError as exc:
-        raise LandcoverError(f"--output-dir {path}: not writable ({exc.strerror})", "choose a writable folder") from exc
+    """Check ``--output-dir`` up front (:func:`landcover.io.paths.check_output_dir`), then create it."""
+    from landcover.io.paths import check_output_dir as check
+
+    check(path)
+    path.mkdir(parents=True, exist_ok=True)

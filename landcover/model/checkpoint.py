@@ -120,7 +120,18 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             "upgrade landcover-runner",
         )
     _check_architecture(path, checkpoint)
+    _check_finite(path, checkpoint)
     return checkpoint
+
+
+def _check_finite(path: Path, checkpoint: dict[str, Any]) -> None:
+    """Refuse weights that hold NaN or infinity (a diverged run): they map every pixel to nonsense."""
+    for name, tensor in checkpoint["state_dict"].items():
+        if torch.is_tensor(tensor) and tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise LandcoverError(
+                f"{path}: its weights are not finite (NaN or infinity in {name}); the training diverged",
+                "use an earlier checkpoint (epoch-NNNN.pt), or retrain with a lower --lr",
+            )
 
 
 _WHICH_FILES = "give a .pt written by landcover train or landcover import-cntk; import CNTK .model files first"

@@ -14,6 +14,7 @@ class SampleDataSettings(Settings):
 
     out_dir: Path = argument(help="Folder to receive training_data/ and evaluation_data/.", metavar="OUT_DIR")
     seed: int = option(default=0, help="Random seed; everything generated follows from it.", metavar="N")
+    force: bool = option("--force", default=False, help="Replace files of the same names in OUT_DIR.")
 
 
 class ConvertPatchesSettings(Settings):

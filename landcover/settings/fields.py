@@ -14,11 +14,12 @@ enum and a wrong value is refused by the model.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
 from landcover.io.errors import LandcoverError
@@ -126,6 +127,14 @@ class Settings(BaseModel):
 
     FORMAT_VERSION: ClassVar[int] = 1
     """Bumped whenever a stored field is renamed, removed, or changes meaning (see :meth:`upgrade`)."""
+
+    @model_validator(mode="after")
+    def _finite_numbers(self) -> Settings:
+        """NaN and infinity are no value for any number option (``--lr nan`` would train to NaN)."""
+        for name, value in self:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise LandcoverError(f"{flag_of(type(self), name)} {value}: not a finite number", "give a number")
+        return self
 
     @classmethod
     def build(cls, **values: Any) -> Any:

@@ -55,6 +55,9 @@ class EvaluateSettings(ApplySettings):
         default=None, help="Label raster \\[default: found by the _NAIP -> _LandCover naming].", metavar="TIF"
     )
     probabilities: bool = option("--probabilities", default=False, help="Also write per-class probabilities.")
+    force: bool = option(
+        "--force", default=False, help="Empty a --output-dir that holds files already, then write this run's."
+    )
 
     CLI_ORDER = (
         "input_filename",
@@ -69,6 +72,7 @@ class EvaluateSettings(ApplySettings):
         "exact",
         "block",
         "asset",
+        "force",
     )
 
 
@@ -85,7 +89,7 @@ class PredictSettings(ApplySettings):
     output_dir: Path = option(
         "--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.", metavar="DIR"
     )
-    threads: int | None = option(default=None, help=THREADS_HELP, metavar="N")
+    threads: int | None = option(default=None, ge=1, help=THREADS_HELP, metavar="N")
 
     CLI_ORDER = ("scenes", "model_filename", "output_dir", "asset", "exact", "block", "threads")
 

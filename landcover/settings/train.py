@@ -114,7 +114,7 @@ class TrainSettings(Settings):
     seed: int = option(default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N")
     precision: Precision = option(default=Precision.auto, help="auto (bf16 where fast), bf16 or fp32.")
     threads: int | None = option(
-        default=None, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"
+        default=None, ge=1, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"
     )
     memory_budget_gb: float | None = option(
         "--memory-budget-gb",
@@ -144,9 +144,18 @@ class TrainSettings(Settings):
     early_stop: int | None = option(
         "--early-stop", default=None, ge=1, help="Stop when --monitor has not improved for N epochs."
     )
+    force: bool = option(
+        "--force",
+        default=False,
+        help="Replace a trained.pt / metrics.jsonl that --model-dir holds without the checkpoints to resume from.",
+    )
 
     @model_validator(mode="after")
     def _validation_pairs(self) -> TrainSettings:
+        if self.memory_budget_gb is not None and self.memory_budget_gb <= 0:
+            raise LandcoverError(
+                f"--memory-budget-gb {self.memory_budget_gb:g}: not a positive size", "give GiB above 0, e.g. 4"
+            )
         if self.val_dir is not None and self.val_fraction:
             raise LandcoverError("--val-dir and --val-fraction both given", "give one source of validation pairs")
         if self.early_stop is not None and self.val_dir is None and not self.val_fraction:

@@ -40,7 +40,8 @@ from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, Precision, TrainSettings
-from landcover.tracking import track_training
+from landcover.tracking import check_tracking_reachable, track_training
+from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_model_dir
 from landcover.train.resume import (
     checkpoint_path,
     choose_resume_point,
@@ -70,10 +71,13 @@ def agree_on_errors(error: LandcoverError | None, world: World) -> None:
 
 
 def dataset_statistics(shard: Shard, device: torch.device) -> tuple[list[float], list[float]]:
-    """Per-channel mean and standard deviation of all ranks' imagery (values in [0, 1])."""
+    """Per-channel mean and standard deviation of all ranks' imagery (values in [0, 1]), nodata left out."""
     sums = torch.zeros(3, 4, dtype=torch.float64)
-    for image in shard.images:
+    masks = shard.valid or [None] * len(shard.images)
+    for image, valid in zip(shard.images, masks, strict=True):
         pixels = torch.from_numpy(image).reshape(4, -1).double() / 255.0
+        if valid is not None:
+            pixels = pixels[:, torch.from_numpy(valid.reshape(-1))]
         sums[0] += pixels.sum(dim=1)
         sums[1] += (pixels**2).sum(dim=1)
         sums[2] += pixels.shape[1]
@@ -99,6 +103,27 @@ def class_weights(shard: Shard, mode: ClassWeights, device: torch.device, num_cl
         weights = weights / ((weights * known).sum() / known.sum())  # average weight per known pixel is 1
     weights[UNKNOWN] = 0.0
     return weights.float().to(device)
+
+
+def check_finite_loss(loss: float, epoch: int, lr: float, model_dir: Path, start_epoch: int) -> None:
+    """Stop a diverged run before its weights are written: the last good checkpoint stays the newest.
+
+    The loss is summed over ranks first, so every rank stops at the same epoch with the same message.
+
+    Raises:
+        LandcoverError: The epoch's loss is NaN or infinite.
+    """
+    if math.isfinite(loss):
+        return
+    kept = (
+        f"{checkpoint_path(model_dir, epoch - 1).name} is the last good checkpoint"
+        if epoch > 1 and epoch - 1 >= start_epoch
+        else "no checkpoint of this run was written"
+    )
+    raise LandcoverError(
+        f"training diverged in epoch {epoch}: the loss is {loss} (--lr {lr:g})",
+        f"lower --lr; {kept}",
+    )
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -174,6 +199,7 @@ class Trainer:
         self.epoch_size, self.batch_size, self.lr = options.epoch_size, options.batch_size, options.lr
         self.memory_budget_gb = options.memory_budget_gb or 0.0
         self.steps_per_epoch = max(1, math.ceil(self.epoch_size / (self.batch_size * world.size)))
+        self.lock: ModelDirLock | None = None
 
     def say(self, message: str) -> None:
         """A line from rank 0."""
@@ -243,7 +269,17 @@ class Trainer:
         return Schedule.fresh(0, stored["epochs"], steps, stored["lr"])
 
     def run(self) -> Path:
-        """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path."""
+        """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path.
+
+        Rank 0 holds the lock on ``--model-dir`` for the whole run (:class:`~landcover.train.guard.ModelDirLock`).
+        """
+        try:
+            return self._run()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _run(self) -> Path:
         opts, world = self.options, self.world
         error: LandcoverError | None = None
         shard = Shard([], [], [])
@@ -274,6 +310,11 @@ class Trainer:
 
         plan: Plan | None = None
         try:
+            if world.is_main:  # the inputs are good: now the folder is this run's
+                self.lock = ModelDirLock(self.model_dir).acquire()
+                if opts.force and not any(self.model_dir.glob("epoch-*.pt")):
+                    for name in RESULT_NAMES:  # --force: another run's results go, not mixed with this one's
+                        (self.model_dir / name).unlink(missing_ok=True)
             plan = self.plan(choose_resume_point(self.model_dir, world, self.say), dataset)
         except LandcoverError as exc:
             error = exc
@@ -318,6 +359,7 @@ class Trainer:
                 break
             sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
             stats = self.train_epoch(loop, sampler, epoch, plan.schedule)
+            check_finite_loss(stats["loss"], epoch, self.lr, self.model_dir, plan.start_epoch)
             average_batchnorm_buffers(model, world)
             note = ""
             if validator is not None:
@@ -424,6 +466,8 @@ def train(settings: TrainSettings) -> Path:
     """
     from landcover.parallel.world import init_world
 
+    check_model_dir(settings.model_dir, force=settings.force)  # before any work, on every rank
+    check_tracking_reachable()
     world = init_world(settings.threads)
     if settings.epoch_size is None and world.is_main and world.device.type != "cuda":
         check_pairs(settings.input_dir)  # bad input first, then the advice

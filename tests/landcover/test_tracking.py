@@ -178,5 +178,24 @@ def test_unreachable_tracking_server_is_a_one_line_error(pairs, tmp_path):
         env=env,
         cwd=tmp_path,
     )
-    assert_one_line_error(result, "MLFLOW_TRACKING_URI=http://127.0.0.1:9", "cannot start an MLflow run")
-    assert not (tmp_path / "m" / "trained.pt").exists()
+    assert_one_line_error(result, "MLFLOW_TRACKING_URI=http://127.0.0.1:9", "does not answer")
+    assert not (tmp_path / "m").exists()  # refused before any work: no model folder made
+
+
+def test_an_unreachable_http_server_fails_before_the_work_and_mlflow_waits_briefly(monkeypatch):
+    import os
+
+    import pytest
+
+    from landcover.io.errors import LandcoverError
+    from landcover.tracking import check_tracking_reachable
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    monkeypatch.delenv("MLFLOW_HTTP_REQUEST_TIMEOUT", raising=False)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "3")  # the user's own setting is kept
+    with pytest.raises(LandcoverError, match="does not answer"):
+        check_tracking_reachable()
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "10"
+    assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "3"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///nowhere/mlflow.db")  # not probed
+    check_tracking_reachable()

@@ -1,0 +1,85 @@
+"""What ``landcover train`` checks of ``--model-dir`` before any work: writable, not another run's, not in use.
+
+- The folder is checked up front (:func:`landcover.io.paths.check_output_dir`): a file, a read-only folder
+  or a path that cannot be created fails in one line before the first epoch, not after it.
+- A folder holding a finished model (``trained.pt``, ``best.pt``) or ``metrics.jsonl`` but no epoch
+  checkpoint to resume from is another run's result: it is refused unless ``--force`` (then replaced).
+- One run at a time per folder: rank 0 holds an exclusive ``fcntl.flock`` on ``--model-dir/.lock`` for the
+  whole run; the file names the holder (host, pid, start time), so a second run says in one line who has it.
+  The lock goes with the process (kill -9 included), so a stale lock never blocks a rerun.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import socket
+from pathlib import Path
+from typing import IO
+
+from landcover.io.errors import LandcoverError
+from landcover.io.paths import check_output_dir
+
+LOCK_NAME = ".lock"
+RESULT_NAMES = ("trained.pt", "best.pt", "metrics.jsonl")
+"""A finished run's files: replaced only by a run that resumes it (epoch checkpoints beside them) or ``--force``."""
+
+
+def check_model_dir(model_dir: Path, *, force: bool) -> None:
+    """Refuse a ``--model-dir`` that cannot be written or holds another run's results without checkpoints.
+
+    Raises:
+        LandcoverError: One line naming ``--model-dir`` and the fix.
+    """
+    check_output_dir(model_dir, "--model-dir")
+    if force or not model_dir.is_dir() or any(model_dir.glob("epoch-*.pt")):
+        return
+    found = [name for name in RESULT_NAMES if (model_dir / name).exists()]
+    if found:
+        raise LandcoverError(
+            f"--model-dir {model_dir}: holds {', '.join(found)} of another run and no epoch-*.pt to resume from",
+            "choose a new --model-dir, or add --force to replace them",
+        )
+
+
+class ModelDirLock:
+    """An exclusive lock on a model folder for one training run (rank 0 takes it)."""
+
+    def __init__(self, model_dir: Path) -> None:
+        """Remember the folder; :meth:`acquire` takes the lock."""
+        self.path = model_dir / LOCK_NAME
+        self.handle: IO[str] | None = None
+
+    def acquire(self) -> ModelDirLock:
+        """Take the lock, creating the folder, and write who holds it.
+
+        Raises:
+            LandcoverError: Another process holds it (named from the lock file).
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the run
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise LandcoverError(
+                f"--model-dir {self.path.parent}: in use by {holder}",
+                "wait for that run to finish, or train into another --model-dir",
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        handle.write(f"landcover train pid {os.getpid()} on {socket.gethostname()} since {started}\n")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def release(self) -> None:
+        """Let go of the lock (the file stays: removing it would race with a run that waits for it)."""
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+            self.handle = None
