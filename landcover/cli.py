@@ -485,9 +485,10 @@ def pairs_command(
     r"""Build aligned *_NAIP.tif / *_LandCover.tif COG pairs from a STAC API (or from rasters) for train.
 
     Examples:
-      landcover pairs --stac-api https://planetarycomputer.microsoft.com/api/stac/v1 \
-          --image-collection naip --label-collection chesapeake-lc-7 --datetime 2014 \
-          --bbox -76.62,39.20,-76.58,39.23 --output-dir pairs
+      landcover pairs --output-dir pairs \
+          --stac-api https://planetarycomputer.microsoft.com/api/stac/v1 \
+          --image-collection naip --label-collection chesapeake-lc-7 \
+          --datetime 2014 --bbox -76.62,39.20,-76.58,39.23
       landcover pairs --images scene.tif --labels county_lc.tif --output-dir pairs
     """
     from landcover.data.catalog.build import build_pairs

@@ -22,6 +22,11 @@ as_db_user() {  # initdb and postgres refuse to run as root
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+pg_start() {  # DATA SOCKET_DIR PORT: no durability needed for a throw-away database
+    as_db_user "$PGBIN/pg_ctl" -D "$1" -l "$2/postgres.log" -w \
+        -o "-k $2 -h 127.0.0.1 -p $3 -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null
+}
+
 running() { [ -f "$STATE/api.pid" ] && kill -0 "$(cat "$STATE/api.pid")" 2>/dev/null; }
 
 ensure_packages() {
@@ -37,6 +42,7 @@ ensure_packages() {
         "$PYTHON" -m venv "$VENV"
         # shellcheck disable=SC2086
         "$VENV/bin/pip" install -q $pins
+        rm -rf "$VENV/pgstac-template"  # migrated by the previous pypgstac
         echo "$pins" >"$stamp"
     fi
 }
@@ -58,11 +64,20 @@ start() {
     pgdata="$pgdir/data"
     pgport=$(free_port)
     apiport=$(free_port)
-    as_db_user "$PGBIN/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$STATE/initdb.log"
-    as_db_user "$PGBIN/pg_ctl" -D "$pgdata" -l "$pgdir/postgres.log" -w \
-        -o "-k $pgdir -h 127.0.0.1 -p $pgport -c fsync=off -c full_page_writes=off -c synchronous_commit=off" start >/dev/null
     dsn="postgresql://postgres@127.0.0.1:$pgport/postgres"
-    "$VENV/bin/pypgstac" migrate --dsn "$dsn" >"$STATE/migrate.log" 2>&1
+    # A database with the pgstac schema migrated is kept beside the venv and copied: a start takes seconds.
+    local template="$VENV/pgstac-template"
+    if [ ! -f "$template/PG_VERSION" ]; then
+        as_db_user "$PGBIN/initdb" -D "$pgdata" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$STATE/initdb.log"
+        pg_start "$pgdata" "$pgdir" "$pgport"
+        "$VENV/bin/pypgstac" migrate --dsn "$dsn" >"$STATE/migrate.log" 2>&1
+        as_db_user "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null
+        rm -rf "$template.tmp" && cp -a "$pgdata" "$template.tmp" && rm -f "$template.tmp/postmaster.pid" &&
+            mv "$template.tmp" "$template"
+    else
+        cp -a "$template" "$pgdata"
+    fi
+    pg_start "$pgdata" "$pgdir" "$pgport"
     PGUSER=postgres PGPASSWORD=unused PGHOST=127.0.0.1 PGPORT=$pgport PGDATABASE=postgres \
         ENABLE_TRANSACTIONS_EXTENSIONS=true \
         nohup "$VENV/bin/uvicorn" stac_fastapi.pgstac.app:create_app --factory \

@@ -91,12 +91,13 @@ def plan_catalog(settings: PairsSettings) -> Plan:
         LabelSource(stem(h), h, resolve_table(settings.class_table, stem(h), None)) for h in settings.labels
     ]
     jobs, label_ids = [], set()
+    area_bbox = settings.area_bbox()
     for item in images:
         href, _ = _asset_href(item, settings.image_asset, settings.image_collection)
         labels = list(fixed_labels)
         if settings.label_collection:
             found = catalog.search(
-                settings.label_collection, intersects=item.geometry, datetime=settings.label_datetime
+                settings.label_collection, intersects=_label_area(item, area_bbox), datetime=settings.label_datetime
             )
             for label in found:
                 label_href, asset = _asset_href(label, settings.label_asset, settings.label_collection)
@@ -105,6 +106,18 @@ def plan_catalog(settings: PairsSettings) -> Plan:
                 label_ids.add(label.id)
         jobs.append(PairJob(item.id, href, tuple(labels)))
     return Plan(jobs, len(images), len(label_ids) + len(fixed_labels))
+
+
+def _label_area(item: Any, bbox: tuple[float, float, float, float] | None) -> dict[str, Any]:
+    """Where to look for an image's labels: its footprint, cut down to the area's bounds when they are smaller."""
+    if bbox is None or not item.bbox:
+        return dict(item.geometry)
+    west, south = max(bbox[0], item.bbox[0]), max(bbox[1], item.bbox[1])
+    east, north = min(bbox[2], item.bbox[2]), min(bbox[3], item.bbox[3])
+    if west >= east or south >= north:
+        return dict(item.geometry)
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return {"type": "Polygon", "coordinates": [ring]}
 
 
 def plan_files(settings: PairsSettings) -> Plan:

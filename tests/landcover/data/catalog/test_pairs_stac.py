@@ -92,6 +92,7 @@ def pair_files(out: Path) -> list[str]:
     return sorted(p.name for p in out.glob("*.tif")) if out.exists() else []
 
 
+@pytest.mark.slow
 def test_area_to_aligned_pairs_that_train(stac_api: str, catalogue: Fixture, tmp_path: Path) -> None:
     out = tmp_path / "pairs"
     result = landcover(*pairs_args(stac_api, out, scene_bbox(catalogue)))
@@ -170,6 +171,7 @@ def test_failures_are_one_line_and_write_nothing(
     assert pair_files(out) == [] and not list(out.glob(".*.tmp") if out.exists() else [])
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_redoing_pairs(stac_api: str, catalogue: Fixture, tmp_path: Path) -> None:
     out = tmp_path / "pairs"
     args = pairs_args(stac_api, out, small_bbox(catalogue, 1600.0), "--tile-size", "64")
@@ -197,3 +199,22 @@ def test_killed_run_resumes_without_redoing_pairs(stac_api: str, catalogue: Fixt
     images = {p.name.removesuffix("_NAIP.tif") for p in out.glob("*_NAIP.tif")}
     labels = {p.name.removesuffix("_LandCover.tif") for p in out.glob("*_LandCover.tif")}
     assert images == labels and len(images) == summary["pairs"]
+
+
+def test_rasters_without_a_catalogue(
+    catalogue: Fixture, assets: tuple[Path, RangeServer], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, server = assets
+    out = tmp_path / "pairs"
+    image = catalogue.images[1]
+    label_urls = [f"{server.url}/{tile.path.relative_to(root)}" for tile in catalogue.labels]
+    args = ["pairs", "--images", str(image.path), "--output-dir", str(out), "--class-table", "chesapeake-lc-7"]
+    for url in label_urls:
+        args += ["--labels", url]
+    code, err = run_in_process(args, capsys)
+    assert code == 0, err
+    with rasterio.open(out / f"{image.path.stem}_LandCover.tif") as lab:
+        labels = lab.read(1)
+        assert lab.crs == image.crs and lab.transform == image.transform  # the image's own grid
+        expected, _ = independent_labels(catalogue, lab.crs, lab.transform, labels.shape)
+    assert int((labels != expected).sum()) == 0
