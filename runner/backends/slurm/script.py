@@ -18,8 +18,10 @@ from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
 from runner.layout import job_environment, job_paths
 
-MPI_FLAGS = ("--bind-to", "none")
-"""Slurm has placed the ranks already; Open MPI must not pin them to cores of its own choosing."""
+MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
+"""Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
+SIGTERM (preemption, ``scontrol requeue``, ``--signal``) gets 30 s, not Open MPI's 1 s, to write its checkpoint
+before the MPI daemons kill it (Slurm's ``KillWait`` is the other bound)."""
 
 
 @dataclass(frozen=True)
