@@ -117,10 +117,10 @@ def test_one_rank_on_each_node(root, tmp_path):
 
 
 def _tutorial_jobs() -> tuple[Path, Path]:
-    seed = SHARED / "seed"
-    if (seed / "training_job.json").is_file():
-        return seed / "training_job.json", seed / "evaluation_job.json"
-    pytest.skip(f"{seed} not present (the tutorial's own job files)")
+    tutorial = SHARED / "seed"
+    if (tutorial / "training_job.json").is_file():
+        return tutorial / "training_job.json", tutorial / "evaluation_job.json"
+    pytest.skip(f"{tutorial} not present (the tutorial's own job files)")
 
 
 def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.backends.base import LaunchError
+from runner.backends.base import BackendError
 from runner.backends.slurm import client
 from runner.backends.slurm.backend import failure_line
 from runner.backends.slurm.config import ContainerMode, SlurmConfig, SlurmConfigError, load_config, save_config
@@ -48,7 +48,7 @@ def test_node_layout_divides_the_total_over_the_nodes():
     assert node_layout(_spec(2, 8)) == (2, 4)
     assert node_layout(_spec(1, 2), nodes=2) == (2, 1)
     assert node_layout(_spec(3, 1, tool="customToolkitSettings")) == (3, 1)
-    with pytest.raises(LaunchError, match="processCount 3 does not divide over 2 nodes"):
+    with pytest.raises(BackendError, match="processCount 3 does not divide over 2 nodes"):
         node_layout(_spec(2, 3))
 
 
@@ -143,10 +143,10 @@ def test_script_directives_variables_and_host_file():
         f"exec mpirun -np 8 {' '.join(MPI)} landcover train --model-dir {output} --epochs 2",
     ):
         assert expected in lines, expected
-    assert script.outputs == {"MODEL": Path(output)}
+    assert script.paths.outputs == {"MODEL": output}
     # Unique output directories: a second job id, a second folder.
     again = build_script(_spec(2, 8), "train1", Path(ROOT), config, options)
-    assert again.outputs["MODEL"] != script.outputs["MODEL"]
+    assert again.paths.outputs["MODEL"] != script.paths.outputs["MODEL"]
 
 
 def test_container_modes_need_an_image_and_a_known_name(monkeypatch):

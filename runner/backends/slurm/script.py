@@ -13,10 +13,10 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.backends.base import LaunchError
+from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
-from runner.layout import job_environment, job_paths
+from runner.layout import JobPaths, job_environment, job_paths
 
 MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
 """Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
@@ -50,8 +50,8 @@ class SlurmScript:
     command: list[str]
     """The ranks' own command line (Batch AI variables expanded, ``--extra-args`` appended)."""
     environment: dict[str, str]
-    stdouterr: Path
-    outputs: dict[str, Path]
+    paths: JobPaths
+    """Batch AI's variables, the stdouterr and output folders (the nodes see this machine's paths)."""
     nodes: int
     tasks_per_node: int
 
@@ -60,15 +60,15 @@ def node_layout(spec: JobSpec, nodes: int | None = None) -> tuple[int, int]:
     """``(nodes, ranks per node)`` of a job.
 
     Raises:
-        LaunchError: The process count does not divide over the nodes.
+        BackendError: The process count does not divide over the nodes.
     """
     count = nodes or spec.node_count
     if count < 1:
-        raise LaunchError(f"--nodes must be at least 1, not {count}", "give a node count of 1 or more")
+        raise BackendError(f"--nodes must be at least 1, not {count}", "give a node count of 1 or more")
     if not spec.mpi:
         return count, 1
     if spec.process_count % count:
-        raise LaunchError(
+        raise BackendError(
             f"processCount {spec.process_count} does not divide over {count} nodes (Slurm starts the same number "
             "of ranks on every node)",
             f"make processCount a multiple of the node count, e.g. {count * max(1, spec.process_count // count)}",
@@ -135,7 +135,7 @@ def build_script(
         job_id: Batch AI's job id (a new one if None): makes the output directories unique.
 
     Raises:
-        LaunchError: Counts that do not divide over the nodes.
+        BackendError: Counts that do not divide over the nodes.
     """
     nodes, per_node = node_layout(spec, options.nodes)
     root = str(mount_root)
@@ -190,8 +190,7 @@ def build_script(
         launch=launch,
         command=command,
         environment=environment,
-        stdouterr=stdouterr,
-        outputs={key: Path(path) for key, path in paths.outputs.items()},
+        paths=paths,
         nodes=nodes,
         tasks_per_node=per_node,
     )
