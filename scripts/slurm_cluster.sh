@@ -68,6 +68,16 @@ NodeName=node1 NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((PORT + 1)) CPUs
 NodeName=node2 NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((PORT + 2)) CPUs=$CPUS State=UNKNOWN
 PartitionName=debug Nodes=node[1-2] Default=YES MaxTime=INFINITE State=UP
 EOF
+    # Slurm's OCI support (srun --container=BUNDLE) through runc, where runc is installed
+    if command -v runc >/dev/null; then
+        local runc="runc --root=$DIR/runc"
+        cat >"$DIR/oci.conf" <<EOF
+RunTimeQuery="$runc state %n.%u.%j.%s.%t"
+RunTimeKill="$runc kill -a %n.%u.%j.%s.%t SIGTERM"
+RunTimeDelete="$runc delete --force %n.%u.%j.%s.%t"
+RunTimeRun="$runc run %n.%u.%j.%s.%t -b %b"
+EOF
+    fi
 }
 
 start_munge() {

@@ -70,7 +70,9 @@ def test_pyxis_line():
         *COMMAND,
     ]
     single = launch_line(ContainerMode.PYXIS, COMMAND, ranks=1, mpi=False, mount_root=ROOT, image=image, as_root=False)
-    assert single[:3] == ["srun", "--ntasks=1", "--nodes=1"]
+    assert single[:4] == ["srun", "--mpi=none", "--ntasks=1", "--nodes=1"]
+    one_rank = launch_line(ContainerMode.PYXIS, COMMAND, ranks=1, mpi=True, mount_root=ROOT, image=image, as_root=False)
+    assert one_rank == single
 
 
 def test_apptainer_line():
@@ -108,6 +110,10 @@ def test_slurm_oci_line():
         ContainerMode.OCI, COMMAND, ranks=2, mpi=True, mount_root=ROOT, image="/shared/bundle", as_root=False
     )
     assert line == ["srun", "--mpi=pmix", "--container=/shared/bundle", *COMMAND]
+    single = launch_line(
+        ContainerMode.OCI, COMMAND, ranks=1, mpi=True, mount_root=ROOT, image="/shared/bundle", as_root=False
+    )
+    assert single == ["srun", "--mpi=none", "--ntasks=1", "--nodes=1", "--container=/shared/bundle", *COMMAND]
 
 
 def test_script_directives_variables_and_host_file():
