@@ -11,10 +11,12 @@ Prints, all measured in this run:
 - the crop sampler's crops/s,
 - `landcover train` samples/s under `mpirun -np 1` and `-np 2` at one thread per rank, and the ratio.
 
-`--device cuda` measures the GPU (peak = that GPU's measured bf16 3x3-convolution rate); without a CUDA device
-it says so in one line. On a GPU the allocator and MPI parts are skipped.
+`--device cuda` runs the CUDA comparison instead (see `cuda_benchmarks`: every setting that matters in one run,
+each as a fraction of that GPU's bf16 3x3-convolution rate measured in the same run, and the loader's crops/s
+against the GPU's samples/s); without a CUDA device it says so in one line. `--json PATH` writes its figures.
 
 Usage: python scripts/bench_train.py [--device auto|cpu|cuda] [--steps N] [--batch-size B] [--compile] [--skip-mpi]
+       [--json PATH]
 """
 
 from __future__ import annotations
@@ -189,6 +191,7 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
     parser.add_argument("--skip-mpi", action="store_true")
     parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="write the CUDA figures to this JSON file")
     args = parser.parse_args()
 
     import torch
@@ -199,6 +202,9 @@ def main() -> None:
         print("no CUDA device: --device cuda needs a GPU that torch can see (torch.cuda.is_available() is False)")
         return
     device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not args.untuned:
+        cuda_benchmarks(args)
+        return
     batch = args.batch_size or (32 if device == "cuda" else 10)
     bf16 = use_bf16(torch.device(device), "auto")
     if args.untuned:
@@ -265,6 +271,76 @@ def main() -> None:
             f"landcover train, 1 thread per rank: 1 rank {one:.2f} samples/s, 2 ranks {two:.2f} samples/s, "
             f"speed-up {two / one:.2f}x"
         )
+
+
+# --- CUDA: every setting that matters, in one run, against the GPU's own measured peak ---------------------------
+
+CUDA_STEPS = 20
+CUDA_SETTINGS = (  # (name, bf16, channels-last, batch)
+    ("fp32 (TF32 convolutions), NCHW, batch 32", False, False, 32),
+    ("fp32 (TF32 convolutions), channels-last, batch 32", False, True, 32),
+    ("bf16, NCHW, batch 32", True, False, 32),
+    ("bf16, channels-last, batch 32 (the defaults)", True, True, 32),
+    ("bf16, channels-last, batch 64", True, True, 64),
+    ("bf16, channels-last, batch 128", True, True, 128),
+)
+
+
+def cuda_benchmarks(args: argparse.Namespace) -> None:
+    """Training samples/s on the GPU for each setting, as GFLOP/s and as a fraction of the measured bf16 peak.
+
+    Also: the step loop of `landcover train` on real crops (eager, and compiled with torch.compile), and the
+    crop sampler's crops/s on one core against the GPU's samples/s (which one bounds training).
+    """
+    import torch
+    from cuda_bench import Figures, copy_bandwidth, peak_tflops
+
+    figures = Figures(args.json)
+    steps = max(args.steps, CUDA_STEPS)
+    torch.backends.cudnn.benchmark = True
+    props = torch.cuda.get_device_properties(0)
+    figures.add(
+        "device", props.name, f"device: {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}"
+    )
+    peak = peak_tflops(True)
+    tf32 = peak_tflops(False)
+    bandwidth = copy_bandwidth()
+    figures.add("peak_bf16_tflops", peak, f"peak, 3x3 conv 256 ch: bf16 {peak:.0f} TFLOP/s, fp32 (TF32) {tf32:.0f}")
+    figures.add("peak_tf32_tflops", tf32)
+    figures.add("copy_gb_s", bandwidth, f"device copy: {bandwidth:.0f} GB/s (read + write)")
+    rates: dict[str, float] = {}
+    for name, bf16, channels_last, batch in CUDA_SETTINGS:
+        torch.cuda.reset_peak_memory_stats()
+        rate = training_samples_per_s(bf16, channels_last, steps, batch, "cuda")
+        memory = torch.cuda.max_memory_allocated() / 2**30
+        rates[name] = rate
+        fraction = rate * GFLOP_PER_SAMPLE / 1e3 / peak
+        figures.add(
+            f"train {name}",
+            {"samples_per_s": rate, "fraction_of_bf16_peak": fraction, "peak_memory_gib": memory},
+            f"training, {name}: {rate:,.0f} samples/s = {rate * GFLOP_PER_SAMPLE / 1e3:.0f} TFLOP/s = "
+            f"{fraction:.3f} of bf16 peak ({memory:.1f} GiB)",
+        )
+    best_name = max(rates, key=rates.__getitem__)
+    figures.add("train_best", {"setting": best_name, "samples_per_s": rates[best_name]},
+                f"best: {best_name}, {rates[best_name]:,.0f} samples/s (goal 5,000)")  # fmt: skip
+    crops = sampler_crops_per_s(3.0)
+    loop, _ = loop_samples_per_s(True, steps, 32, "cuda", True)
+    bound = "the loader (one sampler thread)" if crops < loop else "the GPU"
+    figures.add("sampler_crops_per_s", crops, f"crop sampler: {crops:,.0f} crops/s on one core")
+    figures.add(
+        "loop_samples_per_s",
+        loop,
+        f"landcover train's step loop on real crops, bf16 batch 32: {loop:,.0f} samples/s "
+        f"({loop * GFLOP_PER_SAMPLE / 1e3 / peak:.3f} of peak); bound by {bound}",
+    )
+    compiled, compile_seconds = loop_samples_per_s(True, steps, 32, "cuda", True, compile_model=True)
+    figures.add(
+        "compiled_loop",
+        {"samples_per_s": compiled, "compile_seconds": compile_seconds},
+        f"torch.compile: first step {compile_seconds:.1f} s, then {compiled:,.0f} samples/s "
+        f"({compiled / loop:.2f}x eager)",
+    )
 
 
 if __name__ == "__main__":
