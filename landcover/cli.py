@@ -12,7 +12,7 @@ import typer
 
 from landcover import __version__
 from landcover.cli_help import show_value_names
-from landcover.constants import MARGIN
+from landcover.constants import MARGIN, PREEMPTED_EXIT_CODE
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError
 from landcover.runtime import reexec_with_tuned_allocator
@@ -263,6 +263,7 @@ def train_command(
     from landcover.data.shard import check_pairs
     from landcover.train.distributed import init_world
     from landcover.train.loop import Trainer, TrainOptions, default_memory_budget_gb
+    from landcover.train.preempt import Preempted
     from landcover.train.validation import MONITORS
 
     if class_weights not in ("balanced", "seed"):
@@ -304,7 +305,10 @@ def train_command(
         monitor=monitor,
         early_stop=early_stop,
     )
-    Trainer(options, world).run()
+    try:
+        Trainer(options, world).run()
+    except Preempted:  # SIGTERM / SIGUSR1: the checkpoint is written and the ranks agreed to stop
+        raise typer.Exit(PREEMPTED_EXIT_CODE) from None
 
 
 @app.command("evaluate")
