@@ -17,6 +17,7 @@ import typer
 from landcover import __version__
 from landcover.cli_help import show_value_names
 from landcover.cli_params import settings_command
+from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.runtime import reexec_with_tuned_allocator
@@ -144,8 +145,12 @@ def train_command(settings: TrainSettings) -> None:
       mpirun -np 4 landcover train --input-dir data/training_data --model-dir models
     """
     from landcover.train.loop import train
+    from landcover.train.preempt import Preempted
 
-    train(settings)
+    try:
+        train(settings)
+    except Preempted:  # SIGTERM / SIGUSR1: the checkpoint is written and the ranks agreed to stop
+        raise typer.Exit(PREEMPTED_EXIT_CODE) from None
 
 
 @app.command("evaluate")
