@@ -14,7 +14,7 @@ from rich.console import Console
 
 from runner.backends.base import BackendError
 from runner.backends.slurm.backend import SCRIPT, SlurmBackend
-from runner.backends.slurm.config import SlurmConfigError, load_config
+from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
@@ -109,7 +109,9 @@ def submit(
         requeue=requeue,
         signal=signal,
         as_root=os.geteuid() == 0,
-        python_bin=python_bin(config.python_env),
+        python_bin=python_bin(config.python_env)
+        if config.container is ContainerMode.NONE
+        else (f"{config.python_env.rstrip('/')}/bin" if config.python_env else None),
     )
     try:
         script = build_script(spec, name, local.mounts, config, options)
