@@ -129,7 +129,7 @@ def test_region_outside_or_empty(scene, model, tmp_path):
 def test_output_dir_not_writable(scene, model, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    assert_one_line_error(_evaluate(scene, model, blocker / "out"), "--output-dir", "not writable")
+    assert_one_line_error(_evaluate(scene, model, blocker / "out"), "--output-dir", "cannot be created")
 
 
 def test_labels_of_another_size_or_crs(scene, model, tmp_path):
