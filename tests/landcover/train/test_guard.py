@@ -49,3 +49,18 @@ def test_normalisation_statistics_leave_nodata_out() -> None:
     mean, std = dataset_statistics(Shard(["a"], [image], [labels], [valid]), torch.device("cpu"))
     assert mean == pytest.approx([100 / 255] * 4)
     assert std == pytest.approx([1e-4] * 4, abs=1e-3)
+
+
+@pytest.mark.slow
+def test_a_diverged_run_stops_in_one_line_and_writes_no_model(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from landcover.cli import app
+    from tests.data.fixtures import write_pairs
+
+    pairs = write_pairs(tmp_path / "pairs", 2)
+    args = ["train", "--input-dir", str(pairs), "--model-dir", str(tmp_path / "m"), "--lr", "1e30"]
+    result = CliRunner().invoke(app, [*args, "--epoch-size", "4", "--batch-size", "2", "--precision", "fp32"])
+    assert result.exit_code == 2, result.output
+    assert "training diverged in epoch 1" in result.output and "lower --lr" in result.output
+    assert not (tmp_path / "m" / "trained.pt").exists() and not list((tmp_path / "m").glob("epoch-*.pt"))
