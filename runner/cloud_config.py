@@ -40,15 +40,32 @@ class CloudConfig:
         return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
 
 
+class CloudConfigError(ValueError):
+    """The cloud config file cannot be read; the message names it."""
+
+    hint = "fix or remove it, then run `runner cloud configure` again"
+
+
 def config_path() -> Path:
     """``$RUNNER_CLOUD_CONFIG``, or ``~/.config/landcover-runner/cloud.json``."""
     return Path(os.environ.get("RUNNER_CLOUD_CONFIG") or Path.home() / ".config" / "landcover-runner" / "cloud.json")
 
 
 def load_config(**options: str | None) -> CloudConfig:
-    """Merge options (highest), environment variables, and the config file (lowest)."""
+    """Merge options (highest), environment variables, and the config file (lowest).
+
+    Raises:
+        CloudConfigError: The config file is not valid JSON, not an object of strings, or unreadable.
+    """
     path = config_path()
-    stored = json.loads(path.read_text()) if path.is_file() else {}
+    try:
+        stored = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CloudConfigError(f"{path}: not a readable cloud config ({exc})") from exc
+    if not isinstance(stored, dict) or not all(isinstance(value, str) for value in stored.values()):
+        raise CloudConfigError(
+            f"{path}: not a cloud config (a JSON object of strings, as `runner cloud configure` writes)"
+        )
     values = {}
     for item in fields(CloudConfig):
         values[item.name] = options.get(item.name) or os.environ.get(ENVIRONMENT[item.name]) or stored.get(item.name)
@@ -60,5 +77,7 @@ def save_config(config: CloudConfig) -> Path:
     """Write the config file (no secrets: there are none in it)."""
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
+    temporary.replace(path)  # atomic: a failed write leaves the old config
     return path

@@ -19,7 +19,7 @@ from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, load_job
+from runner.jobspec import JobSpecError, check_extra_args, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
 
@@ -77,6 +77,7 @@ def submit(
     console, notes = Console(), Console(stderr=True, highlight=False)
     try:
         spec = load_job(job_file)
+        check_extra_args(extra_args)
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
     try:
@@ -92,7 +93,8 @@ def submit(
         )
     except SlurmConfigError as exc:
         fail(str(exc), "fix the option, the RUNNER_SLURM_* variable or `runner slurm configure`")
-    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if name is None:
+        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)
     except ValueError as exc:
