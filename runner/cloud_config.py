@@ -51,6 +51,12 @@ def config_path() -> Path:
     return Path(os.environ.get("RUNNER_CLOUD_CONFIG") or Path.home() / ".config" / "landcover-runner" / "cloud.json")
 
 
+def _plain(value: str, *, registry: bool = False) -> bool:
+    """Whether a setting can go into Azure's URLs as it is (a registry may hold a namespace after its host)."""
+    banned = "?#\\" if registry else "?#\\/"
+    return bool(value.strip()) and "://" not in value and not any(c.isspace() or c in banned for c in value)
+
+
 def load_config(**options: str | None) -> CloudConfig:
     """Merge options (highest), environment variables, and the config file (lowest).
 
@@ -70,6 +76,12 @@ def load_config(**options: str | None) -> CloudConfig:
     for item in fields(CloudConfig):
         values[item.name] = options.get(item.name) or os.environ.get(ENVIRONMENT[item.name]) or stored.get(item.name)
     values["datastore"] = values["datastore"] or DEFAULT_DATASTORE
+    for name, value in values.items():
+        if value is not None and not _plain(value, registry=name == "registry"):
+            flag = "--" + name.removesuffix("_id").replace("_", "-")
+            raise CloudConfigError(
+                f"{flag} {value!r} is not an Azure name (no spaces, slashes, ? or #; a registry is a host, no https://)"
+            )
     return CloudConfig(**values)
 
 
