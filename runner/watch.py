@@ -39,6 +39,8 @@ def follow_logs(
     else:
         streams = [(Path(record.stderr if stderr else record.stdout), sys.stdout)]
     positions = [0] * len(streams)
+    if not follow and not both and not streams[0][0].is_file():
+        console.print(f"{record.name}: no log at {streams[0][0]} (not written yet, or removed)", markup=False)
     try:
         while True:
             for index, (path, out) in enumerate(streams):

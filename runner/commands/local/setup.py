@@ -55,12 +55,15 @@ def setup(
     blob = local.mounts / "blobfuse"
     given = models_from or os.environ.get(MODELS_VARIABLE)
     source = Path(given) if given else None
-    if source is not None and not source.is_dir():
-        option = "--models-from" if models_from is not None else f"${MODELS_VARIABLE}"
-        fail(f"{option} {source}: no such folder", "give the folder holding the tutorial's *.model files")
+    option = "--models-from" if models_from is not None else f"${MODELS_VARIABLE}"
+    if source is not None and source.exists() and not source.is_dir():
+        fail(f"{option} {source}: not a folder", "give the folder holding the tutorial's *.model files")
     if source is not None and not any(source.glob("*.model")):
-        option = "--models-from" if models_from is not None else f"${MODELS_VARIABLE}"
-        fail(f"{option} {source}: no *.model files in it", "give the folder holding the tutorial's *.model files")
+        reason = "no *.model files in it" if source.is_dir() else "no such folder"
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"warning: {option} {source}: {reason}; no tutorial models imported", markup=False
+        )
+        source = None
     if local.root.exists() and not local.root.is_dir():
         fail(f"{local.root}: not a folder", "pass another --root (or set $RUNNER_HOME)")
     try:
