@@ -186,7 +186,7 @@ def parse_job(data: Any) -> JobSpec:
         ) from None
     _check_paths_in(command, f"properties.{tool}")
     _check_paths_in(props["stdOutErrPathPrefix"], "properties.stdOutErrPathPrefix")
-    outputs = []
+    outputs: list[OutputDirectory] = []
     for i, entry in enumerate(props.get("outputDirectories", [])):
         where = f"properties.outputDirectories[{i}]"
         out = _fields(
