@@ -38,13 +38,13 @@ from landcover.io.progress import ProgressReporter
 from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, SeedUNet
-from landcover.runtime import use_bf16
 from landcover.tracking import track_training
 from landcover.train.distributed import World, all_reduce_sum, barrier
 from landcover.train.resume import checkpoint_path, choose_resume_point, dataset_fingerprint, resume_mismatch
 from landcover.train.schedule import Schedule
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
+from landcover.tuning import choose_settings
 
 FINAL_NAME = "trained.pt"
 BEST_NAME = "best.pt"
@@ -298,7 +298,8 @@ class Trainer:
         monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor)
         tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, plan, init_from).to(world.device)
-        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        speed = choose_settings(world.device, opts.precision)
+        model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
@@ -309,11 +310,19 @@ class Trainer:
             network = torch.compile(network)  # type: ignore[assignment]
         if world.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes: pick the fastest convolution kernels once
-        bf16 = use_bf16(world.device, opts.precision)
-        loop = StepLoop(network, optimizer, weights, world.device, bf16=bf16, compiled=opts.compile)
+        loop = StepLoop(
+            network,
+            optimizer,
+            weights,
+            world.device,
+            bf16=speed.bf16,
+            compiled=opts.compile,
+            channels_last=speed.channels_last,
+        )
         self.say(
             f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {opts.batch_size} x {world.size} "
-            f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
+            f"rank(s) on {world.device} ({speed.describe()}, {torch.get_num_threads()} threads per rank; "
+            f"{opts.precision}: {speed.reason})"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
         if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
@@ -405,7 +414,7 @@ class Trainer:
         steps = schedule.segment(epoch).steps_per_epoch
         per_step = opts.batch_size * world.size
         loop.network.train()
-        batches = BatchPrefetcher(sampler, opts.batch_size, steps, world.device)
+        batches = BatchPrefetcher(sampler, opts.batch_size, steps, world.device, channels_last=loop.channels_last)
         with ProgressReporter(
             f"epoch {epoch}/{opts.epochs}", steps * per_step, "samples", enabled=world.is_main
         ) as bar:
