@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test test-fast lint demo train train-local image clean
+.PHONY: setup system-deps test test-fast lint docs demo train train-local image clean gpu-wheels
 
 setup: $(STAMP)
 
@@ -33,9 +33,13 @@ test-fast: setup
 	$(BIN)/pytest -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check landcover runner tests scripts
-	$(BIN)/ruff format --check landcover runner tests scripts
+	$(BIN)/ruff check landcover runner tests scripts docs/hooks
+	$(BIN)/ruff format --check landcover runner tests scripts docs/hooks
 	$(BIN)/mypy
+
+# The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or a page outside the nav fails.
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 demo: setup
 	$(BIN)/python scripts/demo.py
@@ -63,5 +67,22 @@ train-local: image
 	@echo "trained model: $(RUNNER_ROOT)/mounts/blobfuse/models/trained.pt"
 	@echo "see the jobs: $(RUNNER) logs train-$(STAMP_NOW); $(RUNNER) files evaluate-$(STAMP_NOW)"
 
+# Wheels for a GPU machine without internet access (docs/gpu.md): what scripts/gpu-wheels.txt pins, for
+# CPython $(PYTHON_VERSION) on manylinux x86_64, into .whl/ (at most 64 MiB: it travels with the repository).
+PYTHON_VERSION ?= 3.12
+WHEEL_DIR := .whl
+WHEEL_LIMIT_MIB := 64
+WHEEL_PLATFORMS := $(foreach p,manylinux_2_28_x86_64 manylinux_2_27_x86_64 manylinux_2_17_x86_64 manylinux2014_x86_64 manylinux1_x86_64,--platform $(p))
+
+gpu-wheels:
+	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)
+	$(PYTHON) -m pip download -q --no-deps --only-binary=:all: --python-version $(PYTHON_VERSION) \
+		--implementation cp $(WHEEL_PLATFORMS) -d $(WHEEL_DIR) -r scripts/gpu-wheels.txt
+	@bytes=$$(cat $(WHEEL_DIR)/*.whl | wc -c); count=$$(ls $(WHEEL_DIR)/*.whl | wc -l); \
+	mib=$$(awk "BEGIN {printf \"%.1f\", $$bytes / 1048576}"); \
+	echo "$(WHEEL_DIR): $$count wheels for CPython $(PYTHON_VERSION), $$mib MiB ($$bytes bytes)"; \
+	if [ $$bytes -gt $$(( $(WHEEL_LIMIT_MIB) * 1048576 )) ]; then \
+		echo "$(WHEEL_DIR) is over $(WHEEL_LIMIT_MIB) MiB: trim scripts/gpu-wheels.txt" >&2; exit 1; fi
+
 clean:
-	rm -rf $(VENV) .runner .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .runner site .pytest_cache .mypy_cache .ruff_cache

@@ -42,10 +42,11 @@ def _main(
 
 
 def _mount() -> None:
-    from runner.commands import build, cancel, cloud, files, list_jobs, local, logs, show
+    from runner.commands import build, cancel, cloud, files, list_jobs, local, logs, show, slurm
 
     app.add_typer(local.app, name="local")
     app.add_typer(cloud.app, name="cloud")
+    app.add_typer(slurm.app, name="slurm")
     app.command("build")(build.build)
     app.command("show")(show.show)
     app.command("list")(list_jobs.list_jobs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -13,8 +14,13 @@ from runner.store import load_record
 POLL_S = 0.5
 
 
-def follow_logs(directory: Path, *, stderr: bool, follow: bool, console: Console) -> bool:
+def follow_logs(
+    directory: Path, *, stderr: bool, follow: bool, console: Console, ended: Callable[[], bool] | None = None
+) -> bool:
     """Print a job's log; with ``follow``, keep printing until the job ends (Ctrl+C stops following only).
+
+    ``ended`` says whether the job has ended (default: its record says so); a backend whose record is kept
+    current by asking the scheduler passes its own.
 
     Returns:
         False when Ctrl+C stopped the following (the job keeps running), else True.
@@ -32,7 +38,7 @@ def follow_logs(directory: Path, *, stderr: bool, follow: bool, console: Console
                 if chunk:
                     sys.stdout.write(chunk.decode(errors="replace"))
                     sys.stdout.flush()
-            if not follow or load_record(directory).ended:
+            if not follow or (ended() if ended else load_record(directory).ended):
                 if follow:  # one last read after the end
                     follow = False
                     continue

@@ -9,7 +9,12 @@ On a generated 2048 x 2048 scene with a `dataset`-normalised model, prints outpu
   NCHW) as MP/s and as a fraction of the peak 3x3-convolution rate measured here, and the line
   `inference defaults vs best measured setting: R x`.
 
-Usage: python scripts/bench_predict.py [--model CKPT] [--size 2048] [--block 1024] [--rounds 2] [--skip-memory]
+`--device cuda` runs the CUDA comparison instead (see `cuda_benchmarks`): km²/s end to end and on the GPU alone,
+fp32 vs bf16, channels-last, block size, each as a fraction of the GPU's bf16 convolution rate measured in the same
+run; without a CUDA device it says so in one line. `--json PATH` writes its figures.
+
+Usage: python scripts/bench_predict.py [--model CKPT] [--size 2048] [--block 1024] [--device auto|cpu|cuda]
+       [--rounds 2] [--skip-memory] [--json PATH]
 """
 
 from __future__ import annotations
@@ -82,43 +87,11 @@ def peak_gflops(bf16: bool, channels_last: bool) -> float:
     return 2 * 256 * 256 * 9 * 64 * 64 * 16 / best / 1e9
 
 
-def gflop_per_output_mp(model, block: int) -> float:
-    """Convolution GFLOP of the network per output megapixel for blocks read with their 64-px margin.
-
-    Counted with hooks on a 256 x 256 input and scaled: every layer's work grows with its pixels.
-    """
-    import torch
-
-    from landcover.constants import MARGIN
-
-    flops = 0.0
-
-    def count(module, inputs, output) -> None:
-        nonlocal flops
-        if isinstance(module, torch.nn.ConvTranspose2d):
-            kernel = module.kernel_size[0] * module.kernel_size[1] * module.out_channels // module.groups
-            flops += 2.0 * inputs[0].numel() * kernel
-        else:
-            kernel = module.kernel_size[0] * module.kernel_size[1] * module.in_channels // module.groups
-            flops += 2.0 * output.numel() * kernel
-
-    hooks = [
-        m.register_forward_hook(count)
-        for m in model.modules()
-        if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)
-    ]
-    with torch.no_grad():
-        model.eval()(torch.rand(1, model.config.in_channels, 256, 256))
-    for hook in hooks:
-        hook.remove()
-    side = block + 2 * MARGIN
-    return flops * (side / 256) ** 2 / block**2 / 1e3  # FLOP per output pixel x 1e6 / 1e9
-
-
 def cpu_inference_settings(model, scene: Path, block: int, rounds: int) -> None:
     """CPU: every candidate setting of the engine, and how far the defaults are from the best."""
     import torch
 
+    from landcover.constants import MARGIN
     from landcover.infer.engine import Engine
     from landcover.tuning import CpuCapabilities, SpeedSettings, choose_settings
 
@@ -126,7 +99,8 @@ def cpu_inference_settings(model, scene: Path, block: int, rounds: int) -> None:
     defaults = choose_settings(cpu, "auto")
     precisions = [False, True] if CpuCapabilities.detect().fast_bf16 else [False]
     peaks = {bf16: max(peak_gflops(bf16, layout) for layout in (True, False)) for bf16 in precisions}
-    per_mp = gflop_per_output_mp(model, block)
+    # forward GFLOP per output MP: the blocks are read with their 64-px margin on every side
+    per_mp = forward_flops_per_pixel() * ((block + 2 * MARGIN) / block) ** 2 / 1e3
     print(
         f"peak (3x3 conv, 256 ch, best memory format): bf16 {peaks.get(True, 0.0):.0f} GFLOP/s, "
         f"fp32 {peaks[False]:.0f} GFLOP/s; the network: {per_mp:.0f} GFLOP per output MP at block {block}"
@@ -161,6 +135,8 @@ def main() -> None:
     parser.add_argument("--block", type=int, default=1024)
     parser.add_argument("--rounds", type=int, default=2, help="CPU: rounds over the candidate settings (best of)")
     parser.add_argument("--skip-memory", action="store_true", help="skip the peak-memory runs of evaluate")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    parser.add_argument("--json", type=Path, help="write the CUDA figures to this JSON file")
     args = parser.parse_args()
 
     import numpy as np
@@ -170,7 +146,13 @@ def main() -> None:
     from landcover.infer.engine import Engine
     from tests.data.models import fresh_checkpoint
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("no CUDA device: --device cuda needs a GPU that torch can see (torch.cuda.is_available() is False)")
+        return
+    device = torch.device("cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu")
+    if device.type == "cuda":
+        cuda_benchmarks(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         model_path = args.model or fresh_checkpoint(work / "model.pt")
@@ -225,6 +207,99 @@ def main() -> None:
                 }
             )
         )
+
+
+# --- CUDA: km²/s end to end and on the GPU alone, against the GPU's own measured peak ------------------------------
+
+CUDA_SCENE = 4096
+"""A 4096 x 4096 scene (16.8 km² at 1 m): GPU blocks of up to 4096 px need a scene at least that large."""
+
+
+def forward_flops_per_pixel() -> float:
+    """FLOPs of the network's forward pass per input pixel, counted by torch on a 256 x 256 input."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from landcover.model.unet import SeedUNet
+
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        SeedUNet().eval()(torch.zeros(1, 4, 256, 256))
+    return counter.get_total_flops() / 256**2
+
+
+def cuda_benchmarks(args: argparse.Namespace) -> None:
+    """Inference on the GPU: the engine end to end (read, copy, network, classes) and the network alone.
+
+    Each setting's km²/s (1 m pixels) is also given as the fraction of the measured bf16 peak that the
+    network's useful work (forward FLOPs of the output pixels, margins excluded) reaches.
+    """
+    import numpy as np
+    import torch
+    from cuda_bench import Figures, cuda_seconds, peak_tflops
+
+    import landcover
+    from landcover.data.sample import write_scene as write
+    from landcover.infer.engine import Engine
+    from landcover.model.unet import fused_for_inference
+    from tests.data.large_scene import mirrored_scene
+    from tests.data.models import fresh_checkpoint
+
+    figures = Figures(args.json)
+    torch.backends.cudnn.benchmark = True
+    peak = peak_tflops(True)
+    per_pixel = forward_flops_per_pixel()
+    figures.add("peak_bf16_tflops", peak, f"device: {torch.cuda.get_device_name()}; bf16 conv peak {peak:.0f} TFLOP/s")
+    figures.add("forward_flops_per_pixel", per_pixel, f"network forward: {per_pixel / 1e3:.0f} kFLOP per pixel")
+
+    def fraction(km2_s: float) -> float:
+        return km2_s * 1e6 * per_pixel / 1e12 / peak
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        model_path = args.model or fresh_checkpoint(work / "model.pt")
+        model = landcover.load_model(model_path)
+        scene = write(mirrored_scene(CUDA_SCENE), work, "G")[0]
+        reference = None
+        for name, exact, block in (
+            ("fp32 (TF32 convolutions), block 1024", True, 1024),
+            ("bf16, block 1024 (the defaults)", False, 1024),
+            ("bf16, block 2048", False, 2048),
+            ("bf16, block 4096", False, 4096),
+        ):
+            engine = Engine(model, torch.device("cuda"), exact=exact, block=block)
+            classes_and_rate(engine, scene)  # warm-up: cuDNN picks its kernels per block shape
+            classes, mp_s = classes_and_rate(engine, scene)
+            reference = classes if reference is None else reference
+            agree = float(np.mean(classes == reference))
+            figures.add(
+                f"engine {name}",
+                {"km2_per_s": mp_s, "fraction_of_bf16_peak": fraction(mp_s), "agreement_with_fp32": agree},
+                f"engine end to end, {name}: {mp_s:.1f} km²/s = {fraction(mp_s):.3f} of bf16 peak "
+                f"(classes as fp32's on {100 * agree:.2f} %)",
+            )
+        network = fused_for_inference(model.eval()).cuda()
+        for name, bf16, channels_last, batch, side in (
+            ("bf16, channels-last, 8 x 1152²", True, True, 8, 1152),
+            ("bf16, NCHW, 8 x 1152²", True, False, 8, 1152),
+            ("bf16, channels-last, 2 x 4224²", True, True, 2, 4224),
+            ("fp32 (TF32), channels-last, 8 x 1152²", False, True, 8, 1152),
+        ):
+            fmt = torch.channels_last if channels_last else torch.contiguous_format
+            net = network.to(memory_format=fmt)  # type: ignore[call-overload]
+            x = torch.rand(batch, 4, side, side, device="cuda").contiguous(memory_format=fmt)
+
+            def forward(net=net, x=x, bf16=bf16) -> None:
+                with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16):
+                    net(x).argmax(1)
+
+            inner = batch * (side - 128) ** 2 / 1e6  # output km² per pass (the 64-px margins are context)
+            km2_s = inner / cuda_seconds(forward, repeat=10)
+            figures.add(
+                f"network {name}",
+                {"km2_per_s": km2_s, "fraction_of_bf16_peak": fraction(km2_s)},
+                f"network alone on the GPU, {name}: {km2_s:.1f} km²/s = {fraction(km2_s):.3f} of bf16 peak "
+                "(goal 100 km²/s)",
+            )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 Prints, all measured in this run:
 - peak GFLOP/s of a large 3x3 convolution (bf16 and fp32) on this machine,
-- training samples/s of the default settings (bf16 autocast + channels-last where supported) and of plain
-  fp32, as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a fraction of peak,
+- training samples/s of every candidate setting (fp32 and, where oneDNN has native bf16, bf16; each in
+  channels-last and NCHW) as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a
+  fraction of peak, and `training defaults vs best measured setting: R x` (the defaults: landcover.tuning),
 - the same default step without the tuned glibc allocator (a subprocess), and the ratio,
 - the step loop of `landcover train` on real crops (sampler on a background thread, no host
   synchronisation inside the epoch) against the inline loop it replaced (batch drawn after each step, loss
@@ -11,10 +12,12 @@ Prints, all measured in this run:
 - the crop sampler's crops/s,
 - `landcover train` samples/s under `mpirun -np 1` and `-np 2` at one thread per rank, and the ratio.
 
-`--device cuda` measures the GPU (peak = that GPU's measured bf16 3x3-convolution rate); without a CUDA device
-it says so in one line. On a GPU the allocator and MPI parts are skipped.
+`--device cuda` runs the CUDA comparison instead (see `cuda_benchmarks`: every setting that matters in one run,
+each as a fraction of that GPU's bf16 3x3-convolution rate measured in the same run, and the loader's crops/s
+against the GPU's samples/s); without a CUDA device it says so in one line. `--json PATH` writes its figures.
 
 Usage: python scripts/bench_train.py [--device auto|cpu|cuda] [--steps N] [--batch-size B] [--compile] [--skip-mpi]
+       [--rounds R] [--json PATH]
 """
 
 from __future__ import annotations
@@ -232,29 +235,6 @@ def cpu_training_settings(speed: Any, steps: int, batch: int, rounds: int) -> tu
     return default, peak, peaks[False]
 
 
-def gpu_training_settings(bf16: bool, steps: int, batch: int, device: str) -> tuple[float, float, float]:
-    """GPU: the default settings (bf16 where supported, channels-last) against plain fp32.
-
-    Returns:
-        The defaults' samples/s, the peak GFLOP/s of their precision, and the fp32 peak GFLOP/s.
-    """
-    peak_bf16 = peak_gflops(True, device) if bf16 else 0.0
-    peak_fp32 = peak_gflops(False, device)
-    print(f"peak (3x3 conv, 256 ch): bf16 {peak_bf16:.0f} GFLOP/s, fp32 {peak_fp32:.0f} GFLOP/s")
-    default = training_samples_per_s(bf16, True, steps, batch, device)
-    plain = training_samples_per_s(False, False, steps, batch, device)
-    peak = peak_bf16 if bf16 else peak_fp32
-    print(
-        f"training, defaults ({'bf16' if bf16 else 'fp32'} + channels-last): {default:.2f} samples/s = "
-        f"{default * GFLOP_PER_SAMPLE:.0f} GFLOP/s = {default * GFLOP_PER_SAMPLE / peak:.2f} of peak"
-    )
-    print(
-        f"training, plain fp32: {plain:.2f} samples/s = {plain * GFLOP_PER_SAMPLE / peak_fp32:.2f} of fp32 peak; "
-        f"defaults are {default / plain:.2f}x faster"
-    )
-    return default, peak, peak_fp32
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -264,6 +244,7 @@ def main() -> None:
     parser.add_argument("--skip-mpi", action="store_true")
     parser.add_argument("--rounds", type=int, default=2, help="CPU: rounds over the candidate settings (best of)")
     parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="write the CUDA figures to this JSON file")
     args = parser.parse_args()
 
     import torch
@@ -274,6 +255,9 @@ def main() -> None:
         print("no CUDA device: --device cuda needs a GPU that torch can see (torch.cuda.is_available() is False)")
         return
     device = args.device if args.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not args.untuned:
+        cuda_benchmarks(args)
+        return
     batch = args.batch_size or (32 if device == "cuda" else 10)
     speed = choose_settings(torch.device(device), "auto")
     bf16 = speed.bf16
@@ -286,10 +270,7 @@ def main() -> None:
         f"device: {torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}, "
         f"{torch.get_num_threads()} threads, defaults {speed.describe()} ({speed.reason}), batch {batch}"
     )
-    if device == "cpu":
-        default, peak, peak_fp32 = cpu_training_settings(speed, args.steps, batch, args.rounds)
-    else:
-        default, peak, peak_fp32 = gpu_training_settings(bf16, args.steps, batch, device)
+    default, peak, peak_fp32 = cpu_training_settings(speed, args.steps, batch, args.rounds)
     inline, prefetched = 0.0, 0.0
     for _ in range(2):  # alternated, best of two each: the machine may be shared
         layout = speed.channels_last
@@ -336,6 +317,76 @@ def main() -> None:
             f"landcover train, 1 thread per rank: 1 rank {one:.2f} samples/s, 2 ranks {two:.2f} samples/s, "
             f"speed-up {two / one:.2f}x"
         )
+
+
+# --- CUDA: every setting that matters, in one run, against the GPU's own measured peak ---------------------------
+
+CUDA_STEPS = 20
+CUDA_SETTINGS = (  # (name, bf16, channels-last, batch)
+    ("fp32 (TF32 convolutions), NCHW, batch 32", False, False, 32),
+    ("fp32 (TF32 convolutions), channels-last, batch 32", False, True, 32),
+    ("bf16, NCHW, batch 32", True, False, 32),
+    ("bf16, channels-last, batch 32 (the defaults)", True, True, 32),
+    ("bf16, channels-last, batch 64", True, True, 64),
+    ("bf16, channels-last, batch 128", True, True, 128),
+)
+
+
+def cuda_benchmarks(args: argparse.Namespace) -> None:
+    """Training samples/s on the GPU for each setting, as GFLOP/s and as a fraction of the measured bf16 peak.
+
+    Also: the step loop of `landcover train` on real crops (eager, and compiled with torch.compile), and the
+    crop sampler's crops/s on one core against the GPU's samples/s (which one bounds training).
+    """
+    import torch
+    from cuda_bench import Figures, copy_bandwidth, peak_tflops
+
+    figures = Figures(args.json)
+    steps = max(args.steps, CUDA_STEPS)
+    torch.backends.cudnn.benchmark = True
+    props = torch.cuda.get_device_properties(0)
+    figures.add(
+        "device", props.name, f"device: {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}"
+    )
+    peak = peak_tflops(True)
+    tf32 = peak_tflops(False)
+    bandwidth = copy_bandwidth()
+    figures.add("peak_bf16_tflops", peak, f"peak, 3x3 conv 256 ch: bf16 {peak:.0f} TFLOP/s, fp32 (TF32) {tf32:.0f}")
+    figures.add("peak_tf32_tflops", tf32)
+    figures.add("copy_gb_s", bandwidth, f"device copy: {bandwidth:.0f} GB/s (read + write)")
+    rates: dict[str, float] = {}
+    for name, bf16, channels_last, batch in CUDA_SETTINGS:
+        torch.cuda.reset_peak_memory_stats()
+        rate = training_samples_per_s(bf16, channels_last, steps, batch, "cuda")
+        memory = torch.cuda.max_memory_allocated() / 2**30
+        rates[name] = rate
+        fraction = rate * GFLOP_PER_SAMPLE / 1e3 / peak
+        figures.add(
+            f"train {name}",
+            {"samples_per_s": rate, "fraction_of_bf16_peak": fraction, "peak_memory_gib": memory},
+            f"training, {name}: {rate:,.0f} samples/s = {rate * GFLOP_PER_SAMPLE / 1e3:.0f} TFLOP/s = "
+            f"{fraction:.3f} of bf16 peak ({memory:.1f} GiB)",
+        )
+    best_name = max(rates, key=rates.__getitem__)
+    figures.add("train_best", {"setting": best_name, "samples_per_s": rates[best_name]},
+                f"best: {best_name}, {rates[best_name]:,.0f} samples/s (goal 5,000)")  # fmt: skip
+    crops = sampler_crops_per_s(3.0)
+    loop, _ = loop_samples_per_s(True, steps, 32, "cuda", True)
+    bound = "the loader (one sampler thread)" if crops < loop else "the GPU"
+    figures.add("sampler_crops_per_s", crops, f"crop sampler: {crops:,.0f} crops/s on one core")
+    figures.add(
+        "loop_samples_per_s",
+        loop,
+        f"landcover train's step loop on real crops, bf16 batch 32: {loop:,.0f} samples/s "
+        f"({loop * GFLOP_PER_SAMPLE / 1e3 / peak:.3f} of peak); bound by {bound}",
+    )
+    compiled, compile_seconds = loop_samples_per_s(True, steps, 32, "cuda", True, compile_model=True)
+    figures.add(
+        "compiled_loop",
+        {"samples_per_s": compiled, "compile_seconds": compile_seconds},
+        f"torch.compile: first step {compile_seconds:.1f} s, then {compiled:,.0f} samples/s "
+        f"({compiled / loop:.2f}x eager)",
+    )
 
 
 if __name__ == "__main__":

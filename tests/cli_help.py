@@ -2,7 +2,9 @@
 
 Each command's help must show its program name (``landcover ...``, ``runner ...``), describe every option,
 show no type labels (``<str>``), no emptied default brackets, no raw double backticks, and give at least
-one example of itself; every example (and every README line that runs the program) must parse.
+one example of itself; every example, and every command line in the documentation (the fenced code blocks of
+README.md, CONTRIBUTING.md and docs/**/*.md) that runs the program, must parse; every ``make`` line there must
+name targets the Makefile has.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from rich.text import Text
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
+FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
+MAKE_TARGET = re.compile(r"^([A-Za-z0-9_./-]+(?:[ \t]+[A-Za-z0-9_./-]+)*)[ \t]*:(?![:=])", re.MULTILINE)
 TYPE_LABEL = re.compile(r"<[a-z][a-z ]*>")
 EMPTIED_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)| \.(\s|$)|\[default:\s*\]")
 
@@ -101,12 +105,73 @@ def problems(app: typer.Typer, prog: str) -> list[str]:
     return found
 
 
+def documents() -> list[Path]:
+    """The Markdown files whose commands are checked: README, CONTRIBUTING and every page under docs/."""
+    paths = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    return [path for path in paths if path.is_file()]
+
+
+def shown(path: Path) -> str:
+    """A path as a message shows it: relative to the checkout where it is inside."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def fenced_code(text: str) -> str:
+    """The contents of every fenced code block of a Markdown text, one after the other."""
+    return "\n".join(match.group(2) for match in FENCE.finditer(text))
+
+
 def readme_problems(app: typer.Typer, prog: str, readme: Path) -> list[str]:
-    """README lines that run ``prog`` but do not parse against the app (placeholders such as ... allowed)."""
+    """Command lines in a Markdown file's code blocks that run ``prog`` but do not parse against the app.
+
+    Placeholders such as ``...`` or ``NAME`` are fine where the command takes a value.
+    """
     found = []
-    for line in examples(readme.read_text(), prog):
+    for line in examples(fenced_code(readme.read_text()), prog):
         try:
             parse_example(app, prog, line)
         except Exception as exc:  # a usage error of Typer's click, or a missing command
-            found.append(f"README: {line!r} does not parse: {exc}")
+            found.append(f"{shown(readme)}: {line!r} does not parse: {exc}")
+    return found
+
+
+def docs_problems(app: typer.Typer, prog: str) -> list[str]:
+    """Every documented command line of ``prog`` (README, CONTRIBUTING, docs/) that does not parse."""
+    return [problem for path in documents() for problem in readme_problems(app, prog, path)]
+
+
+def make_targets(makefile: Path = ROOT / "Makefile") -> set[str]:
+    """The targets a Makefile defines (rules only; variable assignments are not targets)."""
+    return {name for match in MAKE_TARGET.finditer(makefile.read_text()) for name in match.group(1).split()}
+
+
+def commands_of(line: str) -> list[list[str]]:
+    """The simple commands of a shell line (split at ``;``, ``&&``, ``||``, ``|``; comments dropped)."""
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer.commenters = "#"
+    commands: list[list[str]] = [[]]
+    try:
+        for token in lexer:
+            if token and set(token) <= set(";&|()"):
+                commands.append([])
+            else:
+                commands[-1].append(token)
+    except ValueError:  # not shell (an unclosed quote in prose or output)
+        return []
+    return [words for words in commands if words]
+
+
+def make_problems(paths: list[Path] | None = None) -> list[str]:
+    """``make`` lines in the documents' code blocks that name a target the Makefile does not have."""
+    targets = make_targets()
+    found = []
+    for path in documents() if paths is None else paths:
+        code = re.sub(r"\\[ \t]*\n\s*", " ", fenced_code(path.read_text()))
+        for line in code.splitlines():
+            for words in commands_of(line):
+                if words[:1] != ["make"]:
+                    continue
+                for word in words[1:]:
+                    if not word.startswith("-") and "=" not in word and word not in targets:
+                        found.append(f"{shown(path)}: {shlex.join(words)!r}: no target {word!r} in the Makefile")
     return found

@@ -1,4 +1,4 @@
-"""Shared test helpers: the ../shared reference material (skipped cleanly when absent)."""
+"""Shared test helpers: the ../shared reference material (skipped cleanly when absent), CUDA tests' skipping."""
 
 from __future__ import annotations
 
@@ -32,3 +32,20 @@ def seed_model_1() -> Path:
 @pytest.fixture
 def chesapeake_dir() -> Path:
     return shared_path("data", "real", "chesapeake-wv-2014")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip ``cuda``-marked tests, with the reason, where torch sees no CUDA device."""
+    cuda_items = [item for item in items if item.get_closest_marker("cuda")]
+    if not cuda_items:
+        return
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    reason = (
+        f"no CUDA device: torch {torch.__version__} (CUDA build {torch.version.cuda or 'none'}) reports "
+        "torch.cuda.is_available() False; scripts/gpu_check.sh runs these on a GPU machine"
+    )
+    for item in cuda_items:
+        item.add_marker(pytest.mark.skip(reason=reason))

@@ -22,6 +22,7 @@ BACKENDS = {
     "process": "runner.backends.process:ProcessBackend",
     "docker": "runner.backends.docker:DockerBackend",
     "azureml": "runner.backends.azureml_backend:AzureMLBackend",
+    "slurm": "runner.backends.slurm.backend:SlurmBackend",
 }
 LOCAL_BACKENDS = ("process", "docker")
 

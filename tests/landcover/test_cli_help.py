@@ -2,15 +2,16 @@ import subprocess
 import sys
 
 from landcover.cli import app
-from tests.cli_help import ROOT, problems, readme_problems
+from tests.cli_help import docs_problems, problems
 
 
 def test_every_command_has_help_that_teaches():
     assert problems(app, "landcover") == []
 
 
-def test_readme_examples_agree_with_the_commands():
-    assert readme_problems(app, "landcover", ROOT / "README.md") == []
+def test_documented_commands_agree_with_the_commands():
+    """Every ``landcover ...`` line in the code blocks of README.md, CONTRIBUTING.md and docs/ parses."""
+    assert docs_problems(app, "landcover") == []
 
 
 def test_usage_says_landcover_under_python_m():

@@ -1,0 +1,153 @@
+"""``runner slurm submit``: a job template as one sbatch job; show, list, logs, files and cancel work as for any job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from runner.backends.base import LaunchError
+from runner.backends.slurm.backend import SlurmBackend
+from runner.backends.slurm.config import SlurmConfigError, load_config
+from runner.backends.slurm.script import SlurmJobOptions, build_script
+from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
+from runner.errors import fail
+from runner.jobspec import JobSpecError, load_job
+from runner.layout import LocalRoot, check_job_name, default_root
+from runner.store import JobRecord, load_record
+
+
+def python_bin(python_env: str | None) -> str:
+    """The folder put first on the nodes' ``PATH``: ``ENV/bin`` (or ``ENV`` itself), default this Python's."""
+    if not python_env:
+        return str(Path(sys.executable).parent)
+    env = Path(python_env).absolute()
+    return str(env / "bin" if (env / "bin").is_dir() else env)
+
+
+def submit(
+    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    name: Annotated[
+        str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
+    ] = None,
+    nodes: Annotated[int | None, typer.Option(help="Nodes \\[default: the template's nodeCount].", metavar="N")] = None,
+    partition: Partition = None,
+    account: Account = None,
+    qos: Qos = None,
+    time: Time = None,
+    gpus_per_node: GpusPerNode = None,
+    container: Container = None,
+    image: Image = None,
+    python_env: PythonEnv = None,
+    requeue: Annotated[
+        bool, typer.Option("--requeue", help="Let Slurm requeue the job (preemption, node failure).")
+    ] = False,
+    signal: Annotated[
+        str | None,
+        typer.Option(help="sbatch --signal, e.g. TERM@120: warn the job before its time limit.", metavar="SIG@S"),
+    ] = None,
+    extra_args: Annotated[
+        str, typer.Option("--extra-args", help="Appended to the job's command line.", metavar="ARGS")
+    ] = "",
+    root: Annotated[
+        Path | None,
+        typer.Option(
+            help="Local root on a folder every node sees \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR"
+        ),
+    ] = None,
+    wait: Annotated[bool, typer.Option("--wait", help="Stay, streaming the logs, until the job ends.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact sbatch script; submit nothing.")] = False,
+) -> None:
+    """Submit the job as one sbatch script: nodeCount nodes, processCount / nodeCount ranks on each.
+
+    The root's mounts/ folder must be on storage every node sees: it is $AZ_BATCHAI_MOUNT_ROOT on the nodes.
+
+    Examples:
+      runner slurm submit jobs/training_job.json --wait
+      runner slurm submit jobs/predict_job.json --nodes 2 --partition gpu --gpus-per-node 4
+      runner slurm submit jobs/training_job.json --dry-run
+    """
+    console, notes = Console(), Console(stderr=True, highlight=False)
+    try:
+        spec = load_job(job_file)
+    except JobSpecError as exc:
+        fail(str(exc), exc.hint)
+    try:
+        config = load_config(
+            partition=partition,
+            account=account,
+            qos=qos,
+            time=time,
+            gpus_per_node=gpus_per_node,
+            container=container,
+            image=image,
+            python_env=python_env,
+        )
+    except SlurmConfigError as exc:
+        fail(str(exc), "fix the option, the RUNNER_SLURM_* variable or `runner slurm configure`")
+    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    try:
+        check_job_name(name)
+    except ValueError as exc:
+        fail(str(exc), "choose another --name")
+    local = LocalRoot((root or default_root()).absolute())
+    if not local.mounts.is_dir():
+        fail(f"{local.root}: no local root", "run `runner local setup --root DIR` on the shared folder first")
+    directory = local.job_dir(name)
+    if directory.exists():
+        fail(f"job {name!r} already exists", "choose another --name, or see it with `runner show`")
+    options = SlurmJobOptions(
+        extra_args=extra_args,
+        nodes=nodes,
+        requeue=requeue,
+        signal=signal,
+        as_root=os.geteuid() == 0,
+        python_bin=python_bin(config.python_env),
+    )
+    try:
+        script = build_script(spec, name, local.mounts, config, options)
+    except LaunchError as exc:
+        fail(exc.message, exc.hint)
+    if dry_run:
+        console.print(script.text, soft_wrap=True, markup=False, highlight=False, end="")
+        return
+    script.stdouterr.mkdir(parents=True, exist_ok=True)
+    for folder in script.outputs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    record = JobRecord(
+        name=name,
+        backend=SlurmBackend.name,
+        state="queued",
+        command=script.launch,
+        stdout=str(script.stdouterr / "stdout.txt"),
+        stderr=str(script.stdouterr / "stderr.txt"),
+        outputs={key: str(folder) for key, folder in script.outputs.items()},
+        environment=script.environment,
+        spec_file=str(job_file.resolve()),
+        details={"container_mode": config.container.value, "nodes_requested": script.nodes},
+    )
+    Path(record.stdout).touch()
+    Path(record.stderr).touch()
+    backend = SlurmBackend()
+    try:
+        backend.submit(directory, record, script.text)
+    except LaunchError as exc:
+        shutil.rmtree(directory, ignore_errors=True)
+        fail(exc.message, exc.hint)
+    where = f"{script.nodes} nodes x {script.tasks_per_node} ranks"
+    job_id = record.details["slurm_job_id"]
+    if not wait:
+        console.print(f"submitted {name} (Slurm job {job_id}, {where}); follow it with `runner logs {name} --follow`")
+        return
+    console.print(f"running {name} (Slurm job {job_id}, {where})")
+    code = backend.wait(directory, notes)
+    error = load_record(directory).error
+    if error:
+        fail(f"{name}: {error}")
+    raise typer.Exit(code if code < 256 else 1)

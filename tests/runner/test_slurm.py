@@ -1,0 +1,219 @@
+"""The Slurm backend against a real two-node Slurm on 127.0.0.1 (scripts/slurm_cluster.sh; `.ci/run` starts it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.conftest import SHARED
+from tests.data.fixtures import write_pair
+from tests.data.models import fresh_checkpoint
+from tests.helpers import REPO, runner
+
+pytestmark = [pytest.mark.slurm, pytest.mark.slow]
+CLUSTER = REPO / "scripts" / "slurm_cluster.sh"
+SMOKE = "--epoch-size 4 --batch-size 2"
+
+
+def _cluster_conf() -> str:
+    """Start the cluster unless it answers; SLURM_CONF, or skip with the reason."""
+    if os.geteuid() != 0:
+        pytest.skip("the local Slurm cluster needs root (munged as user munge, slurmd as root)")
+    if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
+        pytest.skip("slurm-wlm is not installed and apt-get is not there to install it")
+    result = subprocess.run([str(CLUSTER), "start"], capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        pytest.skip(f"the local Slurm cluster did not start: {result.stderr.strip().splitlines()[-1:]}")
+    return result.stdout.strip().rpartition("=")[2]
+
+
+@pytest.fixture(scope="module")
+def slurm() -> Iterator[str]:
+    conf = _cluster_conf()
+    previous = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = conf
+    yield conf
+    if previous is None:
+        os.environ.pop("SLURM_CONF", None)
+    else:
+        os.environ["SLURM_CONF"] = previous
+
+
+@pytest.fixture(scope="module")
+def root(slurm, tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("slurm-root")
+    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(autouse=True)
+def no_site_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("RUNNER_SLURM_CONFIG", str(tmp_path / "slurm.json"))
+
+
+def _job(path: Path, command: str, *, nodes: int = 1, processes: int | None = None) -> Path:
+    tool = (
+        {"customMpiSettings": {"commandLine": command, "processCount": processes}}
+        if processes
+        else {"customToolkitSettings": {"commandLine": command}}
+    )
+    path.write_text(
+        json.dumps({"properties": {"nodeCount": nodes, "stdOutErrPathPrefix": "$AZ_BATCHAI_MOUNT_ROOT/afs", **tool}})
+    )
+    return path
+
+
+def _show(root: Path, name: str) -> dict[str, str]:
+    result = runner("show", name, "--root", str(root))
+    assert result.returncode == 0, result.stderr
+    return dict(line.split(None, 1) for line in result.stdout.splitlines() if len(line.split(None, 1)) == 2)
+
+
+def _until(root: Path, name: str, *states: str, timeout: float = 300) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        shown = _show(root, name)
+        if shown["executionState"] in states or time.monotonic() > deadline:
+            return shown
+        time.sleep(1)
+
+
+def _job_processes(job_id: str) -> list[int]:
+    """Processes (on either node: they share this host) started for a Slurm job, by its SLURM_JOB_ID."""
+    found = []
+    marker = f"SLURM_JOB_ID={job_id}\0".encode()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if marker in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+def _slurm_id(root: Path, name: str) -> str:
+    return json.loads((root / "jobs" / name / "record.json").read_text())["details"]["slurm_job_id"]
+
+
+def test_one_rank_on_each_node(root, tmp_path):
+    job = _job(
+        tmp_path / "where.json", "bash -c 'echo rank $OMPI_COMM_WORLD_RANK on $SLURMD_NODENAME'", nodes=2, processes=2
+    )
+    result = runner("slurm", "submit", str(job), "--root", str(root), "--name", "where", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "rank 0 on node1" in result.stdout and "rank 1 on node2" in result.stdout
+    hostfile = root / "mounts/afs/local/experiments/default/jobs/where/stdouterr/hostfile"
+    assert hostfile.read_text() == "node1 slots=1\nnode2 slots=1\n"
+
+
+def _tutorial_jobs() -> tuple[Path, Path]:
+    seed = SHARED / "seed"
+    if (seed / "training_job.json").is_file():
+        return seed / "training_job.json", seed / "evaluation_job.json"
+    pytest.skip(f"{seed} not present (the tutorial's own job files)")
+
+
+def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):
+    """The tutorial's training job (nodeCount 2, 2 processes) bitwise as on the process backend; then evaluation."""
+    training, evaluation = _tutorial_jobs()
+    models = root / "mounts" / "blobfuse" / "models"
+    local = runner(
+        "local", "submit", str(training), "--root", str(root), "--name", "ptrain", "--wait", "--extra-args", SMOKE
+    )
+    assert local.returncode == 0, local.stdout + local.stderr
+    expected = torch.load(models / "trained.pt", weights_only=True)["state_dict"]
+    (models / "trained.pt").unlink()
+
+    trained = runner(
+        "slurm", "submit", str(training), "--root", str(root), "--name", "strain", "--wait", "--extra-args", SMOKE
+    )
+    assert trained.returncode == 0, trained.stdout + trained.stderr
+    assert "worker 1/2: loading" in trained.stdout and "worker 2/2: loading" in trained.stdout
+    weights = torch.load(models / "trained.pt", weights_only=True)["state_dict"]
+    assert weights.keys() == expected.keys()
+    assert all(torch.equal(weights[name], expected[name]) for name in expected)  # bitwise
+    shown = _show(root, "strain")
+    assert (shown["executionState"], shown["backend"], shown["exitCode"]) == ("succeeded", "slurm", "0")
+    assert "worker 2/2" in runner("logs", "strain", "--root", str(root)).stdout
+    assert "trained.pt" in runner("files", "strain", "--root", str(root)).stdout
+
+    evaluated = runner("slurm", "submit", str(evaluation), "--root", str(root), "--name", "seval", "--wait")
+    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    files = runner("files", "seval", "--root", str(root), "--output", "IMAGES").stdout
+    for name in ("pred_labels.tif", "NAIP.tif", "true_labels.tif", "preview.png", "metrics.json"):
+        assert name in files
+
+
+def test_predict_job_over_two_nodes(slurm, tmp_path):
+    root = tmp_path / "root"
+    blob = root / "mounts" / "blobfuse"
+    (root / "mounts" / "afs").mkdir(parents=True)
+    write_pair(blob / "evaluation_data", "E1", size=(256, 320), seed=1)
+    write_pair(blob / "evaluation_data", "E2", size=(192, 192), seed=2, origin=(723_000.0, 4_105_000.0))
+    fresh_checkpoint(blob / "models" / "trained.pt")
+    job = REPO / "jobs" / "predict_job.json"
+    result = runner("slurm", "submit", str(job), "--root", str(root), "--name", "spredict", "--nodes", "2", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads((blob / "maps" / "summary.json").read_text())
+    assert (summary["done"], summary["ranks"]) == (2, 2)
+    assert {p.name for p in (blob / "maps").glob("*_landcover.tif")} == {
+        "E1_NAIP_landcover.tif",
+        "E2_NAIP_landcover.tif",
+    }
+
+
+def test_cancel_a_running_and_a_pending_job(root, tmp_path):
+    busy = _job(tmp_path / "busy.json", "sleep 600", nodes=2, processes=4)  # every CPU of both nodes
+    assert runner("slurm", "submit", str(busy), "--root", str(root), "--name", "busy").returncode == 0
+    assert _until(root, "busy", "running")["executionState"] == "running"
+    waiting = _job(tmp_path / "waiting.json", "echo never")
+    assert runner("slurm", "submit", str(waiting), "--root", str(root), "--name", "waiting").returncode == 0
+    assert _show(root, "waiting")["executionState"] == "queued"
+
+    assert runner("cancel", "waiting", "--root", str(root)).returncode == 0
+    shown = _until(root, "waiting", "failed")
+    assert (shown["executionState"], shown["cancelled"]) == ("failed", "yes")
+    assert "started" not in shown
+
+    busy_id = _slurm_id(root, "busy")
+    deadline = time.monotonic() + 60
+    while len(_job_processes(busy_id)) < 4 and time.monotonic() < deadline:  # the 4 ranks (2 per node) are up
+        time.sleep(1)
+    assert runner("cancel", "busy", "--root", str(root)).returncode == 0
+    shown = _until(root, "busy", "failed")
+    assert (shown["executionState"], shown["cancelled"]) == ("failed", "yes")
+    deadline = time.monotonic() + 60
+    while _job_processes(busy_id) and time.monotonic() < deadline:
+        time.sleep(1)
+    assert _job_processes(busy_id) == []
+
+
+def test_a_lost_node_fails_the_job_with_the_reason(root, tmp_path, slurm):
+    job = _job(tmp_path / "long.json", "sleep 600", nodes=2, processes=2)
+    assert runner("slurm", "submit", str(job), "--root", str(root), "--name", "lost").returncode == 0
+    assert _until(root, "lost", "running")["executionState"] == "running"
+    pidfile = Path(slurm).parent / "slurmd-node2.pid"
+    os.kill(int(pidfile.read_text()), 9)
+    try:
+        shown = _until(root, "lost", "failed", timeout=120)
+        assert shown["executionState"] == "failed"
+        assert shown["error"].startswith("Slurm ended the job: NODE_FAIL"), shown
+        assert "node2" in shown["error"] and "\n" not in shown["error"]
+    finally:
+        subprocess.run(["slurmd", "-N", "node2"], check=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            states = subprocess.run(["sinfo", "-h", "-N", "-o", "%N %T"], capture_output=True, text=True).stdout
+            if "node2 idle" in states:
+                break
+            time.sleep(1)

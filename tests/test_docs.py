@@ -1,0 +1,73 @@
+"""The documentation: its command lines name real make targets, the checks catch a wrong line, the generated CLI
+reference covers every command, and every page is in the site's nav."""
+
+import importlib.util
+from pathlib import Path
+
+import typer
+import yaml
+
+from landcover.cli import app as landcover_app
+from runner.cli import app as runner_app
+from tests.cli_help import ROOT, make_problems, readme_problems, walk
+
+
+def load_hook():
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "docs" / "hooks" / "cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_make_lines_name_real_targets():
+    assert make_problems() == []
+
+
+def test_the_checks_catch_a_wrong_command(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Prose that says landcover trains.\n\n```bash\nlandcover train --input-dir D --model-dir M\n"
+        "landcover trian --input-dir D\nrunner local submit jobs/x.json --no-such-flag\nmake demo && make nosuch\n```\n"
+    )
+    landcover = readme_problems(landcover_app, "landcover", page)
+    assert len(landcover) == 1 and "trian" in landcover[0]
+    runner = readme_problems(runner_app, "runner", page)
+    assert len(runner) == 1 and "--no-such-flag" in runner[0]
+    make = make_problems([page])
+    assert len(make) == 1 and "'nosuch'" in make[0]
+
+
+def test_cli_reference_covers_every_command():
+    hook = load_hook()
+    for prog, target, _page in hook.APPS:
+        app = hook.load_app(target)
+        assert isinstance(app, typer.Typer)
+        page = hook.reference_page(prog, target)
+        for path, command in walk(typer.main.get_command(app)):
+            if getattr(command, "hidden", False):
+                continue
+            name = " ".join((prog, *path))
+            assert f"\n## {name} {{#" in page, f"{name} missing from the reference"
+            assert f"Usage: {name}" in page
+    assert {prog for prog, _, _ in hook.APPS} == {"landcover", "runner"}
+    assert hook.load_app("landcover.cli:app") is landcover_app
+
+
+def nav_pages(nav) -> set[str]:
+    pages = set()
+    for entry in nav:
+        value = next(iter(entry.values())) if isinstance(entry, dict) else entry
+        pages |= nav_pages(value) if isinstance(value, list) else {value}
+    return pages
+
+
+def test_every_page_is_in_the_nav():
+    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
+    in_nav = nav_pages(config["nav"])
+    docs = ROOT / "docs"
+    pages = {str(path.relative_to(docs)) for path in docs.rglob("*.md") if "hooks" not in path.parts}
+    generated = {page for _, _, page in load_hook().APPS}
+    assert pages - in_nav == set(), "add these pages to the nav in mkdocs.yml"
+    assert in_nav - pages - generated == set(), "the nav names pages that do not exist"
+    assert all(Path(docs, page).suffix == ".md" for page in in_nav)
