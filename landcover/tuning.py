@@ -3,24 +3,27 @@
 The choice is a rule, not a timed trial at start-up: on a shared or busy machine a few seconds of timing can
 pick wrongly, and a choice that differed from run to run would change fp32 rounding between a run and its
 resumption. The rules come from ``scripts/bench_train.py`` and ``scripts/bench_predict.py``, which time every
-candidate in one run and print ``defaults vs best measured setting: R x`` (see ``docs/cpu-performance.md``):
+candidate in one run and print ``defaults vs best measured setting: R x`` (figures: docs/cpu-performance.md):
 
-======================  ==================  ==============================================================
-CPU class               ``auto`` precision  memory format
-======================  ==================  ==============================================================
-AMX / AVX-512 BF16      bf16                channels-last (oneDNN's native bf16 kernels: 2.4-3.6x fp32)
-AVX2, AVX-512 (no bf16) fp32                contiguous NCHW (channels-last fp32 there: about 0.5x)
-CUDA                    bf16 on Ampere+     channels-last (Tensor Cores)
-======================  ==================  ==============================================================
+==========================  ==================  ========================  ========================
+CPU class                   ``auto`` precision  training memory format    inference memory format
+==========================  ==================  ========================  ========================
+AMX / AVX-512 BF16          bf16                channels-last             channels-last
+AVX-512 without bf16        fp32                channels-last             channels-last
+AVX2 (no AVX-512)           fp32                NCHW (1.8x channels-last)  channels-last (1.45x NCHW)
+CUDA                        bf16 on Ampere+     channels-last             channels-last
+==========================  ==================  ========================  ========================
 
-fp32 asked for explicitly (``--precision fp32``, ``--exact``) runs contiguous NCHW on every CPU: oneDNN's
-fp32 convolutions reorder to their blocked layout either way, and channels-last costs extra reorders.
-Precision changes results, so ``auto`` takes bf16 only where it is fast and the agreement figures allow it
-(docs/cpu-performance.md); the memory format does not change what is computed beyond fp32 rounding.
+On AVX2, oneDNN's channels-last fp32 backward convolutions are slow, while its channels-last forward ones
+are the faster; with AVX-512, channels-last wins both ways, in fp32 as in bf16. Precision changes results,
+so ``auto`` takes bf16 only where oneDNN runs it natively (fast) and the agreement figures allow it; the
+memory format does not change what is computed beyond fp32 rounding.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -37,6 +40,13 @@ class Precision(StrEnum):
     FP32 = "fp32"
 
 
+class Workload(StrEnum):
+    """What the model is run for: the fastest memory format differs on some CPUs."""
+
+    TRAINING = "training"
+    INFERENCE = "inference"
+
+
 @dataclass(frozen=True)
 class CpuCapabilities:
     """What decides the speed settings of a CPU.
@@ -45,12 +55,18 @@ class CpuCapabilities:
         isa: The vector instruction set ATen dispatches to (``torch.backends.cpu.get_cpu_capability()``:
             ``"AVX512"``, ``"AVX2"``, ``"DEFAULT"``, ...), after any ``ATEN_CPU_CAPABILITY`` cap.
         fast_bf16: oneDNN runs bf16 natively (AVX512-BF16 or AMX), after any ``ONEDNN_MAX_CPU_ISA`` cap.
-        amx: The CPU has AMX tiles (``amx_bf16`` in /proc/cpuinfo).
+        amx: The CPU has AMX tiles.
+        avx512: oneDNN's convolutions run AVX-512 code (default: as ``isa`` says).
     """
 
     isa: str
     fast_bf16: bool
     amx: bool = False
+    avx512: bool | None = None
+
+    def __post_init__(self) -> None:
+        if self.avx512 is None:  # by default as ATen's ISA says
+            object.__setattr__(self, "avx512", self.isa.upper().startswith("AVX512"))
 
     @property
     def cpu_class(self) -> str:
@@ -61,22 +77,39 @@ class CpuCapabilities:
 
     @classmethod
     def detect(cls) -> CpuCapabilities:
-        """This process's CPU as torch and oneDNN see it (the ISA caps in the environment included)."""
+        """This process's CPU as torch and oneDNN see it (the ISA caps in the environment included).
+
+        oneDNN also reports bf16 support on AVX-512 CPUs without the BF16 instructions, where it emulates
+        them (slowly); fast bf16 needs the instructions themselves (AVX512-BF16 or AMX), and oneDNN not
+        capped below them by ``ONEDNN_MAX_CPU_ISA`` / ``DNNL_MAX_CPU_ISA``.
+        """
         import torch
 
+        native = bool(torch.cpu._is_avx512_bf16_supported()) or bool(torch.cpu._is_amx_tile_supported())
+        cap = onednn_isa_cap()
+        isa = torch.backends.cpu.get_cpu_capability()
         return cls(
-            isa=torch.backends.cpu.get_cpu_capability(),
-            fast_bf16=bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()),
-            amx=_has_cpu_flag("amx_bf16"),
+            isa=isa,
+            fast_bf16=native and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()) and below_cap(cap, "BF16"),
+            amx=bool(torch.cpu._is_amx_tile_supported()) and below_cap(cap, "AMX"),
+            avx512=isa.upper().startswith("AVX512") and below_cap(cap, "512"),
         )
 
 
-def _has_cpu_flag(flag: str) -> bool:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            return any(line.startswith("flags") and flag in line.split() for line in info)
-    except OSError:
-        return False
+def onednn_isa_cap(environ: Mapping[str, str] | None = None) -> str:
+    """The ISA oneDNN is capped at by ``ONEDNN_MAX_CPU_ISA`` (or ``DNNL_MAX_CPU_ISA``); ``"ALL"`` when not."""
+    environ = os.environ if environ is None else environ
+    return (environ.get("ONEDNN_MAX_CPU_ISA") or environ.get("DNNL_MAX_CPU_ISA") or "ALL").upper()
+
+
+def below_cap(cap: str, feature: str) -> bool:
+    """Whether an ISA cap (``"ALL"``, ``"AVX2"``, ``"AVX512_CORE_BF16"``, ...) leaves ``feature`` to oneDNN.
+
+    ``feature``: ``"512"`` (AVX-512), ``"BF16"`` or ``"AMX"``; the AMX and AVX10 caps include all three.
+    """
+    if cap == "ALL" or "AMX" in cap or cap.startswith("AVX10"):
+        return True
+    return feature in cap
 
 
 @dataclass(frozen=True)
@@ -106,19 +139,23 @@ class SpeedSettings:
 
 
 def choose_settings(
-    device: torch.device, precision: Precision | str = Precision.AUTO, cpu: CpuCapabilities | None = None
+    device: torch.device,
+    precision: Precision | str = Precision.AUTO,
+    workload: Workload | str = Workload.TRAINING,
+    cpu: CpuCapabilities | None = None,
 ) -> SpeedSettings:
     """The fastest settings for a device by the measured rules (module docstring).
 
     Args:
         device: Where the model runs.
         precision: ``auto`` (bf16 where it is fast), ``bf16`` or ``fp32``.
+        workload: Training or inference.
         cpu: The CPU's capabilities (detected when not given; given in tests).
 
     Returns:
         The settings, with the reason for the start-up line.
     """
-    precision = Precision(precision)
+    precision, workload = Precision(precision), Workload(workload)
     if device.type == "cuda":
         import torch
 
@@ -127,5 +164,6 @@ def choose_settings(
         return SpeedSettings(bf16, True, f"CUDA, bf16 {'fast' if fast else 'slow'}")
     cpu = cpu or CpuCapabilities.detect()
     bf16 = cpu.fast_bf16 if precision is Precision.AUTO else precision is Precision.BF16
-    # channels-last pays only with oneDNN's native bf16 kernels; fp32 (and emulated bf16) runs faster in NCHW
-    return SpeedSettings(bf16, bf16 and cpu.fast_bf16, f"CPU {cpu.cpu_class}")
+    # channels-last everywhere but in training on CPUs without AVX-512, where its backward pass is slow
+    channels_last = cpu.avx512 or cpu.fast_bf16 or workload is Workload.INFERENCE
+    return SpeedSettings(bf16, channels_last, f"CPU {cpu.cpu_class}")

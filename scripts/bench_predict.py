@@ -96,7 +96,7 @@ def cpu_inference_settings(model, scene: Path, block: int, rounds: int) -> None:
     from landcover.tuning import CpuCapabilities, SpeedSettings, choose_settings
 
     cpu = torch.device("cpu")
-    defaults = choose_settings(cpu, "auto")
+    defaults = choose_settings(cpu, "auto", "inference")
     precisions = [False, True] if CpuCapabilities.detect().fast_bf16 else [False]
     peaks = {bf16: max(peak_gflops(bf16, layout) for layout in (True, False)) for bf16 in precisions}
     # forward GFLOP per output MP: the blocks are read with their 64-px margin on every side

@@ -259,7 +259,7 @@ def main() -> None:
         cuda_benchmarks(args)
         return
     batch = args.batch_size or (32 if device == "cuda" else 10)
-    speed = choose_settings(torch.device(device), "auto")
+    speed = choose_settings(torch.device(device), "auto", "training")
     bf16 = speed.bf16
     if args.untuned:
         samples = training_samples_per_s(bf16, speed.channels_last, args.steps, batch, device)

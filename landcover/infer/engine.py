@@ -27,7 +27,7 @@ from landcover.constants import CENTRE as SEED_OUTPUT
 from landcover.constants import MARGIN, NETWORK_MULTIPLE
 from landcover.constants import WINDOW as SEED_WINDOW
 from landcover.model.unet import SeedUNet, fused_for_inference, predicted_classes
-from landcover.tuning import Precision, SpeedSettings, choose_settings
+from landcover.tuning import Precision, SpeedSettings, Workload, choose_settings
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Engine:
         """
         self.device = device
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
-        self.speed = speed or choose_settings(device, Precision.FP32 if exact else Precision.AUTO)
+        self.speed = speed or choose_settings(device, Precision.FP32 if exact else Precision.AUTO, Workload.INFERENCE)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
         self.block = round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)

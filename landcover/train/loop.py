@@ -298,7 +298,7 @@ class Trainer:
         monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor)
         tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, plan, init_from).to(world.device)
-        speed = choose_settings(world.device, opts.precision)
+        speed = choose_settings(world.device, opts.precision, "training")
         model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
