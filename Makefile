@@ -36,6 +36,7 @@ lint: setup
 	$(BIN)/ruff check landcover runner tests scripts docs/hooks
 	$(BIN)/ruff format --check landcover runner tests scripts docs/hooks
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The documentation site (docs/, mkdocs.yml) into site/; --strict: a broken link or a page outside the nav fails.
 docs: setup
@@ -46,6 +47,7 @@ demo: setup
 
 # The training job template on this machine: plain processes (the embedded default) or in the image.
 RUNNER := $(BIN)/runner
+# runner.images.IMAGE_NAME (tests/runner/test_package.py checks that they agree)
 IMAGE := landcover-runner/trainer-gpu:latest
 RUNNER_ROOT := $(or $(RUNNER_HOME),$(CURDIR)/.runner)
 STAMP_NOW := $(shell date +%Y%m%d-%H%M%S)

@@ -11,6 +11,8 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from runner.images import IMAGE_NAME
+
 ENVIRONMENT = {
     "subscription_id": "AZURE_SUBSCRIPTION_ID",
     "resource_group": "AZURE_RESOURCE_GROUP",
@@ -20,7 +22,6 @@ ENVIRONMENT = {
     "registry": "RUNNER_REGISTRY",
 }
 DEFAULT_DATASTORE = "workspaceblobstore"
-IMAGE_NAME = "landcover-runner/trainer-gpu:latest"
 
 
 @dataclass(frozen=True)

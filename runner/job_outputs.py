@@ -2,17 +2,22 @@
 
 A Batch AI template names its outputs in ``outputDirectories`` (unique per job), but the training job
 writes its model to ``--model-dir``, a folder shared by every run. Both count as the job's outputs;
-from a shared folder only the files written since the job started are the job's.
+from a shared folder only the files written since the job started are the job's. The local backends use
+these helpers; nothing here knows which backend ran a job (a container's bind mounts are passed in).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.backends.azureml import OUTPUT_OPTIONS
+from runner.jobspec import OUTPUT_OPTIONS
 from runner.store import JobRecord
+
+Mount = tuple[str, str, str]
+"""(host path, path the job sees, mode), as ``ContainerSpec.mounts`` lists them."""
 
 
 @dataclass(frozen=True)
@@ -24,9 +29,8 @@ class OutputFolder:
     shared: bool
 
 
-def host_path(path: str, record: JobRecord) -> Path:
-    """A path as the job saw it, on this machine: through the container's bind mounts (the deepest that holds it)."""
-    mounts = (record.details.get("container") or {}).get("mounts", [])
+def host_path(path: str, mounts: Sequence[Mount] = ()) -> Path:
+    """A path as the job saw it, on this machine: through the bind mounts (the deepest that holds it)."""
     holding = [
         (host, inside) for host, inside, *_ in mounts if path == inside or path.startswith(inside.rstrip("/") + "/")
     ]
@@ -36,17 +40,15 @@ def host_path(path: str, record: JobRecord) -> Path:
     return Path(host) / path[len(inside) :].lstrip("/")
 
 
-def output_folders(record: JobRecord) -> list[OutputFolder]:
-    """The job's output directories, then the folders given to ``--model-dir`` / ``--output-dir`` (local jobs)."""
+def output_folders(record: JobRecord, mounts: Sequence[Mount] = ()) -> list[OutputFolder]:
+    """The job's output directories, then the folders given to ``--model-dir`` / ``--output-dir``."""
     folders = [OutputFolder(key, path, shared=False) for key, path in record.outputs.items()]
-    if record.backend == "azureml":
-        return folders  # Azure ML turns those options into named outputs already
     given: dict[str, str] = {}  # the last value of an option wins, as in the command itself
     tokens = record.command
     for position, token in enumerate(tokens):
         option, _, inline = token.partition("=")
         if option in OUTPUT_OPTIONS and (inline or position + 1 < len(tokens)):
-            given[option.lstrip("-").replace("-", "_").upper()] = str(host_path(inline or tokens[position + 1], record))
+            given[option.lstrip("-").replace("-", "_").upper()] = str(host_path(inline or tokens[position + 1], mounts))
     for key, path in given.items():
         if all(Path(path) != Path(folder.path) for folder in folders):
             folders.append(OutputFolder(key, path, shared=True))

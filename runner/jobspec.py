@@ -15,6 +15,8 @@ from typing import Any
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
 BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
 """Where Batch AI mounted the file share and blob container on every node (and where the image expects them)."""
+OUTPUT_OPTIONS = frozenset({"--model-dir", "--model_dir", "--output-dir", "--output_dir"})
+"""Options of a job's command line that name a folder the job writes (besides its output directories)."""
 
 
 class JobSpecError(ValueError):

@@ -49,11 +49,26 @@ def check_job_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class JobPaths:
-    """A job's resolved paths and Batch AI variables, for one mount root as the job sees it."""
+    """One job's Batch AI variables (as the job sees them), its stdouterr folder and its output folders.
+
+    ``job_paths`` gives every path as the job sees it; ``on_host`` the same paths on this machine.
+    """
 
     variables: dict[str, str]
     stdouterr: str
     outputs: dict[str, str]
+
+    def on_host(self, mounts: Path) -> JobPaths:
+        """The folders on this machine, where ``mounts`` holds what the job sees at ``$AZ_BATCHAI_MOUNT_ROOT``.
+
+        The variables stay as the job sees them.
+        """
+        root = self.variables[MOUNT_ROOT_VARIABLE]
+
+        def host(path: str) -> str:
+            return str(mounts / path[len(root) :].lstrip("/")) if path.startswith(root) else path
+
+        return JobPaths(self.variables, host(self.stdouterr), {key: host(path) for key, path in self.outputs.items()})
 
 
 def job_paths(spec: JobSpec, name: str, mount_root: str, job_id: str | None = None, gpus: int = 0) -> JobPaths:

@@ -3,25 +3,50 @@
 Every writer after submission (the supervisor, ``runner cancel``, a cloud refresh) goes through
 ``update_record``, so a cancel and the supervisor's end-of-job write never overwrite each other. A record
 holds only what the job was given (Batch AI's variables and the template's), never the caller's environment.
+
+A record carries ``format_version``; ``load_record`` upgrades older records (``upgrade``) before validating
+them, so jobs recorded by an earlier runner stay visible to ``runner list|show|logs|files``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import fcntl
 import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from runner.details import JobDetails, ProcessDetails
+
 RECORD = "record.json"
 LOCK = ".record.lock"
-ENDED = ("succeeded", "failed")
+FORMAT_VERSION = 2
+"""1: runner 0.1.0 (no ``format_version`` key, untyped ``details``); 2: typed details per backend."""
+
+
+class JobState(StrEnum):
+    """A job's executionState, as Batch AI named them."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def ended(self) -> bool:
+        """Whether this is a final state."""
+        return self in (JobState.SUCCEEDED, JobState.FAILED)
+
+
+class RecordError(ValueError):
+    """A job record that cannot be read (corrupt, or written by a newer runner)."""
 
 
 def now() -> str:
@@ -29,19 +54,21 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-@dataclass
-class JobRecord:
+class JobRecord(BaseModel):
     """What the runner knows about one job."""
 
+    model_config = ConfigDict(validate_assignment=True)
+
+    format_version: int = FORMAT_VERSION
     name: str
     backend: str
-    state: str
+    state: JobState
     command: list[str]
     stdout: str
     stderr: str
-    outputs: dict[str, str] = field(default_factory=dict)
-    environment: dict[str, str] = field(default_factory=dict)
-    created: str = field(default_factory=now)
+    outputs: dict[str, str] = Field(default_factory=dict)
+    environment: dict[str, str] = Field(default_factory=dict)
+    created: str = Field(default_factory=now)
     started: str | None = None
     finished: str | None = None
     exit_code: int | None = None
@@ -50,12 +77,39 @@ class JobRecord:
     cancelled: bool = False
     error: str | None = None
     spec_file: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
+    details: JobDetails = Field(default_factory=ProcessDetails)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _details_name_their_backend(cls, data: Any) -> Any:
+        """Details given as a mapping without ``backend`` belong to the record's backend."""
+        if isinstance(data, dict):
+            details = data.get("details")
+            if details is None or (isinstance(details, dict) and "backend" not in details):
+                data = {**data, "details": {**(details or {}), "backend": data.get("backend")}}
+        return data
 
     @property
     def ended(self) -> bool:
         """Whether the job has reached a final state."""
-        return self.state in ENDED
+        return self.state.ended
+
+
+def upgrade(data: dict[str, Any]) -> dict[str, Any]:
+    """A record as read from JSON, brought to ``FORMAT_VERSION`` (one step per version).
+
+    Raises:
+        RecordError: The record is from a newer runner.
+    """
+    version = data.get("format_version", 1)
+    if version > FORMAT_VERSION:
+        raise RecordError(f"format version {version} is newer than this runner's ({FORMAT_VERSION}); upgrade runner")
+    if version == 1:
+        # 1 -> 2: details become the backend's typed model (same keys; the discriminator added).
+        details = dict(data.get("details") or {})
+        details["backend"] = data.get("backend")
+        data = {**data, "details": details, "format_version": 2}
+    return data
 
 
 def save_record(directory: Path, record: JobRecord) -> None:
@@ -63,14 +117,22 @@ def save_record(directory: Path, record: JobRecord) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=directory, prefix=".record.", suffix=".tmp")
     with os.fdopen(fd, "w") as handle:
-        json.dump(dataclasses.asdict(record), handle, indent=2)
+        handle.write(record.model_dump_json(indent=2))
     os.replace(name, directory / RECORD)
 
 
 def load_record(directory: Path) -> JobRecord:
-    """Read a job record."""
-    data = json.loads((directory / RECORD).read_text())
-    return JobRecord(**data)
+    """Read a job record, upgrading one written by an earlier runner.
+
+    Raises:
+        RecordError: One line naming the record file and what is wrong with it.
+    """
+    path = directory / RECORD
+    try:
+        return JobRecord.model_validate(upgrade(json.loads(path.read_text())))
+    except (json.JSONDecodeError, ValidationError, RecordError) as exc:
+        reason = str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else f"{exc.error_count()} bad fields"
+        raise RecordError(f"{path}: not a readable job record ({reason})") from exc
 
 
 @contextlib.contextmanager

@@ -9,22 +9,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import cast
 
-from runner.backends.base import LaunchError, backend_for
-from runner.backends.local import CANCELLED_EXIT, LocalBackend
-from runner.store import load_record, now, update_record
+from runner.backends.base import BackendError
+from runner.backends.local import CANCELLED_EXIT, local_backend
+from runner.store import JobState, load_record, now, update_record
 
 LAUNCH_FAILED_EXIT = 127
 
 
 def supervise(directory: Path) -> int:
     """Run the job recorded in ``directory``; return its exit code."""
-    backend = cast(LocalBackend, backend_for(load_record(directory).backend))
+    backend = local_backend(load_record(directory).backend)
     error = None
     try:
         code = backend.run(directory)
-    except LaunchError as exc:
+    except BackendError as exc:
         code, error = LAUNCH_FAILED_EXIT, exc.line
     except Exception as exc:  # anything else that kept the job from starting: one line, kept
         code, error = LAUNCH_FAILED_EXIT, f"could not start the job: {' '.join(str(exc).split())[:200]}"
@@ -35,7 +34,7 @@ def supervise(directory: Path) -> int:
                 err.write(f"runner: {error}\n")
         record.exit_code = CANCELLED_EXIT if code is None else code
         record.finished = now()
-        record.state = "succeeded" if record.exit_code == 0 and not record.cancelled else "failed"
+        record.state = JobState.SUCCEEDED if record.exit_code == 0 and not record.cancelled else JobState.FAILED
     backend.cleanup(record)
     return record.exit_code
 

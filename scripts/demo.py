@@ -36,7 +36,9 @@ def main() -> None:
         f"training anew into {model_dir}",
         flush=True,
     )
-    run("runner", "local", "setup", *root)
+    tutorial_models = SHARED / "models" / "seed"  # the 2018 tutorial's CNTK models, beside a development checkout
+    models_from = ["--models-from", str(tutorial_models)] if tutorial_models.is_dir() else []
+    run("runner", "local", "setup", *root, *models_from)
     run(
         "runner",
         "local",

@@ -47,7 +47,7 @@ def launched_by_mpi() -> bool:
 def _mpi() -> Any:
     try:
         from mpi4py import MPI
-    except ImportError as exc:
+    except (ImportError, RuntimeError) as exc:  # RuntimeError: mpi4py's binary wheel finds no MPI library
         if launched_by_mpi():
             raise RuntimeError(f"mpi4py cannot be imported under mpirun ({exc}); install mpi4py") from exc
         return None

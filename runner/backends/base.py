@@ -1,9 +1,9 @@
-"""The one Backend interface: every job verb (submit, wait, cancel, logs, files, show) goes through it.
+"""The one Backend interface: every job verb (submit, wait, cancel, logs, files, show, download) goes through it.
 
 Like raster-vision's runners, each backend is one class behind one contract; a verb finds the backend of a
-job with ``backend_for(record.backend)`` and never branches on its name. ``LocalBackend`` (process, docker)
-adds what a job on this machine needs: a launch plan (pure), a dry-run description, a preflight check, and
-the supervised run (``python -m runner.supervise``) that keeps the record current.
+job with ``backend_for(record.backend)`` and never branches on its name. Backends raise ``BackendError``
+(one line and its fix) and never print an error or exit: the commands in ``runner.commands`` do that.
+``LocalBackend`` (process, docker, in ``runner.backends.local``) adds what a job on this machine needs.
 """
 
 from __future__ import annotations
@@ -12,23 +12,23 @@ import importlib
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.console import Console
 
+from runner.job_outputs import OutputFolder
 from runner.store import JobRecord
 
 BACKENDS = {
     "process": "runner.backends.process:ProcessBackend",
     "docker": "runner.backends.docker:DockerBackend",
-    "azureml": "runner.backends.azureml_backend:AzureMLBackend",
+    "azureml": "runner.backends.azureml.backend:AzureMLBackend",
     "slurm": "runner.backends.slurm.backend:SlurmBackend",
 }
-LOCAL_BACKENDS = ("process", "docker")
 
 
-class LaunchError(RuntimeError):
-    """A job cannot start; ``message`` and ``hint`` make the one-line error."""
+class BackendError(RuntimeError):
+    """What a backend cannot do; ``message`` and ``hint`` make the one-line error the command prints."""
 
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
@@ -57,8 +57,8 @@ class Backend(ABC):
     name: ClassVar[str]
 
     @abstractmethod
-    def submit(self, directory: Path, record: JobRecord, payload: Any = None) -> JobRecord:
-        """Start the job described by ``record`` (and the backend's ``payload``); return the saved record."""
+    def submit(self, directory: Path, record: JobRecord) -> JobRecord:
+        """Start the job ``record`` describes (its typed ``details`` hold what the backend needs); saved record."""
 
     @abstractmethod
     def wait(self, directory: Path, console: Console) -> int:
@@ -76,6 +76,19 @@ class Backend(ABC):
     def files(self, record: JobRecord) -> dict[str, JobOutput]:
         """The job's output directories by id."""
 
+    def output_folders(self, record: JobRecord) -> list[OutputFolder]:
+        """The folders the job writes to, by id (``runner show``): its output directories."""
+        return [OutputFolder(key, path, shared=False) for key, path in record.outputs.items()]
+
+    def download(self, record: JobRecord, target: Path, output: str | None = None) -> None:
+        """Fetch the job's outputs (all, or the one named ``output``) into ``target``.
+
+        Raises:
+            BackendError: The backend's jobs write on this machine: nothing to download.
+        """
+        hint = f"its files are already here: `runner files {record.name}`"
+        raise BackendError(f"job {record.name!r} ran locally ({record.backend})", hint)
+
     def refresh(self, directory: Path, record: JobRecord) -> JobRecord:
         """The record with its state brought up to date (a no-op where the supervisor keeps it current)."""
         return record
@@ -85,8 +98,10 @@ def backend_for(name: str) -> Backend:
     """The backend called ``name`` (imported on demand: the cloud SDKs are slow to import).
 
     Raises:
-        KeyError: No such backend.
+        BackendError: No such backend.
     """
+    if name not in BACKENDS:
+        raise BackendError(f"no backend named {name!r}", f"known: {', '.join(BACKENDS)}")
     module, _, cls = BACKENDS[name].partition(":")
     backend: Backend = getattr(importlib.import_module(module), cls)()
     return backend

@@ -16,41 +16,24 @@ import shlex
 import shutil
 import subprocess
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from runner.backends.base import LaunchError
+from runner.backends.base import BackendError
 from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.backends.process import job_command
+from runner.details import DEFAULT_SHM, ContainerSpec, DockerDetails
+from runner.job_outputs import Mount
 from runner.jobspec import BATCHAI_MOUNT_ROOT, JobSpec
 from runner.layout import LocalRoot
-from runner.store import JobRecord, now, update_record
+from runner.store import JobRecord, JobState, now, update_record
 
-DEFAULT_SHM = "8g"  # PyTorch's data loaders and NCCL use /dev/shm; docker's default 64 MB is far too small
+__all__ = ["ContainerSpec", "DockerBackend", "container_spec", "create_arguments", "docker_run_command"]
 READ_ONLY_INPUTS = ("blobfuse/scripts", "blobfuse/training_data", "blobfuse/evaluation_data")
 GPU_ULIMITS = (("memlock", -1, -1), ("stack", 67108864, 67108864))  # NVIDIA's advice for NCCL / RDMA
 LABEL = "landcover-runner.job"
 STOP_TIMEOUT_S = 20
 TOOLKIT_HINT = "use --gpus 0 for the CPU, or install the NVIDIA Container Toolkit and restart Docker"
-
-
-@dataclass(frozen=True)
-class ContainerSpec:
-    """One job's container: everything ``docker run`` needs (JSON-serialisable, kept in the job record)."""
-
-    image: str
-    command: list[str]
-    environment: dict[str, str]
-    mounts: list[tuple[str, str, str]]
-    name: str
-    user: str
-    gpus: str = "0"
-    shm_size: str = DEFAULT_SHM
-    ulimits: list[tuple[str, int, int]] = field(default_factory=list)
-    network: str = "host"
-    working_dir: str = BATCHAI_MOUNT_ROOT
-    labels: dict[str, str] = field(default_factory=dict)
 
 
 def resolve_gpus(requested: str, engine_has_gpus: bool) -> tuple[str, str | None]:
@@ -60,16 +43,16 @@ def resolve_gpus(requested: str, engine_has_gpus: bool) -> tuple[str, str | None
         The GPUs to request (``0``, ``all`` or a count) and a warning line (or None).
 
     Raises:
-        LaunchError: GPUs asked for explicitly on an engine without the NVIDIA runtime, or a bad value.
+        BackendError: GPUs asked for explicitly on an engine without the NVIDIA runtime, or a bad value.
     """
     if requested != "auto" and requested != "all" and not requested.isdigit():
-        raise LaunchError(f"--gpus {requested!r} is not auto, all or a number", "e.g. --gpus auto, --gpus 0, --gpus 2")
+        raise BackendError(f"--gpus {requested!r} is not auto, all or a number", "e.g. --gpus auto, --gpus 0, --gpus 2")
     if requested == "auto":
         if engine_has_gpus:
             return "all", None
         return "0", "no NVIDIA runtime in the Docker engine: running on the CPU"
     if requested != "0" and not engine_has_gpus:
-        raise LaunchError(f"--gpus {requested}: the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
+        raise BackendError(f"--gpus {requested}: the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
     return requested, None
 
 
@@ -149,33 +132,33 @@ def create_arguments(spec: ContainerSpec) -> dict[str, Any]:
     }
 
 
-def launch_error(exc: Exception, image: str) -> LaunchError:
+def launch_error(exc: Exception, image: str) -> BackendError:
     """A Docker error at container creation or start as one line with its fix."""
     text = " ".join(str(getattr(exc, "explanation", None) or exc).split())
     if type(exc).__name__ == "ImageNotFound" or "No such image" in text:
-        return LaunchError(f"image {image} is not in the local Docker engine", "run `runner build`, or pass --image")
+        return BackendError(f"image {image} is not in the local Docker engine", "run `runner build`, or pass --image")
     if "could not select device driver" in text:
-        return LaunchError("the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
+        return BackendError("the Docker engine has no NVIDIA GPU runtime", TOOLKIT_HINT)
     if "rlimit" in text:
-        return LaunchError(f"the Docker engine refused a ulimit: {text[:160]}", "use --gpus 0")
-    return LaunchError(f"Docker could not start the container: {text[:200]}", "see `docker info`")
+        return BackendError(f"the Docker engine refused a ulimit: {text[:160]}", "use --gpus 0")
+    return BackendError(f"Docker could not start the container: {text[:200]}", "see `docker info`")
 
 
 def docker_client() -> Any:
     """A client for the local Docker engine.
 
     Raises:
-        RuntimeError: With a one-line reason when no engine can be reached.
+        BackendError: With a one-line reason when no engine can be reached.
     """
     try:
         import docker
     except ImportError as exc:
-        raise RuntimeError("the docker Python SDK is not installed (pip install docker)") from exc
+        raise BackendError("the docker Python SDK is not installed (pip install docker)") from exc
     try:
         client = docker.from_env()
         client.ping()
     except Exception as exc:  # docker raises several types; all mean "no usable engine"
-        raise RuntimeError(f"cannot reach a Docker engine ({str(exc).splitlines()[0][:100]})") from exc
+        raise BackendError(f"cannot reach a Docker engine ({str(exc).splitlines()[0][:100]})") from exc
     return client
 
 
@@ -195,10 +178,18 @@ def host_gpu_count() -> int:
 def _engine() -> Any:
     try:
         return docker_client()
-    except RuntimeError as exc:
-        raise LaunchError(
+    except BackendError as exc:
+        raise BackendError(
             f"--backend docker: {exc}", "install and start Docker (see README), or use --backend process"
         ) from None
+
+
+def _container(details: object) -> ContainerSpec:
+    """The container a docker job's details hold."""
+    if not isinstance(details, DockerDetails):
+        kind = type(details).__name__
+        raise BackendError(f"a docker job's record holds {kind}, not its container", "submit it again")
+    return details.container
 
 
 def _copy_output(container: Any, path: str, *, stdout: bool) -> None:
@@ -221,18 +212,18 @@ class DockerBackend(LocalBackend):
         """The container spec; ``--gpus auto`` asks the engine whether it has GPUs."""
         image = options.image or spec.image
         if not image:
-            raise LaunchError(
+            raise BackendError(
                 "the job template names no image for the docker backend",
                 "add properties.containerSettings.imageSourceRegistry.image or pass --image",
             )
         needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")
         gpus, warning = resolve_gpus(options.gpus, needs_engine and engine_has_gpus(_engine()))
         count = int(gpus) if gpus.isdigit() else host_gpu_count()
-        layout = self.layout(spec, name, local, gpus=count)
+        paths = self.paths(spec, name, local, gpus=count)
         uid, gid = os.getuid(), os.getgid()
-        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
-        command = job_command(spec, layout.variables, options.extra_args, as_root=uid == 0, hostfile=hostfile)
-        plan = self.plan_for(spec, layout, command, notes=(warning,) if warning else ())
+        hostfile = paths.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, paths.variables, options.extra_args, as_root=uid == 0, hostfile=hostfile)
+        plan = self.plan_for(spec, paths, command, notes=(warning,) if warning else ())
         container = container_spec(
             image=image,
             command=command,
@@ -243,15 +234,15 @@ class DockerBackend(LocalBackend):
             shm_size=spec.shm_size,
             user=f"{uid}:{gid}",
         )
-        return dataclasses.replace(plan, details={"container": dataclasses.asdict(container)})
+        return dataclasses.replace(plan, details=DockerDetails(container=container))
 
     def describe(self, plan: LaunchPlan) -> str:
         """The exact ``docker run`` the backend performs."""
-        return shlex.join(docker_run_command(ContainerSpec(**plan.details["container"])))
+        return shlex.join(docker_run_command(_container(plan.details)))
 
     def preflight(self, plan: LaunchPlan) -> None:
         """The engine answers and has the image."""
-        image = plan.details["container"]["image"]
+        image = _container(plan.details).image
         client = _engine()
         try:
             client.images.get(image)
@@ -264,7 +255,7 @@ class DockerBackend(LocalBackend):
         with update_record(directory) as record:
             if record.cancelled:
                 return None
-            spec = ContainerSpec(**record.details["container"])
+            spec = _container(record.details)
             try:
                 container = client.containers.create(**create_arguments(spec))
             except Exception as exc:
@@ -274,7 +265,7 @@ class DockerBackend(LocalBackend):
             except Exception as exc:
                 container.remove(force=True)
                 raise launch_error(exc, spec.image) from exc
-            record.container, record.state, record.started = container.id, "running", now()
+            record.container, record.state, record.started = container.id, JobState.RUNNING, now()
             stdout, stderr = record.stdout, record.stderr
         copies = [
             threading.Thread(target=_copy_output, args=(container, path), kwargs={"stdout": out}, daemon=True)
@@ -286,6 +277,10 @@ class DockerBackend(LocalBackend):
         for copy in copies:
             copy.join(timeout=30)
         return int(result.get("StatusCode", 1))
+
+    def bind_mounts(self, record: JobRecord) -> list[Mount]:
+        """The container's bind mounts, as its record keeps them."""
+        return list(_container(record.details).mounts)
 
     def stop(self, record: JobRecord) -> None:
         """Stop the container (SIGTERM to tini, which passes it to mpirun and the ranks)."""

@@ -12,17 +12,19 @@ import sys
 from abc import abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-from runner.backends.base import Backend, JobOutput
+from runner.backends.base import BACKENDS, Backend, BackendError, JobOutput, backend_for
+from runner.details import JobDetails, ProcessDetails
+from runner.job_outputs import Mount, OutputFolder, job_files, output_folders
 from runner.jobspec import JobSpec
-from runner.layout import LocalRoot, job_environment, job_paths
+from runner.layout import JobPaths, LocalRoot, job_environment, job_paths
 from runner.store import JobRecord, load_record, save_record, update_record
 from runner.watch import follow_logs
 
 CANCELLED_EXIT = 130
+LOCAL_BACKENDS = ("process", "docker")
 
 
 @dataclass(frozen=True)
@@ -35,24 +37,14 @@ class SubmitOptions:
 
 
 @dataclass(frozen=True)
-class JobLayout:
-    """One job's Batch AI variables (as the job sees them) and its stdouterr and output folders here."""
-
-    variables: dict[str, str]
-    stdouterr: Path
-    outputs: dict[str, Path]
-
-
-@dataclass(frozen=True)
 class LaunchPlan:
-    """Everything one local job runs with: the command, the job's variables, its files on this machine."""
+    """Everything one local job runs with: the command, the job's environment, its paths, the backend's details."""
 
     command: list[str]
     environment: dict[str, str]
-    variables: dict[str, str]
-    stdouterr: Path
-    outputs: dict[str, Path]
-    details: dict[str, Any] = field(default_factory=dict)
+    paths: JobPaths
+    """Variables as the job sees them; stdouterr and output folders on this machine."""
+    details: JobDetails = field(default_factory=ProcessDetails)
     notes: tuple[str, ...] = ()
 
 
@@ -68,7 +60,7 @@ class LocalBackend(Backend):
 
     @abstractmethod
     def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
-        """The launch plan of one job (raises ``LaunchError`` for what cannot run here)."""
+        """The launch plan of one job (raises ``BackendError`` for what cannot run here)."""
 
     @abstractmethod
     def describe(self, plan: LaunchPlan) -> str:
@@ -76,7 +68,7 @@ class LocalBackend(Backend):
 
     @abstractmethod
     def preflight(self, plan: LaunchPlan) -> None:
-        """Check, before anything is written, that the job can start (raises ``LaunchError``)."""
+        """Check, before anything is written, that the job can start (raises ``BackendError``)."""
 
     @abstractmethod
     def run(self, directory: Path) -> int | None:
@@ -92,29 +84,27 @@ class LocalBackend(Backend):
     def cleanup(self, record: JobRecord) -> None:
         """Release what the job held once its end is recorded."""
 
-    def layout(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobLayout:
-        """Batch AI's variables as the job sees them (one job id), and its folders on this machine."""
-        root = self.job_mount_root(local)
-        paths = job_paths(spec, name, root, gpus=gpus)
+    def paths(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobPaths:
+        """Batch AI's variables as the job sees them (one job id), its folders on this machine."""
+        return job_paths(spec, name, self.job_mount_root(local), gpus=gpus).on_host(local.mounts)
 
-        def host(path: str) -> Path:
-            return local.mounts / path[len(root) :].lstrip("/") if path.startswith(root) else Path(path)
-
-        outputs = {key: host(path) for key, path in paths.outputs.items()}
-        return JobLayout(paths.variables, host(paths.stdouterr), outputs)
-
-    def plan_for(self, spec: JobSpec, layout: JobLayout, command: list[str], **rest: Any) -> LaunchPlan:
+    def plan_for(
+        self,
+        spec: JobSpec,
+        paths: JobPaths,
+        command: list[str],
+        details: JobDetails | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> LaunchPlan:
         """A plan with the job's environment from the template (for subclasses)."""
-        return LaunchPlan(
-            command=command,
-            environment=job_environment(spec, layout.variables),
-            variables=layout.variables,
-            stdouterr=layout.stdouterr,
-            outputs=layout.outputs,
-            **rest,
-        )
+        environment = job_environment(spec, paths.variables)
+        return LaunchPlan(command, environment, paths, details or ProcessDetails(), notes)
 
-    def submit(self, directory: Path, record: JobRecord, payload: Any = None) -> JobRecord:
+    def bind_mounts(self, record: JobRecord) -> list[Mount]:
+        """How the job's paths map onto this machine's (none: the job sees this machine's paths)."""
+        return []
+
+    def submit(self, directory: Path, record: JobRecord) -> JobRecord:
         """Save the record (queued) and start its supervisor detached."""
         save_record(directory, record)
         self._supervisor = subprocess.Popen(
@@ -140,7 +130,7 @@ class LocalBackend(Backend):
         with update_record(directory) as current:
             current.cancelled = True
             started = current.pid is not None or current.container is not None
-            snapshot = JobRecord(**vars(current))
+            snapshot = current.model_copy()
         if started and not snapshot.ended:
             with contextlib.suppress(ProcessLookupError):
                 self.stop(snapshot)
@@ -151,11 +141,25 @@ class LocalBackend(Backend):
 
     def files(self, record: JobRecord) -> dict[str, JobOutput]:
         """Each output folder (output directories, then ``--model-dir`` / ``--output-dir``) with its files."""
-        from runner.job_outputs import job_files, output_folders
-
         found = {}
-        for folder in output_folders(record):
+        for folder in self.output_folders(record):
             paths, others = job_files(folder, record.started)
             sizes = [(str(path.relative_to(folder.path)), path.stat().st_size) for path in paths]
             found[folder.key] = JobOutput(folder.path, sizes, others=others)
         return found
+
+    def output_folders(self, record: JobRecord) -> list[OutputFolder]:
+        """Output directories, then the folders given to ``--model-dir`` / ``--output-dir``, on this machine."""
+        return output_folders(record, self.bind_mounts(record))
+
+
+def local_backend(name: str) -> LocalBackend:
+    """The backend called ``name``, which must run jobs on this machine.
+
+    Raises:
+        BackendError: No such backend, or one that does not run on this machine.
+    """
+    backend = backend_for(name) if name in BACKENDS else None
+    if not isinstance(backend, LocalBackend):
+        raise BackendError(f"--backend {name!r} is not known", f"use {' or '.join(LOCAL_BACKENDS)}")
+    return backend

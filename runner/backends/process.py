@@ -14,7 +14,7 @@ from types import FrameType
 from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec, expand
 from runner.layout import LocalRoot
-from runner.store import JobRecord, now, update_record
+from runner.store import JobRecord, JobState, now, update_record
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
 
@@ -71,10 +71,10 @@ class ProcessBackend(LocalBackend):
 
     def plan(self, spec: JobSpec, name: str, local: LocalRoot, options: SubmitOptions) -> LaunchPlan:
         """The mpirun command and the job's variables."""
-        layout = self.layout(spec, name, local)
-        hostfile = layout.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
-        command = job_command(spec, layout.variables, options.extra_args, as_root=os.geteuid() == 0, hostfile=hostfile)
-        return self.plan_for(spec, layout, command)
+        paths = self.paths(spec, name, local)
+        hostfile = paths.variables["AZ_BATCHAI_MPI_HOST_FILE"] if spec.mpi else None
+        command = job_command(spec, paths.variables, options.extra_args, as_root=os.geteuid() == 0, hostfile=hostfile)
+        return self.plan_for(spec, paths, command)
 
     def describe(self, plan: LaunchPlan) -> str:
         """The command, then the job's variables (added to the caller's environment at launch)."""
@@ -99,7 +99,7 @@ class ProcessBackend(LocalBackend):
                     env=process_environment(record.environment),
                     start_new_session=True,
                 )
-            record.pid, record.state, record.started = process.pid, "running", now()
+            record.pid, record.state, record.started = process.pid, JobState.RUNNING, now()
 
         def forward(signum: int, frame: FrameType | None) -> None:
             process.send_signal(signum)

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
+from runner.backends.base import BackendError
 from runner.backends.docker import docker_client
 from runner.errors import fail
+from runner.images import IMAGE_NAME
 from runner.images.base import base_image, debian_suite, make_base
 from runner.images.build import DOCKERFILE, build_command, default_ca_bundle, find_build_cli
-
-REPO = Path(__file__).resolve().parents[2]
-DEFAULT_TAG = "landcover-runner/trainer-gpu:latest"
+from runner.images.context import assemble_context, checkout_root
+from runner.package_data import DOCKERFILE as PACKAGED_DOCKERFILE
+from runner.package_data import resource
 
 
 def build(
-    tag: Annotated[str, typer.Option(help="Image tag.", metavar="TAG")] = DEFAULT_TAG,
+    tag: Annotated[str, typer.Option(help="Image tag.", metavar="TAG")] = IMAGE_NAME,
     ca_bundle: Annotated[
         Path | None,
         typer.Option(
@@ -38,7 +41,9 @@ def build(
         ),
     ] = None,
 ) -> None:
-    """Build the image from images/trainer-gpu/Dockerfile (BuildKit), showing the build's output; optionally push it.
+    """Build the image from the packaged Dockerfile (BuildKit), showing the build's output; optionally push it.
+
+    The context is the source checkout runner runs from, else the installed landcover and runner packages.
 
     Examples:
       runner build
@@ -48,7 +53,7 @@ def build(
     console = Console(highlight=False)
     try:
         client = docker_client()
-    except RuntimeError as exc:
+    except BackendError as exc:
         fail(f"runner build: {exc}", "install and start Docker (see README: The image)")
     ca_bundle = ca_bundle or default_ca_bundle()
     if ca_bundle is not None and not ca_bundle.is_file():
@@ -58,8 +63,18 @@ def build(
         cli = find_build_cli()
     except RuntimeError as exc:
         fail(f"runner build: {exc}", "install the docker buildx plugin (https://docs.docker.com/go/buildx/)")
-    command = build_command(cli, context=REPO, tag=tag, ca_bundle=ca_bundle, network=network)
-    result = subprocess.run(command, env={**os.environ, "DOCKER_BUILDKIT": "1"})
+    checkout = checkout_root()
+    with tempfile.TemporaryDirectory(prefix="runner-build-") as temp:
+        if checkout is None:
+            try:
+                context = assemble_context(Path(temp))
+            except RuntimeError as exc:
+                fail(f"runner build: {exc}", "install landcover-runner, or run from a source checkout")
+            console.print(f"build context: the installed packages ({context})")
+        else:
+            context = checkout
+        command = build_command(cli, context=context, tag=tag, ca_bundle=ca_bundle, network=network)
+        result = subprocess.run(command, env={**os.environ, "DOCKER_BUILDKIT": "1"})
     if result.returncode:
         fail(f"image build failed (exit {result.returncode}; the step's output is above)", f"see {DOCKERFILE}")
     console.print(f"built {tag}")
@@ -69,7 +84,7 @@ def build(
 
 def ensure_base(client: Any, console: Console) -> None:
     """Have the Dockerfile's base locally: pull it, or make it from Debian's packages when that fails."""
-    image = base_image(REPO / DOCKERFILE)
+    image = base_image(Path(str(resource(PACKAGED_DOCKERFILE))))
     try:
         client.images.get(image)
         return

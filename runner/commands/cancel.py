@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import find_job
+from runner.commands.jobs import backend_errors, find_job
 
 
 def cancel(
@@ -27,5 +27,6 @@ def cancel(
     if record.ended:
         console.print(f"{name} already ended ({record.state})")
         return
-    backend.cancel(directory, record)
+    with backend_errors():
+        backend.cancel(directory, record)
     console.print(f"cancelling {name}")

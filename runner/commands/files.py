@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from runner.commands.jobs import find_job
+from runner.commands.jobs import backend_errors, find_job
 from runner.errors import fail
 
 
@@ -29,7 +29,8 @@ def files(
       runner files demo-train
     """
     _, record, backend = find_job(name, root)
-    outputs = backend.files(record)
+    with backend_errors():
+        outputs = backend.files(record)
     if output is not None:
         if output not in outputs and output.lower() in outputs:
             output = output.lower()  # Azure ML output names are the Batch AI ids in lower case

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from runner.commands.jobs import backend_errors
 from runner.layout import LocalRoot, default_root
 from runner.store import list_records
 
@@ -25,7 +26,9 @@ def list_jobs(
       runner list --root .runner
     """
     table = Table("name", "executionState", "exitCode", "backend", "created")
-    for record in list_records(LocalRoot(root or default_root()).jobs):
+    with backend_errors():
+        records = list_records(LocalRoot(root or default_root()).jobs)
+    for record in records:
         code = "" if record.exit_code is None else str(record.exit_code)
         table.add_row(record.name, record.state, code, record.backend, record.created)
     Console().print(table)

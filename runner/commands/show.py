@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import find_job
-from runner.job_outputs import output_folders
+from runner.commands.jobs import backend_errors, find_job
 
 
 def show(
@@ -23,7 +22,9 @@ def show(
     Examples:
       runner show demo-train
     """
-    _, record, _ = find_job(name, root)
+    _, record, backend = find_job(name, root)
+    with backend_errors():
+        folders = backend.output_folders(record)
     rows = [
         ("name", record.name),
         ("executionState", record.state),
@@ -36,8 +37,8 @@ def show(
         ("stdout", record.stdout),
         ("stderr", record.stderr),
         ("error", record.error or ""),
-        *((f"output {folder.key}", folder.path) for folder in output_folders(record)),
-        ("studio", str(record.details.get("studio_url") or "")),
+        *((f"output {folder.key}", folder.path) for folder in folders),
+        ("studio", str(getattr(record.details, "studio_url", None) or "")),
     ]
     console = Console(highlight=False, soft_wrap=True)  # paths whole, never cut to the terminal's width
     width = max(len(key) for key, value in rows if value)

@@ -13,7 +13,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCKERFILE = "images/trainer-gpu/Dockerfile"
+DOCKERFILE = "runner/resources/image/Dockerfile"
+"""The Dockerfile inside the build context (a checkout, or the context assembled from the installed packages)."""
 CA_SECRET = "ca_bundle"
 CA_VARIABLES = ("PIP_CERT", "REQUESTS_CA_BUNDLE")
 LEGACY_BUILDKIT_CLI = 23  # from Docker 23 on, `docker build` is buildx's

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.backends.base import Backend, LaunchError, backend_for
+from runner.backends.base import Backend, BackendError, backend_for
 from runner.backends.docker import container_spec, create_arguments, docker_run_command, launch_error, resolve_gpus
 from runner.backends.process import job_command, process_environment
 from runner.jobspec import BATCHAI_MOUNT_ROOT, parse_job
@@ -110,10 +110,10 @@ def test_gpus_auto_and_explicit():
     gpus, warning = resolve_gpus("auto", False)
     assert gpus == "0" and "CPU" in warning
     assert resolve_gpus("0", False) == ("0", None) and resolve_gpus("2", True) == ("2", None)
-    with pytest.raises(LaunchError, match="NVIDIA GPU runtime") as error:
+    with pytest.raises(BackendError, match="NVIDIA GPU runtime") as error:
         resolve_gpus("all", False)
     assert "NVIDIA Container Toolkit" in error.value.hint
-    with pytest.raises(LaunchError, match="not auto, all or a number"):
+    with pytest.raises(BackendError, match="not auto, all or a number"):
         resolve_gpus("many", True)
 
 
@@ -165,6 +165,6 @@ def test_a_plan_uses_one_job_id_for_its_variables_and_folders(tmp_path):
     from runner.layout import LocalRoot
 
     plan = ProcessBackend().plan(_spec(), "j1", LocalRoot(tmp_path), SubmitOptions())
-    assert str(plan.outputs["IMAGES"]) == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
-    assert plan.environment["AZ_BATCHAI_OUTPUT_IMAGES"] == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
-    assert plan.command[-1] == plan.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
+    assert str(plan.paths.outputs["IMAGES"]) == plan.paths.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
+    assert plan.environment["AZ_BATCHAI_OUTPUT_IMAGES"] == plan.paths.variables["AZ_BATCHAI_OUTPUT_IMAGES"]
+    assert plan.command[-1] == plan.paths.variables["AZ_BATCHAI_OUTPUT_IMAGES"]

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from runner.backends import azureml
+from runner.backends.azureml import client as azure_client
+from runner.backends.azureml import translate as azureml
 from runner.cli import app
 from runner.commands.build import pushed_name
 from runner.jobspec import JobSpecError, load_job, parse_job
@@ -19,8 +20,8 @@ IMAGE = "myacr.azurecr.io/landcover-runner/trainer-gpu:latest"
 JOB_FILES = {
     "ours-training": REPO / "jobs" / "training_job.json",
     "ours-evaluation": REPO / "jobs" / "evaluation_job.json",
-    "seed-training": SHARED / "seed" / "training_job.json",
-    "seed-evaluation": SHARED / "seed" / "evaluation_job.json",
+    "tutorial-training": SHARED / "seed" / "training_job.json",
+    "tutorial-evaluation": SHARED / "seed" / "evaluation_job.json",
 }
 
 
@@ -49,7 +50,7 @@ def test_translated_job_loads_back_through_the_sdk(key, tmp_path, monkeypatch):
     path = JOB_FILES[key]
     if not path.exists():
         pytest.skip(f"{path} not present")
-    monkeypatch.setattr(azureml, "ml_client", lambda *a: pytest.fail("a dry run must not reach Azure"))
+    monkeypatch.setattr(azure_client, "ml_client", lambda *a: pytest.fail("a dry run must not reach Azure"))
     job = load_azure_job(_dry_run_yaml(path, tmp_path))
     spec = load_job(path)
     assert job.environment.image == IMAGE
@@ -156,7 +157,7 @@ def fake(monkeypatch):
         made.append((subscription, group, workspace))
         return SimpleNamespace(jobs=jobs)
 
-    monkeypatch.setattr(azureml, "ml_client", client)
+    monkeypatch.setattr(azure_client, "ml_client", client)
     jobs.made = made
     return jobs
 
@@ -263,7 +264,7 @@ def test_upload_puts_every_file_under_the_datastore_path(fake, tmp_path, monkeyp
             uploaded.append(("datastore", name))
             return store
 
-    monkeypatch.setattr(azureml, "ml_client", lambda *a: SimpleNamespace(jobs=fake, datastores=FakeDatastores()))
+    monkeypatch.setattr(azure_client, "ml_client", lambda *a: SimpleNamespace(jobs=fake, datastores=FakeDatastores()))
     (tmp_path / "data" / "sub").mkdir(parents=True)
     (tmp_path / "data" / "a.tif").write_bytes(b"A")
     (tmp_path / "data" / "sub" / "b.tif").write_bytes(b"B")

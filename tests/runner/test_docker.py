@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from runner.backends.docker import LABEL, docker_client, engine_has_gpus
-from runner.commands.build import DEFAULT_TAG
+from runner.images import IMAGE_NAME as DEFAULT_TAG
 from runner.store import load_record
 from tests.conftest import shared_path
 from tests.helpers import REPO, assert_one_line_error, runner
@@ -111,15 +111,15 @@ def test_smoke_training_then_evaluation_in_the_image(engine, root):
     assert _containers(engine, "deval") == []
 
 
-def test_the_seeds_job_files_run_unmodified_in_the_image(engine, root):
+def test_the_tutorials_job_files_run_unmodified_in_the_image(engine, root):
     training = shared_path("seed", "training_job.json")
     evaluation = shared_path("seed", "evaluation_job.json")
-    image = ("--image", DEFAULT_TAG)  # the seed's templates name no image (Batch AI's CNTK toolkit did)
-    trained = _submit(root, training, "seedtrain", "--wait", *image, *SMOKE)
+    image = ("--image", DEFAULT_TAG)  # the tutorial's templates name no image (Batch AI's CNTK toolkit did)
+    trained = _submit(root, training, "tutorialtrain", "--wait", *image, *SMOKE)
     assert trained.returncode == 0, trained.stdout + trained.stderr
-    evaluated = _submit(root, evaluation, "seedeval", "--wait", *image)
+    evaluated = _submit(root, evaluation, "tutorialeval", "--wait", *image)
     assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
-    assert "pred_labels.tif" in runner("files", "seedeval", "--root", str(root)).stdout
+    assert "pred_labels.tif" in runner("files", "tutorialeval", "--root", str(root)).stdout
 
 
 def test_a_container_killed_mid_job_fails_with_its_exit_code_and_logs(engine, root, tmp_path):
@@ -155,14 +155,15 @@ def test_cancel_a_queued_job_never_starts_it(engine, root, tmp_path):
 
     local, backend = LocalRoot(root), DockerBackend()
     plan = backend.plan(load_job(_job(tmp_path, "true")), "queued1", local, SubmitOptions(gpus="0"))
-    plan.stdouterr.mkdir(parents=True, exist_ok=True)
+    stdouterr = Path(plan.paths.stdouterr)
+    stdouterr.mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name="queued1",
         backend="docker",
         state="queued",
         command=plan.command,
-        stdout=str(plan.stdouterr / "stdout.txt"),
-        stderr=str(plan.stdouterr / "stderr.txt"),
+        stdout=str(stdouterr / "stdout.txt"),
+        stderr=str(stdouterr / "stderr.txt"),
         details=plan.details,
     )
     save_record(local.job_dir("queued1"), record)  # what submit writes before its supervisor starts

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.docker import DockerBackend
 from runner.job_outputs import OutputFolder, job_files, output_folders
 from runner.store import JobRecord, now
 from tests.helpers import assert_one_line_error
@@ -29,6 +30,10 @@ def record(command: list[str], backend: str = "process", **details: object) -> J
     return JobRecord(
         name="j", backend=backend, state="succeeded", command=command, stdout="", stderr="", details=dict(details)
     )
+
+
+def container(mounts: list[tuple[str, str, str]]) -> dict[str, object]:
+    return {"image": "i", "command": [], "environment": {}, "mounts": mounts, "name": "n", "user": "1000:1000"}
 
 
 def test_model_dir_is_an_output_and_the_last_value_wins():
@@ -52,9 +57,9 @@ def test_docker_paths_are_mapped_to_this_machine():
     job = record(
         ["landcover", "train", "--model_dir", models, "--output-dir", outputs],
         "docker",
-        container={"mounts": [["/h", mount, "rw"], ["/s", f"{mount}/blobfuse/scripts", "ro"]]},  # as ContainerSpec
+        container=container([("/h", mount, "rw"), ("/s", f"{mount}/blobfuse/scripts", "ro")]),  # as ContainerSpec
     )
-    assert output_folders(job) == [
+    assert DockerBackend().output_folders(job) == [
         OutputFolder("MODEL_DIR", "/h/blobfuse/models", shared=True),
         OutputFolder("OUTPUT_DIR", "/s/o", shared=True),
     ]

@@ -9,13 +9,13 @@ from tests.conftest import shared_path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_seed_training_job_parses():
+def test_tutorial_training_job_parses():
     spec = load_job(shared_path("seed", "training_job.json"))
     assert spec.node_count == 2 and spec.process_count == 2 and spec.tool == "cntkSettings"
     assert spec.command.startswith("python $AZ_BATCHAI_MOUNT_ROOT/blobfuse/scripts/train_distributed.py --input_dir")
 
 
-def test_seed_evaluation_job_parses():
+def test_tutorial_evaluation_job_parses():
     spec = load_job(shared_path("seed", "evaluation_job.json"))
     assert spec.process_count == 1
     assert spec.output_directories[0].id == "IMAGES" and spec.output_directories[0].path_suffix == "images"
@@ -82,6 +82,6 @@ def test_expand_leaves_unknown_variables():
     assert expand("$A/${B}/$C", {"A": "1", "B": "2"}) == "1/2/$C"
 
 
-def test_seed_files_are_valid_json_objects():
+def test_template_files_are_valid_json_objects():
     for name in ("training_job.json", "evaluation_job.json"):
         assert isinstance(json.loads((REPO / "jobs" / name).read_text()), dict)

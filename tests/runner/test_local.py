@@ -22,9 +22,9 @@ def root(tmp_path_factory) -> Path:
 
 
 def _job_files() -> tuple[Path, Path]:
-    seed = SHARED / "seed"
-    if (seed / "training_job.json").is_file():
-        return seed / "training_job.json", seed / "evaluation_job.json"
+    tutorial = SHARED / "seed"
+    if (tutorial / "training_job.json").is_file():
+        return tutorial / "training_job.json", tutorial / "evaluation_job.json"
     return REPO / "jobs" / "training_job.json", REPO / "jobs" / "evaluation_job.json"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from runner.backends import azureml
+from runner.backends.azureml import client as azureml
 from runner.cli import app
 from runner.jobspec import load_job
 from tests.data.fixtures import write_pair

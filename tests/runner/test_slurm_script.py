@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from runner.backends.base import LaunchError
+from runner.backends.base import BackendError
 from runner.backends.slurm import client
 from runner.backends.slurm.backend import failure_line
 from runner.backends.slurm.config import ContainerMode, SlurmConfig, SlurmConfigError, load_config, save_config
@@ -47,7 +47,7 @@ def test_node_layout_divides_the_total_over_the_nodes():
     assert node_layout(_spec(2, 8)) == (2, 4)
     assert node_layout(_spec(1, 2), nodes=2) == (2, 1)
     assert node_layout(_spec(3, 1, tool="customToolkitSettings")) == (3, 1)
-    with pytest.raises(LaunchError, match="processCount 3 does not divide over 2 nodes"):
+    with pytest.raises(BackendError, match="processCount 3 does not divide over 2 nodes"):
         node_layout(_spec(2, 3))
 
 

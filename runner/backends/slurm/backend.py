@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 
-from runner.backends.base import Backend, JobOutput, LaunchError
+from runner.backends.base import Backend, BackendError, JobOutput
 from runner.backends.slurm import client
+from runner.details import SlurmDetails
+from runner.job_outputs import OutputFolder, job_files, output_folders
 from runner.store import JobRecord, load_record, save_record, update_record
 from runner.watch import follow_logs
 
@@ -31,6 +33,12 @@ def _iso(slurm_time: str | None) -> str | None:
         return dt.datetime.fromisoformat(slurm_time).astimezone(dt.UTC).isoformat(timespec="seconds")
     except ValueError:
         return None
+
+
+def _details(record: JobRecord) -> SlurmDetails:
+    if not isinstance(record.details, SlurmDetails):
+        raise BackendError(f"job {record.name!r} has no Slurm details in its record", "submit it again")
+    return record.details
 
 
 def failure_line(state: client.SlurmJobState) -> str | None:
@@ -51,30 +59,28 @@ class SlurmBackend(Backend):
 
     name = "slurm"
 
-    def submit(self, directory: Path, record: JobRecord, payload: Any = None) -> JobRecord:
-        """Write the script (``payload``, its text) beside the record and ``sbatch`` it.
+    def submit(self, directory: Path, record: JobRecord) -> JobRecord:
+        """``sbatch`` the script the record's details name (written beside the record); save the record.
 
         Raises:
-            LaunchError: sbatch refused the job (its message).
+            BackendError: sbatch refused the job (its message).
         """
-        directory.mkdir(parents=True, exist_ok=True)
-        script = directory / SCRIPT
-        script.write_text(str(payload))
+        details = _details(record)
         try:
-            job_id = client.sbatch(script)
+            job_id = client.sbatch(Path(details.script))
         except client.SlurmError as exc:
-            raise LaunchError(str(exc), "check the cluster with `sinfo` and the options with --dry-run") from None
-        record.details["slurm_job_id"] = job_id
-        record.details["script"] = str(script)
+            raise BackendError(str(exc), "check the cluster with `sinfo` and the options with --dry-run") from None
+        record.details = details.model_copy(update={"slurm_job_id": job_id})
         save_record(directory, record)
         return record
 
     def refresh(self, directory: Path, record: JobRecord) -> JobRecord:
         """The record with Slurm's state (kept once the job has ended; unchanged when Slurm cannot be asked)."""
-        if record.ended or "slurm_job_id" not in record.details:
+        details = _details(record)
+        if record.ended or details.slurm_job_id is None:
             return record
         try:
-            state = client.job_state(record.details["slurm_job_id"], record.name)
+            state = client.job_state(details.slurm_job_id, record.name)
         except client.SlurmError:
             return record
         if state is None:
@@ -84,16 +90,16 @@ class SlurmBackend(Backend):
             current.state = state.runner_state
             current.cancelled = current.cancelled or state.cancelled
             current.started = _iso(state.started) or current.started
-            current.details["slurm_state"] = state.state
-            current.details["nodes"] = state.nodes
-            current.details["restarts"] = state.restarts
+            current.details = _details(current).model_copy(
+                update={"slurm_state": state.state, "nodes": state.nodes, "restarts": state.restarts}
+            )
             if current.ended:
                 current.finished = _iso(state.end) or current.finished
                 current.exit_code = state.job_exit_code
                 current.error = current.error or error
         return current
 
-    def _ended(self, directory: Path) -> Any:
+    def _ended(self, directory: Path) -> Callable[[], bool]:
         last = [0.0]
 
         def ended() -> bool:
@@ -116,14 +122,17 @@ class SlurmBackend(Backend):
         """``scancel``: a queued job never starts; a running one loses every rank on every node.
 
         Raises:
-            LaunchError: scancel failed.
+            BackendError: scancel failed.
         """
+        job_id = _details(record).slurm_job_id
         with update_record(directory) as current:
             current.cancelled = True
+        if job_id is None:
+            return  # never reached sbatch
         try:
-            client.scancel(record.details["slurm_job_id"])
+            client.scancel(job_id)
         except client.SlurmError as exc:
-            raise LaunchError(str(exc), "is slurmctld running? (`sinfo`)") from None
+            raise BackendError(str(exc), "is slurmctld running? (`sinfo`)") from None
 
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
         """stdout.txt / stderr.txt on the shared folder; with ``follow`` until Slurm says the job ended."""
@@ -131,11 +140,13 @@ class SlurmBackend(Backend):
 
     def files(self, record: JobRecord) -> dict[str, JobOutput]:
         """Each output folder (output directories, then ``--model-dir`` / ``--output-dir``) with its files."""
-        from runner.job_outputs import job_files, output_folders
-
         found = {}
-        for folder in output_folders(record):
+        for folder in self.output_folders(record):
             paths, others = job_files(folder, record.started)
             sizes = [(str(path.relative_to(folder.path)), path.stat().st_size) for path in paths]
             found[folder.key] = JobOutput(folder.path, sizes, others=others)
         return found
+
+    def output_folders(self, record: JobRecord) -> list[OutputFolder]:
+        """Output directories, then ``--model-dir`` / ``--output-dir`` (the nodes' paths are this machine's)."""
+        return output_folders(record)

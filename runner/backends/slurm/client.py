@@ -12,6 +12,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.store import JobState
+
 TIMEOUT_S = 30
 QUEUED = frozenset({"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"})
 RUNNING = frozenset({"RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING", "STOPPED"})
@@ -41,13 +43,13 @@ class SlurmJobState:
     source: str = "scontrol"
 
     @property
-    def runner_state(self) -> str:
+    def runner_state(self) -> JobState:
         """queued, running, succeeded or failed (a cancelled job is failed, with ``cancelled`` set)."""
         if self.state in QUEUED:
-            return "queued"
+            return JobState.QUEUED
         if self.state in RUNNING:
-            return "running"
-        return "succeeded" if self.state == "COMPLETED" else "failed"
+            return JobState.RUNNING
+        return JobState.SUCCEEDED if self.state == "COMPLETED" else JobState.FAILED
 
     @property
     def cancelled(self) -> bool:
@@ -57,7 +59,7 @@ class SlurmJobState:
     @property
     def job_exit_code(self) -> int | None:
         """The exit code the runner records: the command's, or 128 + the signal that ended it."""
-        if self.runner_state not in ("succeeded", "failed"):
+        if not self.runner_state.ended:
             return None
         if self.exit_code:
             return self.exit_code

@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.backends.base import LaunchError
+from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
 from runner.layout import job_environment, job_paths
@@ -58,15 +58,15 @@ def node_layout(spec: JobSpec, nodes: int | None = None) -> tuple[int, int]:
     """``(nodes, ranks per node)`` of a job.
 
     Raises:
-        LaunchError: The process count does not divide over the nodes.
+        BackendError: The process count does not divide over the nodes.
     """
     count = nodes or spec.node_count
     if count < 1:
-        raise LaunchError(f"--nodes must be at least 1, not {count}", "give a node count of 1 or more")
+        raise BackendError(f"--nodes must be at least 1, not {count}", "give a node count of 1 or more")
     if not spec.mpi:
         return count, 1
     if spec.process_count % count:
-        raise LaunchError(
+        raise BackendError(
             f"processCount {spec.process_count} does not divide over {count} nodes (Slurm starts the same number "
             "of ranks on every node)",
             f"make processCount a multiple of the node count, e.g. {count * max(1, spec.process_count // count)}",
@@ -133,7 +133,7 @@ def build_script(
         job_id: Batch AI's job id (a new one if None): makes the output directories unique.
 
     Raises:
-        LaunchError: Counts that do not divide over the nodes.
+        BackendError: Counts that do not divide over the nodes.
     """
     nodes, per_node = node_layout(spec, options.nodes)
     root = str(mount_root)

@@ -8,10 +8,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.backends.azureml_backend import record_client
-from runner.commands.cloud.options import call_azure
-from runner.commands.jobs import job_directory
-from runner.errors import fail
+from runner.backends.base import backend_for
+from runner.commands.jobs import backend_errors, job_directory
 from runner.store import load_record
 
 
@@ -30,13 +28,9 @@ def download(
     Examples:
       runner cloud download eval1 --output images --to results
     """
-    record = load_record(job_directory(name, root))
-    if record.backend != "azureml":
-        fail(f"job {name!r} ran locally ({record.backend})", f"its files are already here: `runner files {name}`")
-    client = record_client(record)
+    directory = job_directory(name, root)
     target = to / name
-    if output:
-        call_azure(client.jobs.download, record.details["azure_name"], download_path=str(target), output_name=output)
-    else:
-        call_azure(client.jobs.download, record.details["azure_name"], download_path=str(target), all=True)
+    with backend_errors():
+        record = load_record(directory)
+        backend_for(record.backend).download(record, target, output)
     Console().print(f"downloaded to {target}")

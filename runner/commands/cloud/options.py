@@ -26,11 +26,11 @@ Workspace = Annotated[
 
 def client_for(config: CloudConfig) -> Any:
     """An MLClient for the configured workspace, or a one-line error saying what is missing."""
-    from runner.backends import azureml
+    from runner.backends.azureml import client
 
     require_workspace(config)
     assert config.subscription_id and config.resource_group and config.workspace
-    return azureml.ml_client(config.subscription_id, config.resource_group, config.workspace)
+    return client.ml_client(config.subscription_id, config.resource_group, config.workspace)
 
 
 def require_workspace(config: CloudConfig) -> None:
@@ -49,17 +49,6 @@ def require_workspace(config: CloudConfig) -> None:
             f"no Azure ML workspace configured ({', '.join(missing)} missing)",
             "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
         )
-
-
-def call_azure(action: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call the Azure SDK, turning its errors into one line with the name that was wrong."""
-    from runner.backends.azureml import azure_error_line
-
-    try:
-        return action(*args, **kwargs)
-    except Exception as exc:  # the SDK raises many types; each becomes one line
-        message, hint = azure_error_line(exc)
-        fail(message, hint)
 
 
 def settings(

@@ -12,10 +12,12 @@ from rich.console import Console
 
 from runner.backends.base import backend_for
 from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, require_workspace, settings
+from runner.commands.jobs import backend_errors
+from runner.details import AzureMLDetails
 from runner.errors import fail
 from runner.jobspec import JobSpecError, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
-from runner.store import JobRecord
+from runner.store import JobRecord, JobState
 
 
 def submit(
@@ -48,7 +50,7 @@ def submit(
       runner cloud submit jobs/training_job.json --dry-run
       runner cloud submit jobs/training_job.json --name train1 --stream
     """
-    from runner.backends.azureml import build_job, job_yaml
+    from runner.backends.azureml.translate import build_job, job_yaml
 
     notes = Console(stderr=True)
     config = settings(subscription, resource_group, workspace, compute=compute)
@@ -85,24 +87,32 @@ def submit(
     if local.job_dir(name).exists():
         fail(f"job {name!r} already exists", "choose another --name")
     require_workspace(config)
+    assert config.subscription_id and config.resource_group and config.workspace
     record = JobRecord(
         name=name,
         backend="azureml",
-        state="queued",
+        state=JobState.QUEUED,
         command=[job.command],
         stdout="",
         stderr="",
         outputs={k: str(v.path) for k, v in job.outputs.items()},
         environment=dict(job.environment_variables or {}),
         spec_file=str(job_file.resolve()),
-        details={
-            "subscription_id": config.subscription_id,
-            "resource_group": config.resource_group,
-            "workspace": config.workspace,
-        },
+        details=AzureMLDetails(
+            subscription_id=config.subscription_id,
+            resource_group=config.resource_group,
+            workspace=config.workspace,
+            compute=config.compute,
+            image=image,
+            datastore=config.datastore or "",
+            extra_args=extra_args,
+        ),
     )
     backend = backend_for("azureml")
-    record = backend.submit(local.job_dir(name), record, job)
-    Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {record.details['studio_url'] or ''}")
+    with backend_errors():
+        record = backend.submit(local.job_dir(name), record)
+    studio = getattr(record.details, "studio_url", None) or ""
+    Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {studio}")
     if stream:
-        backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)
+        with backend_errors():
+            backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)

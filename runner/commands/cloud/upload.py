@@ -9,7 +9,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, call_azure, client_for, settings
+from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, client_for, settings
+from runner.commands.jobs import backend_errors
 from runner.errors import fail
 
 
@@ -25,22 +26,15 @@ def upload(
     Examples:
       runner cloud upload data/training_data --to training_data
     """
-    from azure.identity import DefaultAzureCredential
-    from azure.storage.blob import ContainerClient
+    from runner.backends.azureml.client import upload_folder
 
     if not folder.is_dir():
         fail(f"{folder}: no such folder", "give a local folder to upload")
     config = settings(subscription, resource_group, workspace)
     client = client_for(config)
-    store = call_azure(client.datastores.get, config.datastore)
-    container = ContainerClient(
-        f"https://{store.account_name}.blob.{store.endpoint}", store.container_name, credential=DefaultAzureCredential()
-    )
-    files = [p for p in sorted(folder.rglob("*")) if p.is_file()]
-    with Progress() as progress:
-        task = progress.add_task(f"uploading to {config.datastore}/{to}", total=len(files))
-        for path in files:
-            with open(path, "rb") as data:
-                call_azure(container.upload_blob, f"{to.strip('/')}/{path.relative_to(folder)}", data, overwrite=True)
-            progress.advance(task)
-    Console().print(f"uploaded {len(files)} files to azureml://datastores/{config.datastore}/paths/{to.strip('/')}")
+    datastore = config.datastore or ""
+    count = sum(1 for p in folder.rglob("*") if p.is_file())
+    with Progress() as progress, backend_errors():
+        task = progress.add_task(f"uploading to {datastore}/{to}", total=count)
+        files = upload_folder(client, datastore, folder, to, lambda path: progress.advance(task))
+    Console().print(f"uploaded {len(files)} files to azureml://datastores/{datastore}/paths/{to.strip('/')}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,9 @@ from rich.console import Console
 
 from runner.errors import fail
 from runner.layout import LocalRoot, default_root
+from runner.package_data import job_templates, tutorial_scripts
 
-REPO = Path(__file__).resolve().parents[3]
-SEED_SCRIPTS = ("train_distributed.py", "evaluate.py")
+MODELS_VARIABLE = "RUNNER_TUTORIAL_MODELS"
 
 
 def _landcover(*args: str) -> None:
@@ -35,13 +36,15 @@ def setup(
         Path | None,
         typer.Option(
             "--models-from",
-            help="Folder with the 2018 tutorial's CNTK models to import \\[default: ../shared/models/seed].",
+            help=f"Folder with the 2018 tutorial's CNTK models to import \\[default: ${MODELS_VARIABLE}; none].",
             metavar="DIR",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the generated sample data.", metavar="N")] = 0,
 ) -> None:
     """Create afs/ and blobfuse/ (scripts, training and evaluation data, models) under the local root.
+
+    Also writes the packaged job templates to templates/ under the local root (existing files are kept).
 
     Examples:
       runner local setup
@@ -53,13 +56,19 @@ def setup(
     (local.mounts / "afs").mkdir(parents=True, exist_ok=True)
     for folder in ("scripts", "models"):
         (blob / folder).mkdir(parents=True, exist_ok=True)
-    for script in SEED_SCRIPTS:
-        shutil.copy2(REPO / "scripts" / script, blob / "scripts" / script)
+    for script_name, script in tutorial_scripts().items():
+        (blob / "scripts" / script_name).write_bytes(script.read_bytes())
+    templates = local.root / "templates"
+    templates.mkdir(exist_ok=True)
+    for template_name, template in job_templates().items():
+        if not (templates / template_name).exists():
+            (templates / template_name).write_bytes(template.read_bytes())
     if not (blob / "evaluation_data" / "C14_NAIP.tif").exists():
         _landcover("sample-data", str(blob), "--seed", str(seed))
-    source = models_from or REPO.parent / "shared" / "models" / "seed"
+    given = models_from or os.environ.get(MODELS_VARIABLE)
+    source = Path(given) if given else None
     imported = []
-    for model in sorted(source.glob("*.model")) if source.is_dir() else []:
+    for model in sorted(source.glob("*.model")) if source is not None and source.is_dir() else []:
         target = blob / "models" / model.name
         if not target.exists():
             shutil.copy2(model, target)
@@ -72,3 +81,6 @@ def setup(
     console.print(
         f"  blobfuse/: scripts, training_data, evaluation_data, models ({', '.join(imported) or 'none imported'})"
     )
+    if source is None:
+        console.print(f"  (to import the 2018 tutorial's CNTK models: --models-from DIR or ${MODELS_VARIABLE})")
+    console.print(f"  job templates: {templates}")

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from runner.backends.base import LOCAL_BACKENDS, LaunchError, backend_for
-from runner.backends.local import LocalBackend, SubmitOptions
+from runner.backends.base import BackendError
+from runner.backends.local import SubmitOptions, local_backend
 from runner.errors import fail
 from runner.jobspec import JobSpecError, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
-from runner.store import JobRecord, load_record
+from runner.store import JobRecord, JobState, load_record
 
 
 def submit(
@@ -54,8 +54,10 @@ def submit(
         spec = load_job(job_file)
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
-    if backend not in LOCAL_BACKENDS:
-        fail(f"--backend {backend!r} is not known", f"use {' or '.join(LOCAL_BACKENDS)}")
+    try:
+        runs = local_backend(backend)
+    except BackendError as exc:
+        fail(exc.message, exc.hint)
     name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)
@@ -67,30 +69,30 @@ def submit(
     directory = local.job_dir(name)
     if directory.exists():
         fail(f"job {name!r} already exists", "choose another --name, or see it with `runner show`")
-    runs = cast(LocalBackend, backend_for(backend))
     try:
         plan = runs.plan(spec, name, local, SubmitOptions(gpus=gpus, image=image, extra_args=extra_args))
         if not dry_run:
             runs.preflight(plan)
-    except LaunchError as exc:
+    except BackendError as exc:
         fail(exc.message, exc.hint)
     for note in plan.notes:
         notes.print(f"warning: {note}")
     if dry_run:
         console.print(runs.describe(plan), soft_wrap=True, markup=False, highlight=False)
         return
-    plan.stdouterr.mkdir(parents=True, exist_ok=True)
-    (plan.stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
-    for folder in plan.outputs.values():
-        folder.mkdir(parents=True, exist_ok=True)
+    stdouterr = Path(plan.paths.stdouterr)
+    stdouterr.mkdir(parents=True, exist_ok=True)
+    (stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
+    for folder in plan.paths.outputs.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name=name,
         backend=backend,
-        state="queued",
+        state=JobState.QUEUED,
         command=plan.command,
-        stdout=str(plan.stdouterr / "stdout.txt"),
-        stderr=str(plan.stdouterr / "stderr.txt"),
-        outputs={key: str(folder) for key, folder in plan.outputs.items()},
+        stdout=str(stdouterr / "stdout.txt"),
+        stderr=str(stdouterr / "stderr.txt"),
+        outputs=dict(plan.paths.outputs),
         environment=plan.environment,
         spec_file=str(job_file.resolve()),
         details=plan.details,

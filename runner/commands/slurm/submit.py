@@ -12,15 +12,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.backends.base import LaunchError
-from runner.backends.slurm.backend import SlurmBackend
+from runner.backends.base import BackendError
+from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
+from runner.details import SlurmDetails
 from runner.errors import fail
 from runner.jobspec import JobSpecError, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
-from runner.store import JobRecord, load_record
+from runner.store import JobRecord, JobState, load_record
 
 
 def python_bin(python_env: str | None) -> str:
@@ -112,36 +113,40 @@ def submit(
     )
     try:
         script = build_script(spec, name, local.mounts, config, options)
-    except LaunchError as exc:
+    except BackendError as exc:
         fail(exc.message, exc.hint)
     if dry_run:
         console.print(script.text, soft_wrap=True, markup=False, highlight=False, end="")
         return
+    directory.mkdir(parents=True)
+    (directory / SCRIPT).write_text(script.text)
     script.stdouterr.mkdir(parents=True, exist_ok=True)
     for folder in script.outputs.values():
         folder.mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name=name,
         backend=SlurmBackend.name,
-        state="queued",
+        state=JobState.QUEUED,
         command=script.launch,
         stdout=str(script.stdouterr / "stdout.txt"),
         stderr=str(script.stdouterr / "stderr.txt"),
         outputs={key: str(folder) for key, folder in script.outputs.items()},
         environment=script.environment,
         spec_file=str(job_file.resolve()),
-        details={"container_mode": config.container.value, "nodes_requested": script.nodes},
+        details=SlurmDetails(
+            container_mode=config.container.value, nodes_requested=script.nodes, script=str(directory / SCRIPT)
+        ),
     )
     Path(record.stdout).touch()
     Path(record.stderr).touch()
     backend = SlurmBackend()
     try:
-        backend.submit(directory, record, script.text)
-    except LaunchError as exc:
+        record = backend.submit(directory, record)
+    except BackendError as exc:
         shutil.rmtree(directory, ignore_errors=True)
         fail(exc.message, exc.hint)
     where = f"{script.nodes} nodes x {script.tasks_per_node} ranks"
-    job_id = record.details["slurm_job_id"]
+    job_id = getattr(record.details, "slurm_job_id", None)
     if not wait:
         console.print(f"submitted {name} (Slurm job {job_id}, {where}); follow it with `runner logs {name} --follow`")
         return

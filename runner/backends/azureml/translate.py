@@ -1,4 +1,4 @@
-"""The Azure ML backend: a Batch AI job template as an Azure ML command job (pure), MLClient at the edge.
+"""A Batch AI job template as an Azure ML command job (pure translation; the SDK is only used to build objects).
 
 Translation: the image becomes the job's environment; ``nodeCount`` the instance count; ``processCount``
 (a total in Batch AI) an MPI distribution of ``processCount / nodeCount`` per instance (Azure ML starts
@@ -16,9 +16,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
-from runner.jobspec import JobSpec, JobSpecError
+from runner.jobspec import OUTPUT_OPTIONS, JobSpec, JobSpecError
+from runner.store import JobState
 
-OUTPUT_OPTIONS = {"--model-dir", "--model_dir", "--output-dir", "--output_dir"}
 MOUNT = r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)"
 BLOB_PATH = re.compile(MOUNT + r"/blobfuse/([A-Za-z0-9_.-]+)((?:/[^\s'\"]*)?)")
 OTHER_MOUNT_PATH = re.compile(MOUNT + r"[^\s'\"]*")
@@ -26,18 +26,18 @@ OUTPUT_VARIABLE = re.compile(r"\$(?:\{AZ_BATCHAI_OUTPUT_(\w+)\}|AZ_BATCHAI_OUTPU
 SAFE_TOKEN = re.compile(r"[\w${}./:@%+=,-]+")
 
 STATES = {
-    "NotStarted": "queued",
-    "Queued": "queued",
-    "Preparing": "queued",
-    "Provisioning": "queued",
-    "Starting": "queued",
-    "Running": "running",
-    "Finalizing": "running",
-    "CancelRequested": "running",
-    "Completed": "succeeded",
-    "Failed": "failed",
-    "Canceled": "failed",
-    "NotResponding": "failed",
+    "NotStarted": JobState.QUEUED,
+    "Queued": JobState.QUEUED,
+    "Preparing": JobState.QUEUED,
+    "Provisioning": JobState.QUEUED,
+    "Starting": JobState.QUEUED,
+    "Running": JobState.RUNNING,
+    "Finalizing": JobState.RUNNING,
+    "CancelRequested": JobState.RUNNING,
+    "Completed": JobState.SUCCEEDED,
+    "Failed": JobState.FAILED,
+    "Canceled": JobState.FAILED,
+    "NotResponding": JobState.FAILED,
 }
 
 
@@ -176,29 +176,6 @@ def job_yaml(job: Any) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def execution_state(status: str | None) -> str:
-    """An Azure ML job status as the runner's executionState word."""
-    return STATES.get(status or "", "queued")
-
-
-def ml_client(subscription_id: str, resource_group: str, workspace: str) -> Any:
-    """An MLClient with DefaultAzureCredential (imported lazily: the SDK is slow to import)."""
-    from azure.ai.ml import MLClient
-    from azure.identity import DefaultAzureCredential
-
-    return MLClient(DefaultAzureCredential(), subscription_id, resource_group, workspace)
-
-
-def azure_error_line(exc: Exception) -> tuple[str, str]:
-    """Reduce an Azure SDK error to one line and a hint."""
-    from azure.core.exceptions import ClientAuthenticationError, ResourceNotFoundError
-
-    text = " ".join(str(exc).split())
-    if isinstance(exc, ClientAuthenticationError) or "CredentialUnavailable" in type(exc).__name__:
-        return (
-            "no usable Azure credentials (or the login expired)",
-            "run `az login`, or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET",
-        )
-    if isinstance(exc, ResourceNotFoundError):
-        return (f"Azure says not found: {text[:160]}", "check --workspace, --compute and --resource-group")
-    return (f"Azure request failed: {text[:200]}", "see `runner cloud configure --help`")
+def execution_state(status: str | None) -> JobState:
+    """An Azure ML job status as the runner's executionState."""
+    return STATES.get(status or "", JobState.QUEUED)
