@@ -25,6 +25,7 @@ from landcover.tuning import (
     choose_settings,
     onednn_isa_cap,
 )
+from tests.data.fixtures import write_pairs
 from tests.data.models import fresh_checkpoint
 
 CPU = torch.device("cpu")
@@ -138,3 +139,26 @@ def test_engine_uses_the_chosen_settings(tmp_path):
     np.testing.assert_allclose(
         engine.scores(pixels).numpy(), Engine(model, CPU, exact=True).scores(pixels).numpy(), atol=1e-4
     )
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_on_the_avx2_class_run_their_rules(tmp_path):
+    """A real `landcover train` + `evaluate` with oneDNN and ATen capped at AVX2: fp32, NCHW / channels-last."""
+    data = write_pairs(tmp_path / "pairs", 2)
+    env = {**os.environ, "ONEDNN_MAX_CPU_ISA": "AVX2", "ATEN_CPU_CAPABILITY": "avx2"}
+    model_dir = tmp_path / "model"
+    train = [
+        *("train", "--input-dir", str(data), "--model-dir", str(model_dir), "--epochs", "1"),
+        *("--epoch-size", "2", "--batch-size", "2", "--threads", "1"),
+    ]
+    run = subprocess.run([sys.executable, "-m", "landcover", *train], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "(fp32, NCHW, 1 threads per rank; auto: CPU AVX2 without fast bf16)" in run.stdout
+    evaluate = [
+        *("evaluate", "--input-filename", str(data / "tile0_NAIP.tif")),
+        *("--model-filename", str(model_dir / "trained.pt")),
+        *("--output-dir", str(tmp_path / "out")),
+    ]
+    run = subprocess.run([sys.executable, "-m", "landcover", *evaluate], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "fp32, channels-last, cpu: CPU AVX2 without fast bf16)" in run.stdout
