@@ -200,8 +200,8 @@ def mpi_samples_per_s(ranks: int, data: Path, work: Path) -> float:
 def cpu_training_settings(speed: Any, steps: int, batch: int, rounds: int) -> tuple[float, float, float]:
     """CPU: peaks in both memory formats, every candidate setting, and how far the defaults are from the best.
 
-    The candidates (fp32 and, where oneDNN has native bf16, bf16; each in channels-last and NCHW) are timed in
-    alternating rounds, best of ``rounds`` each, so a busy machine slows them alike.
+    The candidates (fp32 and, where oneDNN has native bf16, bf16; each in channels-last and NCHW) and the peak
+    are timed in alternating rounds, best of ``rounds`` each, so a busy machine slows them alike.
 
     Returns:
         The defaults' samples/s, the peak GFLOP/s of their precision, and the fp32 peak GFLOP/s.
@@ -209,14 +209,17 @@ def cpu_training_settings(speed: Any, steps: int, batch: int, rounds: int) -> tu
     from landcover.tuning import CpuCapabilities
 
     precisions = [False, True] if CpuCapabilities.detect().fast_bf16 else [False]
-    peaks = {bf16: max(peak_gflops(bf16, "cpu", layout) for layout in (True, False)) for bf16 in precisions}
-    peak_bf16 = peaks.get(True, 0.0)
-    print(f"peak (3x3 conv, 256 ch, best memory format): bf16 {peak_bf16:.0f} GFLOP/s, fp32 {peaks[False]:.0f} GFLOP/s")
     candidates = [(bf16, layout) for bf16 in precisions for layout in (True, False)]
     rates = dict.fromkeys(candidates, 0.0)
-    for _ in range(rounds):
+    peaks = dict.fromkeys(precisions, 0.0)
+    for _ in range(rounds):  # the peak too, each round: the load may change between rounds
         for bf16, layout in candidates:
+            peaks[bf16] = max(peaks[bf16], peak_gflops(bf16, "cpu", layout))
             rates[bf16, layout] = max(rates[bf16, layout], training_samples_per_s(bf16, layout, steps, batch, "cpu"))
+    print(
+        f"peak (3x3 conv, 256 ch, best memory format, best of the rounds): bf16 {peaks.get(True, 0.0):.0f} GFLOP/s, "
+        f"fp32 {peaks[False]:.0f} GFLOP/s"
+    )
     for (bf16, layout), rate in rates.items():
         name = f"{'bf16' if bf16 else 'fp32'}, {'channels-last' if layout else 'NCHW'}"
         mark = " (defaults)" if (bf16, layout) == (speed.bf16, speed.channels_last) else ""
@@ -272,7 +275,9 @@ def main() -> None:
     )
     default, peak, peak_fp32 = cpu_training_settings(speed, args.steps, batch, args.rounds)
     inline, prefetched = 0.0, 0.0
-    for _ in range(2):  # alternated, best of two each: the machine may be shared
+    for _ in range(2):  # alternated, best of two each (the peaks too): the machine may be shared
+        peak_fp32 = max(peak_fp32, *(peak_gflops(False, device, layout) for layout in (True, False)))
+        peak = max(peak, peak_gflops(True, device)) if bf16 else peak_fp32
         layout = speed.channels_last
         inline = max(inline, loop_samples_per_s(False, args.steps, batch, device, bf16, channels_last=layout)[0])
         prefetched = max(prefetched, loop_samples_per_s(True, args.steps, batch, device, bf16, channels_last=layout)[0])
