@@ -5,14 +5,11 @@ pick wrongly, and a choice that differed from run to run would change fp32 round
 resumption. The rules come from ``scripts/bench_train.py`` and ``scripts/bench_predict.py``, which time every
 candidate in one run and print ``defaults vs best measured setting: R x`` (figures: docs/cpu-performance.md):
 
-==========================  ==================  ========================  ========================
-CPU class                   ``auto`` precision  training memory format    inference memory format
-==========================  ==================  ========================  ========================
-AMX / AVX-512 BF16          bf16                channels-last             channels-last
-AVX-512 without bf16        fp32                channels-last             channels-last
-AVX2 (no AVX-512)           fp32                NCHW (1.8x channels-last)  channels-last (1.45x NCHW)
-CUDA                        bf16 on Ampere+     channels-last             channels-last
-==========================  ==================  ========================  ========================
+- AMX / AVX-512 BF16: bf16, channels-last (training and inference);
+- AVX-512 without BF16: fp32, channels-last (oneDNN would emulate bf16 at half the fp32 speed);
+- AVX2 (no AVX-512), and CPUs not measured (ARM): fp32; training in NCHW (1.8x channels-last on AVX2),
+  inference in channels-last (1.45x NCHW on AVX2);
+- CUDA: bf16 on Ampere and later, channels-last.
 
 On AVX2, oneDNN's channels-last fp32 backward convolutions are slow, while its channels-last forward ones
 are the faster; with AVX-512, channels-last wins both ways, in fp32 as in bf16. Precision changes results,
