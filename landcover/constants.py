@@ -53,3 +53,9 @@ def lump_labels(labels: np.ndarray) -> np.ndarray:
         A uint8 array of the same shape with values 0-4.
     """
     return np.minimum(labels, len(CLASS_NAMES) - 1).astype(np.uint8)
+
+
+PREEMPTED_EXIT_CODE = 75
+"""``landcover train``'s exit code after a SIGTERM / SIGUSR1 stop with its checkpoint written: run the same
+command again to resume (EX_TEMPFAIL of sysexits.h, "try again later"; distinct from 143, a process killed
+by SIGTERM without a checkpoint)."""

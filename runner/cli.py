@@ -2,18 +2,57 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from runner import __version__
 from runner.cli_help import show_value_names
+from runner.errors import fail
 
 show_value_names()
 
+
+class OneLineErrors(TyperGroup):
+    """The ``runner`` group: a usage error (unknown option, bad value, missing argument) is one line, exit 2.
+
+    Click's own format is a usage line, a hint and a boxed message; the runner's promise is one line naming
+    the option and the fix, the same as every other error it reports.
+    """
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; in standalone mode, report usage errors on one line and exit 2."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except typer.TyperException as exc:  # Click's exceptions (typer vendors Click)
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                return super().main(args, prog_name, complete_var, True, **extra)
+            context = getattr(exc, "ctx", None)
+            if context is None:
+                fail(exc.format_message())
+            where = context.command_path
+            fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
+        except typer.Abort:
+            fail("aborted")
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="runner",
+    cls=OneLineErrors,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,

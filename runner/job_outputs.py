@@ -55,14 +55,46 @@ def output_folders(record: JobRecord, mounts: Sequence[Mount] = ()) -> list[Outp
     return folders
 
 
+def _mtime(path: Path) -> float | None:
+    """The modification time, or None for a file that vanished or a link that leads nowhere."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
 def job_files(folder: OutputFolder, started: str | None) -> tuple[list[Path], int]:
-    """Files under a folder (for a shared one, those written since ``started``) and how many were left out."""
+    """Files under a folder (for a shared one, those written since ``started``) and how many were left out.
+
+    Broken symbolic links are listed too (``sized`` shows them without a size); a file that vanishes while the
+    folder is read is left out.
+    """
     root = Path(folder.path)
     if not root.is_dir():
         return [], 0
-    files = sorted(path for path in root.rglob("*") if path.is_file() and not path.name.startswith("."))
+    try:
+        found = list(root.rglob("*"))
+    except OSError:  # a sub-folder removed while it was read: list what remains
+        found = list(root.iterdir()) if root.is_dir() else []
+    files = sorted(
+        path
+        for path in found
+        if not path.name.startswith(".") and (path.is_file() or (path.is_symlink() and not path.exists()))
+    )
     if not folder.shared or started is None:
         return files, 0
     since = dt.datetime.fromisoformat(started).timestamp() - 1  # record times are whole seconds
-    mine = [path for path in files if path.stat().st_mtime >= since]
+    mine = [path for path in files if (_mtime(path) or path.lstat().st_mtime) >= since]
     return mine, len(files) - len(mine)
+
+
+def sized(paths: Sequence[Path], root: str) -> list[tuple[str, int | None]]:
+    """Each path relative to ``root`` with its size: None for a broken link or a file gone since it was listed."""
+    sizes: list[tuple[str, int | None]] = []
+    for path in paths:
+        try:
+            size: int | None = path.stat().st_size
+        except OSError:
+            size = None
+        sizes.append((str(path.relative_to(root)), size))
+    return sizes

@@ -129,8 +129,13 @@ def load_record(directory: Path) -> JobRecord:
     """
     path = directory / RECORD
     try:
-        return JobRecord.model_validate(upgrade(json.loads(path.read_text())))
-    except (json.JSONDecodeError, ValidationError, RecordError) as exc:
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            raise RecordError(f"a JSON {type(data).__name__}, not an object")
+        return JobRecord.model_validate(upgrade(data))
+    except OSError as exc:
+        raise RecordError(f"{path}: cannot read the job record ({exc.strerror or exc})") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, ValidationError, RecordError) as exc:
         reason = str(exc).splitlines()[0] if not isinstance(exc, ValidationError) else f"{exc.error_count()} bad fields"
         raise RecordError(f"{path}: not a readable job record ({reason})") from exc
 

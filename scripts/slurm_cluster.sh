@@ -48,6 +48,8 @@ SlurmctldLogFile=$DIR/log/slurmctld.log
 SlurmdLogFile=$DIR/log/slurmd-%n.log
 SlurmUser=root
 AuthType=auth/munge
+# a requeued job may start again after the credential lifetime (default 120 s)
+AuthInfo=cred_expire=10
 MpiDefault=none
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -66,6 +68,16 @@ NodeName=node1 NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((PORT + 1)) CPUs
 NodeName=node2 NodeHostname=localhost NodeAddr=127.0.0.1 Port=$((PORT + 2)) CPUs=$CPUS State=UNKNOWN
 PartitionName=debug Nodes=node[1-2] Default=YES MaxTime=INFINITE State=UP
 EOF
+    # Slurm's OCI support (srun --container=BUNDLE) through runc, where runc is installed
+    if command -v runc >/dev/null; then
+        local runc="runc --root=$DIR/runc"
+        cat >"$DIR/oci.conf" <<EOF
+RunTimeQuery="$runc state %n.%u.%j.%s.%t"
+RunTimeKill="$runc kill -a %n.%u.%j.%s.%t SIGTERM"
+RunTimeDelete="$runc delete --force %n.%u.%j.%s.%t"
+RunTimeRun="$runc run %n.%u.%j.%s.%t -b %b"
+EOF
+    fi
 }
 
 start_munge() {
@@ -76,8 +88,10 @@ start_munge() {
     [ -f /etc/munge/munge.key ] || mungekey -c -k /etc/munge/munge.key
     chown -R munge:munge /etc/munge /run/munge /var/log/munge /var/lib/munge
     chmod 0700 /etc/munge && chmod 0400 /etc/munge/munge.key
+    mkdir -p "$DIR/munge"
+    chown munge:munge "$DIR/munge"
     log "starting munged"
-    su -s /bin/sh munge -c "munged --pid-file=$DIR/munged.pid" || runuser -u munge -- munged
+    runuser -u munge -- munged --pid-file="$DIR/munge/munged.pid"
     for _ in $(seq 20); do
         munge -n </dev/null | unmunge >/dev/null 2>&1 && return
         sleep 0.5
@@ -116,14 +130,14 @@ start() {
 }
 
 stop() {
-    for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munged.pid"; do
+    for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
         if alive "$pidfile"; then
             kill "$(cat "$pidfile")"
         fi
     done
     for _ in $(seq 20); do
         local left=0
-        for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munged.pid"; do
+        for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
             alive "$pidfile" && left=1
         done
         [ $left = 0 ] && break

@@ -13,6 +13,9 @@ transposed, so all eight flips / rotations read memory row by row (a transposing
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import numpy as np
 
 from landcover.constants import MARGIN, UNKNOWN
@@ -21,6 +24,8 @@ from landcover.constants import WINDOW as CROP
 RARE_CLASSES = (1, 4)
 RARE_FRACTION = 0.003
 KEEP_PROBABILITY = 0.5
+UNIFORM_BUFFER = 4096
+"""Uniform draws made per numpy call."""
 
 
 def summed_area(mask: np.ndarray) -> np.ndarray:
@@ -74,11 +79,25 @@ class CropSampler:
         self.cumulative = np.cumsum(spans / spans.sum())
         self.uniforms: list[float] = []
         self.next_uniform = 0
+        self.refill_state: dict[str, Any] | None = None  # the generator's state before the buffer's last refill
+
+    def state(self) -> str:
+        """Where the sampler stands in its random stream, as JSON (for a checkpoint taken mid-epoch)."""
+        return json.dumps({"refill": self.refill_state, "next": self.next_uniform})
+
+    def restore(self, state: str) -> None:
+        """Continue from a :meth:`state` of a sampler built with the same pairs and seed."""
+        values = json.loads(state)
+        if values["refill"] is not None:
+            self.rng.bit_generator.state = values["refill"]
+            self.uniforms = self.rng.random(UNIFORM_BUFFER).tolist()
+        self.refill_state, self.next_uniform = values["refill"], values["next"]
 
     def uniform(self) -> float:
         """A uniform draw in [0, 1), served from a refilled buffer (one numpy call per 4,096 draws)."""
         if self.next_uniform == len(self.uniforms):
-            self.uniforms = self.rng.random(4096).tolist()
+            self.refill_state = dict(self.rng.bit_generator.state)
+            self.uniforms = self.rng.random(UNIFORM_BUFFER).tolist()
             self.next_uniform = 0
         self.next_uniform += 1
         return self.uniforms[self.next_uniform - 1]

@@ -18,9 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -40,7 +41,14 @@ from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, r
 from landcover.model.unet import ModelConfig, SeedUNet
 from landcover.tracking import track_training
 from landcover.train.distributed import World, all_reduce_sum, barrier
-from landcover.train.resume import checkpoint_path, choose_resume_point, dataset_fingerprint, resume_mismatch
+from landcover.train.preempt import Interrupted, Preempted, StopRequests
+from landcover.train.resume import (
+    checkpoint_path,
+    choose_resume_point,
+    dataset_fingerprint,
+    remove_superseded_steps,
+    resume_mismatch,
+)
 from landcover.train.schedule import Schedule
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
@@ -146,23 +154,45 @@ def average_batchnorm_buffers(model: torch.nn.Module, world: World) -> None:
 
 
 def random_state() -> dict[str, Any]:
-    """The states of torch's random generators (CPU and, where present, this rank's GPU), for the checkpoint.
+    """This rank's random generator states (torch CPU and GPU, numpy's and Python's global ones), for the checkpoint.
 
-    The crop sampler needs none: each epoch's sampler is seeded from (seed, rank, epoch).
+    The crop sampler's own generator is seeded from (seed, rank, epoch) each epoch; a checkpoint taken part-way
+    through an epoch stores its position too (:meth:`~landcover.data.sampler.CropSampler.state`).
     """
-    state: dict[str, Any] = {"torch": torch.get_rng_state()}
+    numpy_state = np.random.get_state(legacy=False)
+    numpy_state["state"]["key"] = numpy_state["state"]["key"].tolist()
+    state: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": json.dumps(numpy_state),
+        "python": json.dumps(random.getstate()),
+    }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state()
     return state
 
 
 def restore_random_state(state: dict[str, Any] | None) -> None:
-    """Put back what :func:`random_state` saved (older checkpoints saved none)."""
+    """Put back what :func:`random_state` saved (older checkpoints saved torch's state only, or none)."""
     if not state:
         return
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state(state["cuda"])
+    if "numpy" in state:
+        numpy_state = json.loads(state["numpy"])
+        numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
+        np.random.set_state(numpy_state)
+    if "python" in state:
+        version, internal, gauss = json.loads(state["python"])
+        random.setstate((version, tuple(internal), gauss))
+
+
+def own_entry(training: dict[str, Any], world: World) -> dict[str, Any]:
+    """This rank's entry of a checkpoint's per-rank states (older checkpoints: rank 0's random state only)."""
+    ranks = training.get("ranks") or []
+    if len(ranks) == world.size:
+        return dict(ranks[world.rank])
+    return {"random": training.get("random")}
 
 
 def write_metrics(model_dir: Path, metrics: list[dict[str, Any]]) -> None:
@@ -178,6 +208,8 @@ class Plan:
     schedule: Schedule
     resume: dict[str, Any] | None
     fresh_optimizer: bool
+    position: dict[str, Any] | None = None
+    """Part-way through an epoch: ``epoch``, ``step`` (the next one to run) and ``seconds`` spent before it."""
 
 
 class Trainer:
@@ -234,7 +266,14 @@ class Trainer:
             return Plan(done, Schedule.fresh(done, opts.epochs, self.steps_per_epoch, opts.lr), resume, True)
         if mismatch is not None:
             raise mismatch
-        self.say(f"resuming from {resume['path']} (epoch {done} of {opts.epochs} done)")
+        position = training.get("position")
+        where = f", {position['step']} steps into epoch {position['epoch']}" if position else ""
+        if position and position["epoch"] > opts.epochs:
+            raise LandcoverError(
+                f"--epochs {opts.epochs}: {resume['path']} is part-way through epoch {position['epoch']}",
+                f"give --epochs {position['epoch']} or more to resume it",
+            )
+        self.say(f"resuming from {resume['path']} (epoch {done} of {opts.epochs} done{where})")
         if opts.epochs > stored.last_epoch:
             schedule = stored.extended(done, opts.epochs)
             self.say(
@@ -242,10 +281,10 @@ class Trainer:
                 f"from its current {schedule.rate_after(done):.3g} to {schedule.rate(opts.epochs + 1, 0):.3g} "
                 f"at epoch {opts.epochs}"
             )
-            return Plan(done, schedule, resume, False)
+            return Plan(done, schedule, resume, False, position)
         if opts.epochs < stored.last_epoch:
             self.say(f"stopping after epoch {opts.epochs} of the stored {stored.last_epoch}-epoch schedule")
-        return Plan(done, stored, resume, False)
+        return Plan(done, stored, resume, False, position)
 
     def stored_schedule(self, training: dict[str, Any]) -> Schedule:
         """The schedule a checkpoint was written under (older checkpoints: rebuilt from their options)."""
@@ -257,7 +296,16 @@ class Trainer:
         return Schedule.fresh(0, stored["epochs"], steps, stored["lr"])
 
     def run(self) -> Path:
-        """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path."""
+        """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path.
+
+        Raises:
+            Preempted: SIGTERM or SIGUSR1 stopped the run; its checkpoint is written (:mod:`.preempt`).
+        """
+        with StopRequests(self.world) as stop:
+            return self.train(stop)
+
+    def train(self, stop: StopRequests) -> Path:
+        """:meth:`run`, with the stop requests checked before every step."""
         opts, world = self.options, self.world
         error: LandcoverError | None = None
         shard = Shard([], [], [])
@@ -304,7 +352,7 @@ class Trainer:
         optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
             optimizer.load_state_dict(stored["optimizer"])
-            restore_random_state(stored.get("random"))
+            restore_random_state(own_entry(stored, world).get("random"))
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
         if opts.compile:
             network = torch.compile(network)  # type: ignore[assignment]
@@ -340,7 +388,13 @@ class Trainer:
             if stopped:
                 break
             sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
-            stats = self.train_epoch(loop, sampler, epoch, plan.schedule)
+            part = None
+            if plan.position is not None and plan.position["epoch"] == epoch:
+                part = {**plan.position, "rank": own_entry(stored, world)}
+            stats = self.train_epoch(loop, sampler, epoch, plan.schedule, stop=stop, part=part)
+            if isinstance(stats, Interrupted):
+                training = self.training_state(epoch - 1, optimizer, metrics, plan, dataset, monitor, False)
+                self.stop_part_way(stats, stop, model, training)
             average_batchnorm_buffers(model, world)
             note = ""
             if validator is not None:
@@ -350,23 +404,14 @@ class Trainer:
                 stopped = opts.early_stop is not None and monitor.since_best >= opts.early_stop
             metrics.append(stats)
             tracker.log_metrics(stats, step=epoch)
+            ranks = stop.gather({"random": random_state()})
             if world.is_main:
-                training = {
-                    "epoch": epoch,
-                    "optimizer": optimizer.state_dict(),
-                    "metrics": metrics,
-                    "options": asdict(opts),
-                    "world_size": world.size,
-                    "schedule": plan.schedule.to_dict(),
-                    "dataset": dataset,
-                    "random": random_state(),
-                    "monitor": monitor.to_dict(),
-                    "stopped_early": stopped,
-                }
+                training = self.training_state(epoch, optimizer, metrics, plan, dataset, monitor, stopped)
+                path = checkpoint_path(self.model_dir, epoch)
                 save_checkpoint(
-                    make_checkpoint(model, provenance=self.provenance(), training=training),
-                    checkpoint_path(self.model_dir, epoch),
+                    make_checkpoint(model, provenance=self.provenance(), training={**training, "ranks": ranks}), path
                 )
+                remove_superseded_steps(self.model_dir, path)
                 write_metrics(self.model_dir, metrics)
             self.say(
                 f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
@@ -389,6 +434,53 @@ class Trainer:
         barrier()
         return final
 
+    def training_state(
+        self,
+        epoch: int,
+        optimizer: torch.optim.Optimizer,
+        metrics: list[dict[str, Any]],
+        plan: Plan,
+        dataset: str,
+        monitor: Monitor,
+        stopped: bool,
+    ) -> dict[str, Any]:
+        """A checkpoint's ``training`` entry after ``epoch`` whole epochs (per-rank states are added by the caller)."""
+        return {
+            "epoch": epoch,
+            "optimizer": optimizer.state_dict(),
+            "metrics": metrics,
+            "options": asdict(self.options),
+            "world_size": self.world.size,
+            "schedule": plan.schedule.to_dict(),
+            "dataset": dataset,
+            "random": random_state(),
+            "monitor": monitor.to_dict(),
+            "stopped_early": stopped,
+        }
+
+    def stop_part_way(
+        self, part: Interrupted, stop: StopRequests, model: SeedUNet, training: dict[str, Any]
+    ) -> NoReturn:
+        """Write the checkpoint before the step the ranks stopped at (rank 0), wait for it, raise :class:`Preempted`.
+
+        Nothing is written when no step ran since the newest checkpoint. BatchNorm running statistics are rank
+        0's: the next forward pass of a data-parallel network broadcasts them to every rank anyway.
+        """
+        ranks = stop.gather({"random": random_state(), "sampler": part.sampler, "sums": part.sums})
+        path = checkpoint_path(self.model_dir, part.epoch, part.step) if part.step > part.first_step else None
+        if self.world.is_main and path is not None:
+            position = {"epoch": part.epoch, "step": part.step, "seconds": part.seconds}
+            training = {**training, "position": position, "ranks": ranks}
+            save_checkpoint(make_checkpoint(model, provenance=self.provenance(), training=training), path)
+            remove_superseded_steps(self.model_dir, path)
+        barrier()
+        saved = f"checkpoint {path}" if path else "no step since the newest checkpoint"
+        self.say(
+            f"{stop.signal_name}: stopped after step {part.step} of epoch {part.epoch}; {saved}; "
+            "run the same command again to resume"
+        )
+        raise Preempted(stop.signal_name, path)
+
     def keep_best(self, model: SeedUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
         """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
 
@@ -408,21 +500,61 @@ class Trainer:
             "world_size": self.world.size,
         }
 
-    def train_epoch(self, loop: StepLoop, sampler: CropSampler, epoch: int, schedule: Schedule) -> dict[str, Any]:
-        """Run one epoch of steps; return its metrics, summed over ranks."""
+    def train_epoch(
+        self,
+        loop: StepLoop,
+        sampler: CropSampler,
+        epoch: int,
+        schedule: Schedule,
+        *,
+        stop: StopRequests | None = None,
+        part: dict[str, Any] | None = None,
+    ) -> dict[str, Any] | Interrupted:
+        """Run one epoch of steps; return its metrics, summed over ranks.
+
+        Args:
+            loop: The step loop.
+            sampler: This rank's sampler, seeded for the epoch.
+            epoch: The epoch (1-based).
+            schedule: The learning-rate schedule.
+            stop: Asked before every step; the epoch stops there when any rank was signalled.
+            part: Resuming part-way through the epoch: the checkpoint's ``position`` and this rank's entry
+                (``rank``: sampler state and partial sums).
+
+        Returns:
+            The epoch's metrics, or where it stopped on request.
+        """
         opts, world = self.options, self.world
         steps = schedule.segment(epoch).steps_per_epoch
         per_step = opts.batch_size * world.size
+        first, before, partial = 0, 0.0, None
+        if part is not None:
+            first, before = int(part["step"]), float(part["seconds"])
+            sampler.restore(part["rank"]["sampler"])
+            partial = part["rank"]["sums"].to(world.device)
         loop.network.train()
-        batches = BatchPrefetcher(sampler, opts.batch_size, steps, world.device, channels_last=loop.channels_last)
+        batches = BatchPrefetcher(
+            sampler, opts.batch_size, steps - first, world.device, channels_last=loop.channels_last
+        )
         with ProgressReporter(
-            f"epoch {epoch}/{opts.epochs}", steps * per_step, "samples", enabled=world.is_main
+            f"epoch {epoch}/{opts.epochs}", (steps - first) * per_step, "samples", enabled=world.is_main
         ) as bar:
-            sums, seconds, compile_seconds = loop.epoch(batches, lambda step: schedule.rate(epoch, step), bar, per_step)
+            sums, seconds, compile_seconds = loop.epoch(
+                batches,
+                lambda step: schedule.rate(epoch, step),
+                bar,
+                per_step,
+                first_step=first,
+                sums=partial,
+                stop=None if stop is None else stop.agreed,
+            )
+        if loop.stopped_at is not None:
+            return Interrupted(epoch, first, loop.stopped_at, sums.cpu(), before + seconds, batches.pending_state)
         sums = all_reduce_sum(sums).cpu()
-        timed_steps, timed_seconds = steps, seconds
-        if compile_seconds and steps > 1:  # the compiling first step is reported on its own
-            timed_steps, timed_seconds = steps - 1, seconds - compile_seconds
+        timed_steps, timed_seconds = steps - first, seconds
+        seconds += before
+        if compile_seconds and timed_steps > 1:  # the compiling first step is reported on its own
+            timed_steps, timed_seconds = timed_steps - 1, timed_seconds - compile_seconds
         stats = {
             "epoch": epoch,
             "loss": float(sums[0] / sums[1]),

@@ -10,6 +10,8 @@ one line naming the option, unless ``--restart`` asks for a fresh schedule from 
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from landcover.model.checkpoint import read_checkpoint
 from landcover.train.distributed import World, broadcast_object
 
 CHECKPOINT_PATTERN = "epoch-*.pt"
+CHECKPOINT_NAME = re.compile(r"epoch-(\d+)(?:-step-(\d+))?\.pt")
+"""``epoch-NNNN.pt`` after epoch N; ``epoch-NNNN-step-SSSSSS.pt`` part-way: after S steps of epoch N."""
 RESTART_HINT = "add --restart to start a fresh schedule from the checkpoint's weights"
 
 RESUME_OPTIONS = {
@@ -37,14 +41,48 @@ RESUME_OPTIONS = {
 """Options a resumed run must share with the stored one, and their spelling on the command line."""
 
 
-def checkpoint_path(model_dir: Path, epoch: int) -> Path:
-    """Where the checkpoint after ``epoch`` (1-based) goes."""
-    return model_dir / f"epoch-{epoch:04d}.pt"
+def checkpoint_path(model_dir: Path, epoch: int, step: int | None = None) -> Path:
+    """Where the checkpoint after ``epoch`` (1-based) goes; with ``step``, the one after that many steps of it."""
+    if step is None:
+        return model_dir / f"epoch-{epoch:04d}.pt"
+    return model_dir / f"epoch-{epoch:04d}-step-{step:06d}.pt"
+
+
+def checkpoint_order(path: Path) -> tuple[int, float] | None:
+    """(epoch, step) of a checkpoint's name, a whole epoch counting as its last step; ``None``: not one.
+
+    Numbers, not names, are compared: ``epoch-10000.pt`` is newer than ``epoch-9999.pt``.
+    """
+    match = CHECKPOINT_NAME.fullmatch(path.name)
+    if match is None:
+        return None
+    return int(match[1]), math.inf if match[2] is None else int(match[2])
+
+
+def checkpoints(model_dir: Path) -> list[Path]:
+    """The run's checkpoints in ``model_dir``, newest first."""
+    found = [(order, path) for path in model_dir.glob(CHECKPOINT_PATTERN) if (order := checkpoint_order(path))]
+    return [path for _, path in sorted(found, reverse=True)]
+
+
+def remove_superseded_steps(model_dir: Path, kept: Path) -> None:
+    """Remove part-way checkpoints that ``kept`` (just written) supersedes.
+
+    After a whole epoch: the part-way ones of it and before. After a part-way one: every other part-way one
+    (also those of a run continued with ``--restart``, which would otherwise look newer).
+    """
+    order = checkpoint_order(kept)
+    assert order is not None
+    for path in checkpoints(model_dir):
+        other = checkpoint_order(path)
+        part_way = other is not None and other[1] != math.inf
+        if part_way and path != kept and (order[1] != math.inf or other[0] <= order[0]):  # type: ignore[index]
+            path.unlink(missing_ok=True)
 
 
 def find_resume_point(model_dir: Path, say: Callable[[str], None]) -> Path | None:
     """The newest complete checkpoint in ``model_dir``; truncated ones are reported and skipped."""
-    for path in sorted(model_dir.glob(CHECKPOINT_PATTERN), reverse=True):
+    for path in checkpoints(model_dir):
         try:
             checkpoint = read_checkpoint(path)
         except LandcoverError:

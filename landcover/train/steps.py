@@ -6,6 +6,9 @@
   drawn inline: resumed runs stay exact.
 - Inside an epoch nothing waits for the device: the loss and error sums stay on the device, and the loss
   is read (``.item()``, a host synchronisation) only when the progress display is about to show it.
+- Each batch travels with the sampler's state from before it was drawn, so a run stopped before a step
+  (:mod:`landcover.train.preempt`) knows the sampler position to resume from although batches were
+  drawn ahead.
 - The first step of a ``--compile`` run (torch.compile) is timed on its own, so compile time is reported
   apart from throughput.
 """
@@ -49,6 +52,8 @@ class BatchPrefetcher:
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.pin = device.type == "cuda"
         self.ready: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH_DEPTH)
+        self.pending_state = sampler.state()
+        """The sampler's state before the batch yielded last (the position to resume from if it is not used)."""
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._draw, name="batch-prefetch", daemon=True)
         self.thread.start()
@@ -56,11 +61,12 @@ class BatchPrefetcher:
     def _draw(self) -> None:
         try:
             for _ in range(self.steps):
+                state = self.sampler.state()
                 images, labels = self.sampler.batch(self.batch_size)
                 host = (torch.from_numpy(images), torch.from_numpy(labels))
                 if self.pin:
                     host = (host[0].pin_memory(), host[1].pin_memory())
-                if not self._put(host):
+                if not self._put((*host, state)):
                     return
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(exc)
@@ -84,7 +90,7 @@ class BatchPrefetcher:
                 item = self.ready.get()
                 if isinstance(item, BaseException):
                     raise item
-                images, labels = item
+                images, labels, self.pending_state = item
                 x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2)
                 x = x.contiguous(memory_format=self.memory_format).float().div_(255.0)
                 y = labels.to(self.device, non_blocking=True).long()
@@ -126,6 +132,8 @@ class StepLoop:
         self.network, self.optimizer, self.weights, self.device = network, optimizer, weights, device
         self.bf16, self.compiled, self.channels_last = bf16, compiled, channels_last
         self.compile_seconds: float | None = None
+        self.stopped_at: int | None = None
+        """The step before which the last :meth:`epoch` stopped on request (``None``: it ran to its end)."""
 
     def step(self, x: torch.Tensor, y: torch.Tensor, lr: float) -> tuple[torch.Tensor, torch.Tensor]:
         """One optimiser step.
@@ -159,23 +167,36 @@ class StepLoop:
         rate: Callable[[int], float],
         bar: ProgressReporter,
         samples_per_step: int,
+        *,
+        first_step: int = 0,
+        sums: torch.Tensor | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> tuple[torch.Tensor, float, float]:
-        """Run the steps of one epoch.
+        """Run the steps of one epoch (or of its rest, from ``first_step``).
 
         Args:
             batches: The epoch's batches (a :class:`BatchPrefetcher`).
             rate: Learning rate of each step of the epoch.
             bar: Progress display (rank 0); the loss is read only when it is about to be shown.
             samples_per_step: Samples per step over all ranks, for the display.
+            first_step: The epoch's first step to run (a run resumed part-way through the epoch).
+            sums: The sums of the steps before ``first_step`` (resumed part-way), added to in place.
+            stop: Asked before every step; ``True`` stops the epoch there (every rank must get the same
+                answer) and :attr:`stopped_at` says where.
 
         Returns:
             The summed parts of :meth:`step` (on the device), the epoch's seconds, and the seconds of the
             compiling first step (0 when nothing was compiled in this epoch).
         """
-        sums = torch.zeros(4, dtype=torch.float64, device=self.device)
+        if sums is None:
+            sums = torch.zeros(4, dtype=torch.float64, device=self.device)
         start = time.perf_counter()
         compile_seconds = 0.0
-        for index, (x, y) in enumerate(batches):
+        self.stopped_at = None
+        for index, (x, y) in enumerate(batches, start=first_step):
+            if stop is not None and stop():
+                self.stopped_at = index
+                break
             loss, parts = self.step(x, y, rate(index))
             sums += parts
             if self.compiled and self.compile_seconds is None:

@@ -45,7 +45,8 @@ class JobOutput:
     """One output directory of a job: where it is and, for local jobs, its files with their sizes."""
 
     location: str
-    files: list[tuple[str, int]] = field(default_factory=list)
+    files: list[tuple[str, int | None]] = field(default_factory=list)
+    """Paths relative to ``location`` with their sizes (None: a broken link, or a file gone since listed)."""
     listed: bool = True
     others: int = 0
     """Files in a folder shared by several jobs (``--model-dir``) that other jobs wrote."""

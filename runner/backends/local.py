@@ -17,7 +17,7 @@ from rich.console import Console
 
 from runner.backends.base import BACKENDS, Backend, BackendError, JobOutput, backend_for
 from runner.details import JobDetails, ProcessDetails
-from runner.job_outputs import Mount, OutputFolder, job_files, output_folders
+from runner.job_outputs import Mount, OutputFolder, job_files, output_folders, sized
 from runner.jobspec import JobSpec
 from runner.layout import JobPaths, LocalRoot, job_environment, job_paths
 from runner.store import JobRecord, load_record, save_record, update_record
@@ -144,8 +144,7 @@ class LocalBackend(Backend):
         found = {}
         for folder in self.output_folders(record):
             paths, others = job_files(folder, record.started)
-            sizes = [(str(path.relative_to(folder.path)), path.stat().st_size) for path in paths]
-            found[folder.key] = JobOutput(folder.path, sizes, others=others)
+            found[folder.key] = JobOutput(folder.path, sized(paths, folder.path), others=others)
         return found
 
     def output_folders(self, record: JobRecord) -> list[OutputFolder]:

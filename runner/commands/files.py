@@ -45,7 +45,8 @@ def files(
         if not found.listed:
             continue  # on the datastore: `runner cloud download NAME --output KEY` fetches it
         for path, size in found.files:
-            console.print(f"  {escape(path)}  {size:,} bytes")
+            shown = "(broken link, or removed while listed)" if size is None else f"{size:,} bytes"
+            console.print(f"  {escape(path)}  {shown}")
         if not found.files:
             console.print("  (no files)")
         if found.others:

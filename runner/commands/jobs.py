@@ -26,9 +26,25 @@ def backend_errors() -> Iterator[None]:
         fail(str(exc), "remove the job's folder, or read it with the runner that wrote it")
 
 
+def open_root(root: Path | None) -> LocalRoot:
+    """The local root of ``--root`` (or the default), or a one-line error when it cannot be one.
+
+    A root given with ``--root`` must be a folder that exists (a typo is an error, not an empty listing);
+    the default root may be missing (no job was run here yet).
+    """
+    local = LocalRoot(root or default_root())
+    if local.root.exists() and not local.root.is_dir():
+        fail(f"{local.root}: not a folder", "pass the local root folder with --root (see `runner local setup`)")
+    if root is not None and not local.root.exists():
+        fail(f"{local.root}: no such local root", "check --root, or create it with `runner local setup --root DIR`")
+    if local.jobs.exists() and not local.jobs.is_dir():
+        fail(f"{local.jobs}: not a folder", "the local root's jobs/ must be a folder; move the file away")
+    return local
+
+
 def job_directory(name: str, root: Path | None) -> Path:
     """The record folder of a job, or a one-line error naming the job."""
-    local = LocalRoot(root or default_root())
+    local = open_root(root)
     directory = local.job_dir(name)
     if "/" in name or ".." in name or not (directory / RECORD).is_file():
         fail(f"no job named {name!r} under {local.root}", "see `runner list`")

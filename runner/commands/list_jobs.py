@@ -9,9 +9,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner.commands.jobs import backend_errors
-from runner.layout import LocalRoot, default_root
-from runner.store import list_records
+from runner.commands.jobs import open_root
+from runner.store import RECORD, RecordError, load_record
 
 
 def list_jobs(
@@ -25,10 +24,20 @@ def list_jobs(
       runner list
       runner list --root .runner
     """
+    jobs = open_root(root).jobs
     table = Table("name", "executionState", "exitCode", "backend", "created")
-    with backend_errors():
-        records = list_records(LocalRoot(root or default_root()).jobs)
-    for record in records:
+    notes = Console(stderr=True, highlight=False, soft_wrap=True)
+    records, unreadable = [], []
+    for directory in sorted(jobs.iterdir()) if jobs.is_dir() else []:
+        if (directory / RECORD).is_file():
+            try:
+                records.append(load_record(directory))
+            except (RecordError, OSError) as exc:
+                unreadable.append(directory.name)
+                notes.print(f"warning: {exc}", markup=False)
+    for record in sorted(records, key=lambda r: r.created):
         code = "" if record.exit_code is None else str(record.exit_code)
         table.add_row(record.name, record.state, code, record.backend, record.created)
+    for name in unreadable:
+        table.add_row(name, "unreadable", "", "", "")
     Console().print(table)

@@ -16,6 +16,7 @@ import pytest
 import torch
 
 import landcover
+from landcover.cli import app  # noqa: F401  (RESUME_SCRIPT's import, checked where the tests are collected)
 from landcover.data.sampler import CropSampler
 from landcover.model.unet import SeedUNet
 from landcover.train.steps import BatchPrefetcher, StepLoop

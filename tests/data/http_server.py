@@ -13,10 +13,12 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
@@ -52,7 +54,28 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read the traffic counters instead."""
 
+    def expired_signature(self) -> bool:
+        """Answer 403, as Azure Blob Storage does, for a URL whose SAS signature expired (``se`` in the past)."""
+        expiry = parse_qs(urlsplit(self.path).query).get("se")
+        if not expiry or expiry[0] >= datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"):
+            return False
+        body = b"<Error><Code>AuthenticationFailed</Code><Message>Signed expiry time has passed</Message></Error>"
+        self.send_response(HTTPStatus.FORBIDDEN)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command == "GET":
+            self.wfile.write(body)
+        self.traffic.add(urlsplit(self.path).path, 0)
+        return True
+
+    def do_HEAD(self) -> None:
+        if not self.expired_signature():
+            super().do_HEAD()
+
     def do_GET(self) -> None:
+        if self.expired_signature():
+            return
         path = Path(self.translate_path(self.path))
         match = RANGE.match(self.headers.get("Range", "").strip())
         if not path.is_file() or not match:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -73,9 +74,15 @@ def _venv_python(venv: Path) -> Path:
 @pytest.mark.slow
 def test_the_wheel_runs_build_help_and_local_setup_outside_the_checkout(tmp_path):
     """The wheel in a venv of its own (the dependencies from this one's site-packages, read-only), from /tmp."""
+    source = tmp_path / "source"  # a copy, so the build's build/ and *.egg-info stay out of the checkout
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("landcover", "runner"):
+        shutil.copytree(REPO / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
     wheels = tmp_path / "wheels"
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
         capture_output=True,
         text=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -117,10 +118,10 @@ def test_one_rank_on_each_node(root, tmp_path):
 
 
 def _tutorial_jobs() -> tuple[Path, Path]:
-    seed = SHARED / "seed"
-    if (seed / "training_job.json").is_file():
-        return seed / "training_job.json", seed / "evaluation_job.json"
-    pytest.skip(f"{seed} not present (the tutorial's own job files)")
+    tutorial = SHARED / "seed"
+    if (tutorial / "training_job.json").is_file():
+        return tutorial / "training_job.json", tutorial / "evaluation_job.json"
+    pytest.skip(f"{tutorial} not present (the tutorial's own job files)")
 
 
 def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):
@@ -217,3 +218,130 @@ def test_a_lost_node_fails_the_job_with_the_reason(root, tmp_path, slurm):
             if "node2 idle" in states:
                 break
             time.sleep(1)
+
+
+PREEMPTABLE = (
+    "landcover train --input-dir $AZ_BATCHAI_MOUNT_ROOT/blobfuse/pairs --model-dir $AZ_BATCHAI_MOUNT_ROOT/blobfuse/{} "
+    "--epoch-size 12 --batch-size 2 --threads 1 --epochs 2"
+)
+"""Two epochs of three steps of 2 x 2 crops, on two ranks."""
+
+
+def test_sigterm_and_requeue_resume_exactly(slurm, tmp_path):
+    """Preemption as Slurm does it (``scontrol requeue``: SIGTERM to every process, then the job runs again)."""
+    pytest.importorskip("landcover.train.preempt", reason="landcover train does not checkpoint on SIGTERM here")
+    root = tmp_path / "root"
+    blob = root / "mounts" / "blobfuse"
+    (root / "mounts" / "afs").mkdir(parents=True)
+    for index in range(3):
+        write_pair(blob / "pairs", f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4.1e6))
+    straight = _job(tmp_path / "straight.json", PREEMPTABLE.format("straight"), nodes=2, processes=2)
+    result = runner("local", "submit", str(straight), "--root", str(root), "--name", "straight", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    job = _job(tmp_path / "preempted.json", PREEMPTABLE.format("preempted"), nodes=2, processes=2)
+    submitted = runner("slurm", "submit", str(job), "--root", str(root), "--name", "preempted", "--requeue")
+    assert submitted.returncode == 0, submitted.stderr
+    stdout = root / "mounts/afs/local/experiments/default/jobs/preempted/stdouterr/stdout.txt"
+    deadline = time.monotonic() + 300
+    while "training " not in stdout.read_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(2)  # into the first epoch
+    subprocess.run(["scontrol", "requeue", _slurm_id(root, "preempted")], check=True)
+    shown = _until(root, "preempted", "succeeded", "failed", timeout=600)
+    assert shown["executionState"] == "succeeded", shown
+    record = json.loads((root / "jobs" / "preempted" / "record.json").read_text())
+    assert record["details"]["restarts"] == 1
+    log = stdout.read_text()
+    assert log.count("training ") == 2 and "steps into epoch" in log, log
+    for name in ("trained.pt", "epoch-0002.pt"):
+        first, second = (torch.load(blob / d / name, weights_only=True) for d in ("straight", "preempted"))
+        assert all(torch.equal(first["state_dict"][k], second["state_dict"][k]) for k in first["state_dict"]), name
+
+
+DOCKER_ROOT = Path("/var/lib/docker")
+IMAGE = "landcover-runner/trainer-gpu:latest"
+
+
+def _image_layers(image: str) -> list[Path]:
+    """The image's layer folders in the Docker Engine's overlay2 store, top first (read without the engine)."""
+    store = DOCKER_ROOT / "image" / "overlay2"
+    repositories = json.loads((store / "repositories.json").read_text())["Repositories"]
+    image_id = repositories[image.rpartition(":")[0]][image].split(":")[1]
+    diff_ids = json.loads((store / "imagedb/content/sha256" / image_id).read_text())["rootfs"]["diff_ids"]
+    chain: list[str] = []
+    for diff in diff_ids:
+        chain.append(diff if not chain else "sha256:" + hashlib.sha256(f"{chain[-1]} {diff}".encode()).hexdigest())
+    caches = [(store / "layerdb/sha256" / c.split(":")[1] / "cache-id").read_text().strip() for c in chain]
+    return [DOCKER_ROOT / "overlay2" / cache / "diff" for cache in reversed(caches)]
+
+
+@pytest.fixture
+def oci_bundle(tmp_path, slurm) -> Iterator[tuple[Path, Path]]:
+    """An OCI bundle of the project's image (its layers mounted read-only) and a mount root bound into it."""
+    if shutil.which("runc") is None or not (Path(slurm).parent / "oci.conf").is_file():
+        pytest.skip("runc is not installed, so the local cluster has no oci.conf")
+    try:
+        layers = _image_layers(IMAGE)
+    except (OSError, KeyError) as exc:
+        pytest.skip(f"{IMAGE} is not in the Docker Engine's store ({exc}); `runner build` makes it")
+    root = tmp_path / "root"
+    (root / "mounts" / "afs").mkdir(parents=True)
+    bundle = tmp_path / "bundle"
+    (bundle / "rootfs").mkdir(parents=True)
+    lower = ":".join(str(layer) for layer in layers)
+    mounted = subprocess.run(
+        ["mount", "-t", "overlay", "overlay", "-o", f"ro,lowerdir={lower}", str(bundle / "rootfs")],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount the image's layers: {mounted.stderr.strip()}")
+    try:
+        subprocess.run(["runc", "spec"], cwd=bundle, check=True)
+        config = json.loads((bundle / "config.json").read_text())
+        config["root"] = {"path": "rootfs", "readonly": True}
+        config["process"]["terminal"] = False
+        config["linux"]["namespaces"] = [n for n in config["linux"]["namespaces"] if n["type"] != "network"]
+        mounts = str(root / "mounts")
+        config["mounts"] += [  # the image is read-only: a tmpfs holds the mount point of the shared folder
+            {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "nodev"]},
+            {"destination": mounts, "type": "bind", "source": mounts, "options": ["rbind", "rw"]},
+        ]
+        (bundle / "config.json").write_text(json.dumps(config))
+        yield bundle, root
+    finally:
+        subprocess.run(["umount", str(bundle / "rootfs")], check=False)
+
+
+IN_IMAGE = "bash -c 'command -v landcover; landcover --version >$AZ_BATCHAI_OUTPUT_OUT/v.txt'"
+
+
+def test_slurm_oci_container_mode_runs_the_image(oci_bundle, tmp_path):
+    """``--container oci``: the job's command runs in the image (its Python), with the mount root bound in."""
+    bundle, root = oci_bundle
+    job = tmp_path / "in-image.json"
+    job.write_text(
+        json.dumps(
+            {
+                "properties": {
+                    "stdOutErrPathPrefix": "$AZ_BATCHAI_MOUNT_ROOT/afs",
+                    "outputDirectories": [{"id": "OUT", "pathPrefix": "$AZ_BATCHAI_MOUNT_ROOT/out"}],
+                    "customMpiSettings": {
+                        "commandLine": IN_IMAGE,
+                        "processCount": 1,
+                    },
+                }
+            }
+        )
+    )
+    common = ["--root", str(root), "--container", "oci", "--image", str(bundle), "--python-env", "/opt/venv"]
+    dry = runner("slurm", "submit", str(job), *common, "--dry-run")
+    assert f"exec srun --mpi=none --ntasks=1 --nodes=1 --container={bundle} bash -c" in dry.stdout, dry.stdout
+    result = runner("slurm", "submit", str(job), *common, "--name", "oci", "--wait")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "/opt/venv/bin/landcover" in result.stdout  # the image's, not this machine's
+    files = runner("files", "oci", "--root", str(root))
+    assert "v.txt" in files.stdout
+    (version,) = (root / "mounts" / "out").rglob("v.txt")
+    assert version.read_text().startswith("landcover")

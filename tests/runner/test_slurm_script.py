@@ -17,6 +17,7 @@ from tests.helpers import REPO, assert_one_line_error, runner
 
 ROOT = "/shared/lc/mounts"
 COMMAND = ["landcover", "train", "--input-dir", f"{ROOT}/blobfuse/training_data"]
+MPI = ["--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30"]
 
 
 def _spec(nodes: int, processes: int, tool: str = "customMpiSettings"):
@@ -53,7 +54,7 @@ def test_node_layout_divides_the_total_over_the_nodes():
 
 def test_bare_environment_runs_the_ranks_under_mpirun():
     line = launch_line(ContainerMode.NONE, COMMAND, ranks=4, mpi=True, mount_root=ROOT, image=None, as_root=False)
-    assert line == ["mpirun", "-np", "4", "--bind-to", "none", *COMMAND]
+    assert line == ["mpirun", "-np", "4", *MPI, *COMMAND]
     alone = launch_line(ContainerMode.NONE, COMMAND, ranks=1, mpi=False, mount_root=ROOT, image=None, as_root=True)
     assert alone == COMMAND
 
@@ -69,7 +70,9 @@ def test_pyxis_line():
         *COMMAND,
     ]
     single = launch_line(ContainerMode.PYXIS, COMMAND, ranks=1, mpi=False, mount_root=ROOT, image=image, as_root=False)
-    assert single[:3] == ["srun", "--ntasks=1", "--nodes=1"]
+    assert single[:4] == ["srun", "--mpi=none", "--ntasks=1", "--nodes=1"]
+    one_rank = launch_line(ContainerMode.PYXIS, COMMAND, ranks=1, mpi=True, mount_root=ROOT, image=image, as_root=False)
+    assert one_rank == single
 
 
 def test_apptainer_line():
@@ -86,8 +89,7 @@ def test_apptainer_line():
         "mpirun",
         "-np",
         "2",
-        "--bind-to",
-        "none",
+        *MPI,
         "--allow-run-as-root",
         "apptainer",
         "exec",
@@ -108,6 +110,10 @@ def test_slurm_oci_line():
         ContainerMode.OCI, COMMAND, ranks=2, mpi=True, mount_root=ROOT, image="/shared/bundle", as_root=False
     )
     assert line == ["srun", "--mpi=pmix", "--container=/shared/bundle", *COMMAND]
+    single = launch_line(
+        ContainerMode.OCI, COMMAND, ranks=1, mpi=True, mount_root=ROOT, image="/shared/bundle", as_root=False
+    )
+    assert single == ["srun", "--mpi=none", "--ntasks=1", "--nodes=1", "--container=/shared/bundle", *COMMAND]
 
 
 def test_script_directives_variables_and_host_file():
@@ -140,13 +146,13 @@ def test_script_directives_variables_and_host_file():
         f"export DATA={ROOT}/blobfuse",
         'export PATH=/env/bin:"$PATH"',
         'scontrol show hostnames "$SLURM_JOB_NODELIST" | awk \'{print $0 " slots=4"}\' >"$AZ_BATCHAI_MPI_HOST_FILE"',
-        f"exec mpirun -np 8 --bind-to none landcover train --model-dir {output} --epochs 2",
+        f"exec mpirun -np 8 {' '.join(MPI)} landcover train --model-dir {output} --epochs 2",
     ):
         assert expected in lines, expected
-    assert script.outputs == {"MODEL": Path(output)}
+    assert script.paths.outputs == {"MODEL": output}
     # Unique output directories: a second job id, a second folder.
     again = build_script(_spec(2, 8), "train1", Path(ROOT), config, options)
-    assert again.outputs["MODEL"] != script.outputs["MODEL"]
+    assert again.paths.outputs["MODEL"] != script.paths.outputs["MODEL"]
 
 
 def test_container_modes_need_an_image_and_a_known_name(monkeypatch):

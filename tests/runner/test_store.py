@@ -74,3 +74,18 @@ def test_a_record_from_a_newer_runner_or_a_broken_one_is_one_line(tmp_path):
     (tmp_path / "record.json").write_text("{")
     with pytest.raises(RecordError, match="not a readable job record"):
         load_record(tmp_path)
+
+
+def test_list_and_show_read_the_jobs_of_runner_0_1_0(tmp_path):
+    from typer.testing import CliRunner
+
+    from runner.cli import app
+
+    for backend, name in (("process", "train-1"), ("docker", "train-2")):
+        (tmp_path / "jobs" / name).mkdir(parents=True)
+        shutil.copy(RECORDS / f"v1-{backend}.json", tmp_path / "jobs" / name / "record.json")
+    listed = CliRunner().invoke(app, ["list", "--root", str(tmp_path)])
+    assert listed.exit_code == 0 and "train-1" in listed.stdout and "succeeded" in listed.stdout
+    shown = CliRunner().invoke(app, ["show", "train-2", "--root", str(tmp_path)])
+    assert shown.exit_code == 0, shown.output
+    assert "failed" in shown.stdout and "output MODEL_DIR  /home/user/.runner/mounts/blobfuse/models" in shown.stdout

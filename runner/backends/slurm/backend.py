@@ -16,7 +16,7 @@ from rich.console import Console
 from runner.backends.base import Backend, BackendError, JobOutput
 from runner.backends.slurm import client
 from runner.details import SlurmDetails
-from runner.job_outputs import OutputFolder, job_files, output_folders
+from runner.job_outputs import OutputFolder, job_files, output_folders, sized
 from runner.store import JobRecord, load_record, save_record, update_record
 from runner.watch import follow_logs
 
@@ -143,8 +143,7 @@ class SlurmBackend(Backend):
         found = {}
         for folder in self.output_folders(record):
             paths, others = job_files(folder, record.started)
-            sizes = [(str(path.relative_to(folder.path)), path.stat().st_size) for path in paths]
-            found[folder.key] = JobOutput(folder.path, sizes, others=others)
+            found[folder.key] = JobOutput(folder.path, sized(paths, folder.path), others=others)
         return found
 
     def output_folders(self, record: JobRecord) -> list[OutputFolder]:

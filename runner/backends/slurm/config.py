@@ -54,7 +54,9 @@ class SlurmConfig:
     image: str | None = None
     """The image (pyxis, apptainer: a name, ``docker://...`` or a ``.sif``/``.sqsh`` file) or OCI bundle folder."""
     python_env: str | None = None
-    """For ``container none``: the Python environment on shared storage (its ``bin`` goes first on ``PATH``)."""
+    """The Python environment whose ``bin`` goes first on ``PATH``: on shared storage (``container none``, default
+    this runner's), or inside the image (container modes whose runtime passes the caller's ``PATH`` in, e.g.
+    ``oci``: ``/opt/venv`` for the project's image)."""
 
     def __post_init__(self) -> None:
         if self.gpus_per_node < 0:

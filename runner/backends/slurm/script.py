@@ -16,10 +16,12 @@ from pathlib import Path
 from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
-from runner.layout import job_environment, job_paths
+from runner.layout import JobPaths, job_environment, job_paths
 
-MPI_FLAGS = ("--bind-to", "none")
-"""Slurm has placed the ranks already; Open MPI must not pin them to cores of its own choosing."""
+MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
+"""Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
+SIGTERM (preemption, ``scontrol requeue``, ``--signal``) gets 30 s, not Open MPI's 1 s, to write its checkpoint
+before the MPI daemons kill it (Slurm's ``KillWait`` is the other bound)."""
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class SlurmJobOptions:
     as_root: bool = False
     """The job runs as root: Open MPI needs ``--allow-run-as-root``."""
     python_bin: str | None = None
-    """For ``container none``: the folder put first on ``PATH`` (the Python environment's ``bin``)."""
+    """The folder put first on ``PATH``: the Python environment's ``bin`` (on the nodes, or in the image)."""
 
 
 @dataclass(frozen=True)
@@ -48,8 +50,8 @@ class SlurmScript:
     command: list[str]
     """The ranks' own command line (Batch AI variables expanded, ``--extra-args`` appended)."""
     environment: dict[str, str]
-    stdouterr: Path
-    outputs: dict[str, Path]
+    paths: JobPaths
+    """Batch AI's variables, the stdouterr and output folders (the nodes see this machine's paths)."""
     nodes: int
     tasks_per_node: int
 
@@ -96,14 +98,15 @@ def launch_line(
         as_root: Add ``--allow-run-as-root`` to mpirun.
     """
     mpirun = ["mpirun", "-np", str(ranks), *MPI_FLAGS, *(["--allow-run-as-root"] if as_root else [])]
-    one = [] if mpi else ["--ntasks=1", "--nodes=1"]
+    # one rank needs no process management interface (and a single-rank step works where PMIx does not)
+    step = ["--mpi=pmix"] if mpi and ranks > 1 else ["--mpi=none", "--ntasks=1", "--nodes=1"]
     if mode is ContainerMode.NONE:
         return [*mpirun, *command] if mpi else command
     assert image is not None  # SlurmConfig refuses a container mode without one
     if mode is ContainerMode.PYXIS:
         return [
             "srun",
-            *(["--mpi=pmix"] if mpi else one),
+            *step,
             f"--container-image={image}",
             f"--container-mounts={mount_root}:{mount_root}",
             *command,
@@ -111,7 +114,7 @@ def launch_line(
     if mode is ContainerMode.APPTAINER:
         apptainer = ["apptainer", "exec", "--nv", "--bind", f"{mount_root}:{mount_root}"]
         return [*(mpirun if mpi else []), *apptainer, _image_reference(mode, image), *command]
-    return ["srun", *(["--mpi=pmix"] if mpi else one), f"--container={image}", *command]
+    return ["srun", *step, f"--container={image}", *command]
 
 
 def build_script(
@@ -174,7 +177,7 @@ def build_script(
     lines += [f"#SBATCH {directive}" for directive in directives]
     lines += ["set -eo pipefail", "# Batch AI's variables and the template's environment"]
     lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(environment.items())]
-    if config.container is ContainerMode.NONE and options.python_bin:
+    if options.python_bin:
         lines.append(f'export PATH={shlex.quote(options.python_bin)}:"$PATH"')
     lines += [
         "# Batch AI's MPI host file, from the allocation's node list",
@@ -188,8 +191,7 @@ def build_script(
         launch=launch,
         command=command,
         environment=environment,
-        stdouterr=stdouterr,
-        outputs={key: Path(path) for key, path in paths.outputs.items()},
+        paths=paths,
         nodes=nodes,
         tasks_per_node=per_node,
     )

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from runner.backends.base import BackendError
 from runner.backends.slurm.backend import SCRIPT, SlurmBackend
-from runner.backends.slurm.config import SlurmConfigError, load_config
+from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
@@ -109,7 +109,9 @@ def submit(
         requeue=requeue,
         signal=signal,
         as_root=os.geteuid() == 0,
-        python_bin=python_bin(config.python_env),
+        python_bin=python_bin(config.python_env)
+        if config.container is ContainerMode.NONE
+        else (f"{config.python_env.rstrip('/')}/bin" if config.python_env else None),
     )
     try:
         script = build_script(spec, name, local.mounts, config, options)
@@ -120,17 +122,18 @@ def submit(
         return
     directory.mkdir(parents=True)
     (directory / SCRIPT).write_text(script.text)
-    script.stdouterr.mkdir(parents=True, exist_ok=True)
-    for folder in script.outputs.values():
-        folder.mkdir(parents=True, exist_ok=True)
+    stdouterr = Path(script.paths.stdouterr)
+    stdouterr.mkdir(parents=True, exist_ok=True)
+    for folder in script.paths.outputs.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name=name,
         backend=SlurmBackend.name,
         state=JobState.QUEUED,
         command=script.launch,
-        stdout=str(script.stdouterr / "stdout.txt"),
-        stderr=str(script.stdouterr / "stderr.txt"),
-        outputs={key: str(folder) for key, folder in script.outputs.items()},
+        stdout=str(stdouterr / "stdout.txt"),
+        stderr=str(stdouterr / "stderr.txt"),
+        outputs=dict(script.paths.outputs),
         environment=script.environment,
         spec_file=str(job_file.resolve()),
         details=SlurmDetails(

@@ -1,0 +1,73 @@
+"""The STAC API (scripts/stac_server.sh, or the one STAC_API_URL names) loaded with the catalogue fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, SHARED
+from tests.data.http_server import RangeServer, serve_directory
+from tests.data.stac_fixtures import Fixture, build_fixture
+
+SERVER_SCRIPT = ROOT / "scripts" / "stac_server.sh"
+
+
+@pytest.fixture(scope="session")
+def stac_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The STAC API's URL: STAC_API_URL when set (CI starts one), else one started for this session."""
+    if os.environ.get("STAC_API_URL"):
+        yield os.environ["STAC_API_URL"].rstrip("/")
+        return
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        pytest.skip("PostgreSQL not installed (scripts/stac_server.sh start installs it, or set STAC_API_URL)")
+    state = tmp_path_factory.mktemp("stac-server")
+    env = {**os.environ, "STAC_SERVER_DIR": str(state / "run")}
+    started = subprocess.run([str(SERVER_SCRIPT), "start"], capture_output=True, text=True, env=env, check=False)
+    if started.returncode != 0:
+        # CI starts the API in .ci/run (where a failure stops the run); here a machine without it skips.
+        pytest.skip(f"scripts/stac_server.sh start failed: {started.stderr.strip()[-300:]}")
+    url = next(line.split("=", 1)[1] for line in started.stdout.splitlines() if line.startswith("STAC_API_URL="))
+    try:
+        yield url
+    finally:
+        subprocess.run([str(SERVER_SCRIPT), "stop"], capture_output=True, env=env, check=False)
+
+
+@pytest.fixture(scope="session")
+def assets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, RangeServer]]:
+    """A range-request server for the fixture COGs (counting the bytes it sends)."""
+    root = tmp_path_factory.mktemp("stac-assets")
+    with serve_directory(root) as server:
+        yield root, server
+
+
+@pytest.fixture(scope="session")
+def catalogue(stac_api: str, assets: tuple[Path, RangeServer]) -> Fixture:
+    """The fixture collections and items, loaded into the STAC API through its transactions extension."""
+    root, server = assets
+    shared = SHARED if (SHARED / "data" / "real" / "m_3907833_nw_17_1").is_dir() else None
+    fixture = build_fixture(root, server.url, shared)
+    with requests.Session() as http:
+        for collection in fixture.collections:
+            http.delete(f"{stac_api}/collections/{collection['id']}", timeout=30)
+            http.post(f"{stac_api}/collections", json=collection, timeout=30).raise_for_status()
+            items = fixture.items[collection["id"]]
+            http.post(
+                f"{stac_api}/collections/{collection['id']}/items",
+                json={"type": "FeatureCollection", "features": items},
+                timeout=60,
+            ).raise_for_status()
+    return fixture
+
+
+@pytest.fixture
+def fresh_dir(tmp_path: Path) -> Iterator[Path]:
+    out = tmp_path / "pairs"
+    yield out
+    shutil.rmtree(out, ignore_errors=True)

@@ -1,0 +1,250 @@
+"""Preemption: SIGTERM / SIGUSR1 checkpoint at the current step, exit 75, and the rerun ends bitwise equal."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from landcover.constants import PREEMPTED_EXIT_CODE
+from landcover.data.sampler import CropSampler
+from landcover.model.checkpoint import make_checkpoint, save_checkpoint
+from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.train.distributed import World
+from landcover.train.loop import random_state, restore_random_state
+from landcover.train.preempt import StopRequests
+from landcover.train.resume import checkpoint_path, checkpoints, find_resume_point, remove_superseded_steps
+from tests.data.fixtures import write_pair
+from tests.helpers import mpi_landcover
+
+SINGLE = ["--epoch-size", "6", "--batch-size", "2", "--threads", "1", "--epochs", "2"]
+"""Two epochs of three steps."""
+TWO_RANKS = ["--epoch-size", "12", "--batch-size", "2", "--threads", "1", "--epochs", "2"]
+"""Two epochs of three steps of 2 x 2 crops."""
+ENV = {**os.environ, "LANDCOVER_PROGRESS": "plain"}
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory) -> Path:
+    data = tmp_path_factory.mktemp("pairs")
+    for index in range(3):
+        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
+    return data
+
+
+def _train(data: Path, model_dir: Path, options: list[str]) -> list[str]:
+    return ["train", "--input-dir", str(data), "--model-dir", str(model_dir), *options]
+
+
+def _assert_bitwise_equal(straight: Path, resumed: Path) -> None:
+    for name in ("trained.pt", "epoch-0002.pt"):
+        first, second = (torch.load(d / name, weights_only=True) for d in (straight, resumed))
+        for key, tensor in first["state_dict"].items():
+            assert torch.equal(tensor, second["state_dict"][key]), (name, key)
+    first, second = (torch.load(d / "epoch-0002.pt", weights_only=True)["training"] for d in (straight, resumed))
+    for key, state in first["optimizer"]["state"].items():
+        for name, value in state.items():
+            assert torch.equal(value, second["optimizer"]["state"][key][name]), (key, name)
+    assert [m["loss"] for m in first["metrics"]] == [m["loss"] for m in second["metrics"]]
+    assert not list(resumed.glob("epoch-*-step-*.pt"))  # superseded by the epochs' own checkpoints
+
+
+def _run_and_signal(
+    command: list[str], targets: Callable[[int], list[int]], number: int, delay: float
+) -> tuple[int, str]:
+    """Start ``command``; ``delay`` s after it prints its ``training ...`` line, send ``number`` to the targets.
+
+    A second signal follows while the checkpoint is being written, which must change nothing.
+    """
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    lines: list[str] = []
+    training = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("training "):
+                training.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    if training.wait(timeout=300):
+        time.sleep(delay)
+        for pid in targets(process.pid):
+            os.kill(pid, number)
+        time.sleep(0.05)
+        with contextlib.suppress(OSError):  # the run may have ended already
+            for pid in targets(process.pid):
+                os.kill(pid, number)
+    code = process.wait(timeout=600)
+    reader.join()
+    return code, "".join(lines)
+
+
+def _stop_part_way(command: list[str], model_dir: Path, targets: Callable[[int], list[int]], number: int) -> str:
+    """Signal runs of ``command`` (each resuming the last) until one stops part-way through an epoch.
+
+    A signal before the first step of a run stops it with nothing new to write; the next try waits longer.
+    """
+    outputs = []
+    for delay in (1.0, 2.0, 4.0, 6.0, 9.0):
+        code, output = _run_and_signal(command, targets, number, delay)
+        outputs.append(output)
+        assert code == PREEMPTED_EXIT_CODE, (code, output)
+        assert f"{signal.Signals(number).name}: stopped after step" in output, output
+        assert "Traceback" not in output
+        if list(model_dir.glob("epoch-*-step-*.pt")):
+            return output
+    pytest.fail("no run stopped part-way through an epoch:\n" + "\n".join(outputs))
+
+
+def _itself(pid: int) -> list[int]:
+    return [pid]
+
+
+def _ranks(pid: int, only: int | None = None) -> list[int]:
+    """The MPI ranks mpirun started (children of ``pid``), or the one with rank ``only``."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        environ = Path(f"/proc/{child}/environ").read_bytes().split(b"\0")
+        rank = next((int(v.split(b"=")[1]) for v in environ if v.startswith(b"OMPI_COMM_WORLD_RANK=")), None)
+        if rank is not None and (only is None or rank == only):
+            found.append(int(child))
+    return found
+
+
+@pytest.fixture(scope="module")
+def straight(pairs, tmp_path_factory) -> Path:
+    model_dir = tmp_path_factory.mktemp("straight")
+    result = subprocess.run(
+        [sys.executable, "-m", "landcover", *_train(pairs, model_dir, SINGLE)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return model_dir
+
+
+@pytest.fixture(scope="module")
+def straight_two_ranks(pairs, tmp_path_factory) -> Path:
+    model_dir = tmp_path_factory.mktemp("straight2")
+    result = subprocess.run(mpi_landcover(2, *_train(pairs, model_dir, TWO_RANKS)), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return model_dir
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGUSR1], ids=["SIGTERM", "SIGUSR1"])
+def test_signal_mid_epoch_checkpoints_and_the_rerun_is_bitwise_equal(pairs, straight, tmp_path, number):
+    model_dir = tmp_path / "model"
+    command = [sys.executable, "-m", "landcover", *_train(pairs, model_dir, SINGLE)]
+    output = _stop_part_way(command, model_dir, _itself, number)
+    assert "checkpoint " in output and "run the same command again to resume" in output
+    (part,) = model_dir.glob("epoch-*-step-*.pt")
+    assert "position" in torch.load(part, weights_only=True)["training"]
+
+    resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "steps into epoch" in resumed.stdout
+    _assert_bitwise_equal(straight, model_dir)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("target", "number"),
+    [
+        pytest.param(lambda pid: [pid], signal.SIGUSR1, id="SIGUSR1-to-mpirun"),  # mpirun passes SIGUSR1 on
+        pytest.param(lambda pid: _ranks(pid, only=1), signal.SIGTERM, id="SIGTERM-to-rank-1-only"),
+    ],
+)
+def test_two_ranks_stop_at_the_same_step_and_resume_bitwise(pairs, straight_two_ranks, tmp_path, target, number):
+    model_dir = tmp_path / "model"
+    command = mpi_landcover(2, *_train(pairs, model_dir, TWO_RANKS))
+    _stop_part_way(command, model_dir, target, number)
+    (part,) = model_dir.glob("epoch-*-step-*.pt")
+    ranks = torch.load(part, weights_only=True)["training"]["ranks"]
+    assert len(ranks) == 2 and ranks[0]["sampler"] != ranks[1]["sampler"]  # each rank's own position
+
+    resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    assert resumed.returncode == 0, resumed.stderr
+    _assert_bitwise_equal(straight_two_ranks, model_dir)
+
+
+def test_newest_checkpoint_is_found_by_number_not_name(tmp_path):
+    checkpoint = make_checkpoint(SeedUNet(ModelConfig()), provenance={}, training={"epoch": 0})
+    for epoch in range(1, 13):
+        save_checkpoint(checkpoint, checkpoint_path(tmp_path, epoch))
+    assert find_resume_point(tmp_path, print) == tmp_path / "epoch-0012.pt"
+    save_checkpoint(checkpoint, checkpoint_path(tmp_path, 13, 2))
+    assert find_resume_point(tmp_path, print) == tmp_path / "epoch-0013-step-000002.pt"
+    for name in ("epoch-9999.pt", "epoch-10000.pt", "epoch-notes.pt"):
+        (tmp_path / name).touch()
+    assert [p.name for p in checkpoints(tmp_path)[:3]] == [
+        "epoch-10000.pt",
+        "epoch-9999.pt",
+        "epoch-0013-step-000002.pt",
+    ]
+    assert tmp_path / "epoch-notes.pt" not in checkpoints(tmp_path)
+
+
+def test_superseded_part_way_checkpoints_are_removed(tmp_path):
+    for name in (
+        "epoch-0002.pt",
+        "epoch-0003-step-000004.pt",
+        "epoch-0003-step-000009.pt",
+        "epoch-0004-step-000001.pt",
+    ):
+        (tmp_path / name).touch()
+    remove_superseded_steps(tmp_path, tmp_path / "epoch-0003-step-000004.pt")  # e.g. written after a --restart
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-0002.pt", "epoch-0003-step-000004.pt"]
+    (tmp_path / "epoch-0003.pt").touch()
+    remove_superseded_steps(tmp_path, tmp_path / "epoch-0003.pt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["epoch-0002.pt", "epoch-0003.pt"]
+
+
+def test_sampler_resumes_its_random_stream_exactly():
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 255, (4, 300, 300), dtype=np.uint8)]
+    labels = [rng.integers(0, 5, (300, 300), dtype=np.uint8)]
+    straight = CropSampler(images, labels, np.random.default_rng([0, 0, 1]))
+    interrupted = CropSampler(images, labels, np.random.default_rng([0, 0, 1]))
+    for _ in range(40):  # past a refill of the uniform buffer
+        straight.batch(2)
+        interrupted.batch(2)
+    resumed = CropSampler(images, labels, np.random.default_rng([0, 0, 1]))
+    resumed.restore(interrupted.state())
+    for _ in range(5):
+        expected, got = straight.batch(2), resumed.batch(2)
+        assert np.array_equal(expected[0], got[0]) and np.array_equal(expected[1], got[1])
+
+
+def test_random_states_round_trip_through_a_checkpoint(tmp_path):
+    import random
+
+    state = random_state()
+    path = tmp_path / "state.pt"
+    torch.save({"random": state}, path)
+    expected = (torch.rand(3), np.random.random(3), random.random())
+    restore_random_state(torch.load(path, weights_only=True)["random"])
+    got = (torch.rand(3), np.random.random(3), random.random())
+    assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1]) and expected[2] == got[2]
+
+
+def test_a_signal_is_recorded_not_fatal_and_handlers_come_back():
+    world = World(0, 1, 0, 1, torch.device("cpu"))
+    before = signal.getsignal(signal.SIGTERM)
+    with StopRequests(world) as stop:
+        assert not stop.agreed()
+        os.kill(os.getpid(), signal.SIGUSR1)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second signal changes nothing
+        assert stop.agreed() and stop.signal_name == "SIGUSR1"
+    assert signal.getsignal(signal.SIGTERM) is before
