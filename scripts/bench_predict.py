@@ -60,10 +60,10 @@ def peak_memory_mb(scene: Path, model: Path, block: int) -> float:
     """Max RSS of a fresh process running the whole `landcover evaluate` pipeline."""
     code = (
         "import resource, sys; from pathlib import Path; "
-        "from landcover.infer.evaluate import EvaluateOptions, evaluate; "
-        "from landcover.infer.region import RegionRequest; "
-        f"evaluate(EvaluateOptions(Path({str(scene)!r}), Path({str(model)!r}), Path({str(scene.parent / 'out')!r}), "
-        f"RegionRequest(), block={block})); "
+        "from landcover.infer.evaluate import evaluate; "
+        "from landcover.settings import EvaluateSettings; "
+        f"evaluate(EvaluateSettings(input_filename={str(scene)!r}, model_filename=Path({str(model)!r}), "
+        f"output_dir=Path({str(scene.parent / 'out')!r}), block={block})); "
         "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -165,7 +165,7 @@ def main() -> None:
             f"{torch.get_num_threads()} threads; scene {args.size} x {args.size}; block {args.block}"
         )
         seed_classes, seed_rate = classes_and_rate(
-            Engine(model, device, exact=True, seed_tiling=True, fuse=False), scene
+            Engine(model, device, exact=True, tutorial_tiling=True, fuse=False), scene
         )
         print(f"seed tiling (256 in / 128 out, the seed's network as is), fp32: {seed_rate:.3f} MP/s")
         fp32_classes, fp32_rate = classes_and_rate(Engine(model, device, exact=True, block=args.block), scene)
