@@ -1,4 +1,4 @@
-"""landcover: the seed's land-cover U-Net in PyTorch, with data, training and inference on GeoTIFFs.
+"""landcover: the 2018 tutorial's land-cover U-Net in PyTorch, with data, training and inference on GeoTIFFs.
 
 ``import landcover`` is cheap: torch is imported only when a public name that needs it is first used.
 """
@@ -10,17 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from landcover.model.checkpoint import load_model
-    from landcover.model.unet import ModelConfig, SeedUNet
+    from landcover.model.unet import ModelConfig, SeedUNet, TutorialUNet
 
 __version__ = "0.1.0"
 
 _LAZY = {
     "load_model": "landcover.model.checkpoint",
     "ModelConfig": "landcover.model.unet",
-    "SeedUNet": "landcover.model.unet",
+    "TutorialUNet": "landcover.model.unet",
+    "SeedUNet": "landcover.model.unet",  # the 0.1 name of TutorialUNet
 }
 
-__all__ = ["ModelConfig", "SeedUNet", "__version__", "load_model"]
+__all__ = ["ModelConfig", "SeedUNet", "TutorialUNet", "__version__", "load_model"]
 
 
 def __getattr__(name: str) -> Any:

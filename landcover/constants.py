@@ -1,4 +1,4 @@
-"""The facts used everywhere: classes, colours and label mapping, the seed's window and margin, allocator settings."""
+"""The facts used everywhere: classes, colours, label mapping, the tutorial's window and margin, allocator settings."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
     (128, 255, 128),  # herbaceous: light green
     (128, 96, 96),  # barren / impervious: brown-grey
 )
-"""RGB colour of each class, as in the seed's label images."""
+"""RGB colour of each class, as in the tutorial's label images."""
 
 UNKNOWN = 0
 SCORED_CLASSES: tuple[int, ...] = (2, 3, 4)
-"""Classes whose IoU the seed's figures average (trees, herbaceous, barren/impervious)."""
+"""Classes whose IoU the tutorial's figures average (trees, herbaceous, barren/impervious)."""
 
 LABEL_MAP: tuple[int, ...] = (0, 1, 2, 3, 4, 4, 4)
 """Raw Chesapeake label value -> class (barren 4, impervious 5 and roads 6 lumped into 4)."""
 
 
 WINDOW = 256
-"""The seed's window: its training crop and its scoring / tiling input, in pixels."""
+"""The tutorial's window: its training crop and its scoring / tiling input, in pixels."""
 
 MARGIN = 64
 """Context pixels at each side of a window: not scored in training, not kept in inference."""

@@ -116,3 +116,8 @@ def cpu_count(root: Path = CGROUP_ROOT, proc_cgroup: Path = PROC_CGROUP) -> int:
         cpus = os.cpu_count() or 1
     quota = cgroup_cpu_limit(root, proc_cgroup)
     return max(1, cpus if quota is None else min(cpus, math.ceil(quota)))
+
+
+def default_threads(ranks_on_node: int) -> int:
+    """Intra-op threads per rank when none are asked for: this node's CPUs shared by its ranks (at least 1)."""
+    return max(1, cpu_count() // max(1, ranks_on_node))

@@ -19,11 +19,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from landcover import __version__
 from landcover.io.console import error_console
 from landcover.io.errors import LandcoverError
+
+if TYPE_CHECKING:
+    from landcover.settings import EvaluateSettings, TrainSettings
 
 TRACKING_URI_VARIABLE = "MLFLOW_TRACKING_URI"
 RUN_ID_VARIABLE = "MLFLOW_RUN_ID"
@@ -150,11 +153,11 @@ def start_tracking(run_name: str, *, enabled: bool = True, tags: Mapping[str, st
     return MlflowTracker(run_name, {"landcover.version": __version__, **(tags or {})})
 
 
-def track_training(options: Mapping[str, Any], world_size: int, done: list[dict[str, Any]], enabled: bool) -> Tracker:
-    """Start tracking a training run: its options as parameters, and the epochs a resumed run already has.
+def track_training(settings: TrainSettings, world_size: int, done: list[dict[str, Any]], enabled: bool) -> Tracker:
+    """Start tracking a training run: its settings as parameters, and the epochs a resumed run already has.
 
     Args:
-        options: ``TrainOptions`` as a dictionary.
+        settings: The run's resolved settings (logged with ``settings_version``, their format version).
         world_size: Number of MPI ranks.
         done: Metrics of the epochs finished before a resume (empty for a new run).
         enabled: Whether this rank logs (the first rank only).
@@ -163,17 +166,17 @@ def track_training(options: Mapping[str, Any], world_size: int, done: list[dict[
         The tracker; the training loop logs each epoch's metrics to it, then the final model.
     """
     tracker = start_tracking("landcover train", enabled=enabled, tags={"landcover.command": "train"})
-    tracker.log_params({**options, "world_size": world_size})
+    tracker.log_params({**settings.to_stored(), "settings_version": settings.FORMAT_VERSION, "world_size": world_size})
     for epoch_metrics in done:
         tracker.log_metrics(epoch_metrics, step=int(epoch_metrics["epoch"]))
     return tracker
 
 
-def track_evaluation(options: Any, result: Mapping[str, Any]) -> None:
+def track_evaluation(options: EvaluateSettings, result: Mapping[str, Any]) -> None:
     """Log an evaluation (one run): its inputs, its metrics and timing, ``metrics.json`` and ``preview.png``.
 
     Args:
-        options: The ``EvaluateOptions``.
+        options: The evaluation's settings.
         result: What ``evaluate`` returns (``metrics`` is None without labels).
     """
     tracker = start_tracking(

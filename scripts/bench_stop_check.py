@@ -18,7 +18,8 @@ from torch.nn.parallel import DistributedDataParallel
 from landcover.data.sampler import CropSampler
 from landcover.io.progress import ProgressReporter
 from landcover.model.unet import ModelConfig, SeedUNet
-from landcover.train.distributed import barrier, init_world
+from landcover.parallel.collectives import barrier
+from landcover.parallel.world import init_world
 from landcover.train.preempt import StopRequests
 from landcover.train.steps import BatchPrefetcher, StepLoop
 

@@ -50,11 +50,10 @@ def examples(text: str, prog: str) -> list[str]:
     found = []
     for line in joined.splitlines():
         line = line.strip().strip("│").strip()
-        for part in re.split(r";|&&", line):
-            if part.split()[:1] not in ([prog], ["mpirun"]):
-                continue
-            words = shlex.split(part, comments=True)
-            if prog in words[:6]:
+        if prog not in line:
+            continue
+        for words in commands_of(line):
+            if words[:1] in ([prog], ["mpirun"]) and prog in words[:6]:
                 found.append(shlex.join(words[words.index(prog) :]))
     return found
 
@@ -147,12 +146,13 @@ def make_targets(makefile: Path = ROOT / "Makefile") -> set[str]:
 
 def commands_of(line: str) -> list[list[str]]:
     """The simple commands of a shell line (split at ``;``, ``&&``, ``||``, ``|``; comments dropped)."""
-    lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+    lexer = shlex.shlex(line, posix=True, punctuation_chars=";&|")
+    lexer.whitespace_split = True  # words end at whitespace and at the operators only
     lexer.commenters = "#"
     commands: list[list[str]] = [[]]
     try:
         for token in lexer:
-            if token and set(token) <= set(";&|()"):
+            if token and set(token) <= set(";&|"):
                 commands.append([])
             else:
                 commands[-1].append(token)

@@ -20,12 +20,12 @@ def shared_path(*parts: str) -> Path:
 
 
 @pytest.fixture
-def seed_model_250() -> Path:
+def tutorial_model_250() -> Path:
     return shared_path("models", "seed", "250epochs.model")
 
 
 @pytest.fixture
-def seed_model_1() -> Path:
+def tutorial_model_1() -> Path:
     return shared_path("models", "seed", "1epoch.model")
 
 

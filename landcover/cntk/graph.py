@@ -20,7 +20,7 @@ class GraphError(ValueError):
     """The file is not a CNTK v2 model, or its graph is not what the importer expects."""
 
 
-# CNTK PrimitiveOpType codes used by the seed's graph.
+# CNTK PrimitiveOpType codes used by the tutorial's graph.
 RELU = 3
 SLICE = 14
 RESHAPE = 16

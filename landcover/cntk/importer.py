@@ -1,7 +1,7 @@
-"""Import the seed's pretrained CNTK v2 models into our checkpoint format, without CNTK.
+"""Import the tutorial's pretrained CNTK v2 models into our checkpoint format, without CNTK.
 
 Every tensor is mapped by walking the graph from its output back to its input and matching each op
-against the seed's architecture (``shared/design/seed-model.md``): classifier, decoder sums, transposed
+against the tutorial's architecture (``shared/design/seed-model.md``): classifier, decoder sums, transposed
 convolutions, the encoder's basic blocks, the stem and the per-window mean subtraction. Anything that does
 not match, or any stored tensor left unmapped, is refused: a partial checkpoint is never written.
 """
@@ -33,11 +33,11 @@ from landcover.cntk.graph import (
 from landcover.constants import MARGIN, WINDOW
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import make_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.model.unet import ModelConfig, TutorialUNet
 
 
 class _Mapper:
-    """Walks a seed graph and collects a PyTorch state dict for :class:`SeedUNet`."""
+    """Walks a tutorial graph and collects a PyTorch state dict for :class:`TutorialUNet`."""
 
     def __init__(self, graph: CntkGraph) -> None:
         self.graph = graph
@@ -86,7 +86,7 @@ class _Mapper:
         if bias:
             self.take(function, "b", f"{prefix}.bias", lambda b: b.reshape(-1))
         elif "b" in function.parameters:
-            raise GraphError(f"{function.uid} has a bias where the seed's {prefix} has none")
+            raise GraphError(f"{function.uid} has a bias where the tutorial's {prefix} has none")
         return self.single_input(function)
 
     def batch_norm(self, output: str, prefix: str) -> str:
@@ -225,12 +225,12 @@ class _Mapper:
         self.window_normalisation(x0)
         left = self.graph.parameter_uids() - self.used
         if left:
-            raise GraphError(f"{len(left)} stored tensors do not belong to the seed's architecture")
+            raise GraphError(f"{len(left)} stored tensors do not belong to the tutorial's architecture")
         return self.state
 
 
-def import_cntk_model(source: str | os.PathLike[str]) -> SeedUNet:
-    """Read a seed CNTK v2 ``.model`` file into a :class:`SeedUNet` (``window`` normalisation).
+def import_cntk_model(source: str | os.PathLike[str]) -> TutorialUNet:
+    """Read a tutorial CNTK v2 ``.model`` file into a :class:`TutorialUNet` (``window`` normalisation).
 
     Args:
         source: The CNTK model file.
@@ -245,7 +245,7 @@ def import_cntk_model(source: str | os.PathLike[str]) -> SeedUNet:
     if not source.is_file():
         raise LandcoverError(f"{source}: no such file", "give the path of a CNTK .model file")
     config = ModelConfig(normalisation="window")
-    model = SeedUNet(config)
+    model = TutorialUNet(config)
     try:
         state = _Mapper(CntkGraph(source.read_bytes())).map(config)
         expected = model.state_dict()
@@ -259,13 +259,13 @@ def import_cntk_model(source: str | os.PathLike[str]) -> SeedUNet:
     except GraphError as exc:
         raise LandcoverError(
             f"{source}: cannot import ({exc})",
-            "only the seed tutorial's CNTK U-Net (model_mini_pub) can be imported",
+            "only the 2018 tutorial's CNTK U-Net (model_mini_pub) can be imported",
         ) from exc
     return model.eval()
 
 
 def import_cntk(source: str | os.PathLike[str], destination: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Import a seed CNTK model and write it as our checkpoint (atomically).
+    """Import a tutorial CNTK model and write it as our checkpoint (atomically).
 
     Args:
         source: The CNTK ``.model`` file.

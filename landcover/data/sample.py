@@ -4,7 +4,7 @@
 
 - ``training_data/``: 8 pairs ``C0N_NAIP.tif`` (4-band uint8 R, G, B, NIR) + ``C0N_LandCover.tif``
   (uint8 labels 0-6: 0 unknown, 1 water, 2 trees, 3 herbaceous, 4 barren, 5 buildings, 6 roads);
-- ``evaluation_data/C14_NAIP.tif`` + ``C14_LandCover.tif``: a larger scene that contains the seed's
+- ``evaluation_data/C14_NAIP.tif`` + ``C14_LandCover.tif``: a larger scene that contains the tutorial's
   evaluation point (lat 37.055522, lon -78.638640) in its real UTM zone (EPSG:26917), 1 m pixels.
 
 The scenes are synthetic but structured like real land cover: lakes that are dark in NIR, textured forest
@@ -28,7 +28,7 @@ from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPR
 from landcover.io.atomic import atomic_path
 
 CRS = "EPSG:26917"
-EVALUATION_POINT = (37.055522, -78.638640)  # lat, lon of the seed's evaluation region
+EVALUATION_POINT = (37.055522, -78.638640)  # lat, lon of the tutorial's evaluation region
 TRAINING_SIZE = 768
 EVALUATION_SIZE = 2048
 TRAINING_PAIRS = 8
@@ -180,7 +180,7 @@ def write_scene(scene: Scene, directory: Path, name: str) -> tuple[Path, Path]:
 
 
 def evaluation_origin() -> tuple[float, float]:
-    """Top-left corner (UTM metres) of the evaluation scene: the seed's point sits off-centre inside it."""
+    """Top-left corner (UTM metres) of the evaluation scene: the tutorial's point sits off-centre inside it."""
     to_utm = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
     x, y = to_utm.transform(EVALUATION_POINT[1], EVALUATION_POINT[0])
     return float(np.floor(x - 0.45 * EVALUATION_SIZE)), float(np.ceil(y + 0.55 * EVALUATION_SIZE))

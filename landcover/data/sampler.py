@@ -1,7 +1,7 @@
-"""In-memory random crop sampler with the seed's interesting-patch rule and dihedral augmentation.
+"""In-memory random crop sampler with the tutorial's interesting-patch rule and dihedral augmentation.
 
 Every image is reflect-padded by the loss margin (64 px), so the scored centre of a crop can reach every
-labelled pixel, borders included (the seed's crops never scored its images' outer 64 px). A window is
+labelled pixel, borders included (the tutorial's crops never scored its images' outer 64 px). A window is
 kept if more than 0.3 % of it is water or barren/impervious (the rare classes), otherwise with
 probability 0.5; windows whose centre holds no known label are never drawn. Both tests are O(1) through
 summed-area tables, and crops are views until they are copied into the batch.

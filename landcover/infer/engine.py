@@ -1,19 +1,18 @@
 """The inference engine: streams a scene region in blocks, never loading the whole scene.
 
 Every block is read with a 64-pixel margin of real context; beyond the scene's edges the margin is
-reflect-padded, so the whole region gets predictions (the seed could not label its borders). The
+reflect-padded, so the whole region gets predictions (the tutorial could not label its borders). The
 network's receptive field reaches 62 px, so with a 64-px margin a block's prediction does not depend on
 how the region is cut into blocks.
 
 - ``dataset``-normalised models run fully convolutionally on large blocks (1024 px by default): the
-  classes equal the seed's 256-in / 128-out tiling everywhere, at a fraction of its compute.
-- ``window``-normalised models (the seed's, imported from CNTK) see each 256-px window's own mean, so
-  they always run with the seed's exact 256 / 128 tiling, batched.
+  classes equal the tutorial's 256-in / 128-out tiling everywhere, at a fraction of its compute.
+- ``window``-normalised models (the tutorial's, imported from CNTK) see each 256-px window's own mean, so
+  they always run with the tutorial's exact 256 / 128 tiling, batched.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -23,11 +22,10 @@ import torch
 from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
-from landcover.constants import CENTRE as SEED_OUTPUT
-from landcover.constants import MARGIN, NETWORK_MULTIPLE
-from landcover.constants import WINDOW as SEED_WINDOW
-from landcover.model.unet import SeedUNet, fused_for_inference, predicted_classes
-from landcover.runtime import use_bf16
+from landcover.constants import CENTRE, MARGIN, NETWORK_MULTIPLE, WINDOW
+from landcover.model.apply import reflect_pad, round_up
+from landcover.model.unet import TutorialUNet, fused_for_inference, predicted_classes
+from landcover.tuning import Precision, SpeedSettings, Workload, choose_settings
 
 
 @dataclass(frozen=True)
@@ -74,30 +72,21 @@ def read_padded(
     return pixels, valid
 
 
-def round_up(value: int, multiple: int) -> int:
-    """The smallest multiple of ``multiple`` that is at least ``value``."""
-    return int(math.ceil(value / multiple) * multiple)
-
-
-def reflect_pad(pixels: np.ndarray, pad: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
-    """Pad (bands, H, W) pixels spatially by reflection, as at the scene's edges (symmetric below 2 px)."""
-    return np.pad(pixels, ((0, 0), *pad), mode="symmetric" if min(pixels.shape[1:]) < 2 else "reflect")
-
-
 class Engine:
     """Runs a model over a region of a scene, block by block."""
 
     def __init__(
         self,
-        model: SeedUNet,
+        model: TutorialUNet,
         device: torch.device,
         *,
         exact: bool = False,
         block: int = 1024,
         batch: int = 16,
         probabilities: bool = False,
-        seed_tiling: bool | None = None,
+        tutorial_tiling: bool | None = None,
         fuse: bool = True,
+        speed: SpeedSettings | None = None,
     ) -> None:
         """Prepare the model.
 
@@ -106,33 +95,39 @@ class Engine:
             device: Where to run it.
             exact: fp32 throughout (otherwise bf16 autocast where the hardware supports it).
             block: Output block size in pixels (rounded up to a multiple of 128).
-            batch: Seed-tiling windows per forward pass.
+            batch: Tutorial-tiling windows per forward pass.
             probabilities: Also return per-class probabilities.
-            seed_tiling: Force (True) or forbid (False) the seed's 256 / 128 tiling; default: by normalisation.
+            tutorial_tiling: Force (True) or forbid (False) the tutorial's 256 / 128 tiling; default: by normalisation.
             fuse: Fold BatchNorm into the convolutions (same outputs, less work).
+            speed: Precision and memory format (default: :func:`landcover.tuning.choose_settings`, fp32 when
+                ``exact``); the benchmark tries the others.
         """
         self.device = device
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
-        self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        self.bf16 = not exact and use_bf16(device, "auto")
-        self.block = round_up(max(block, SEED_OUTPUT), SEED_OUTPUT)
+        self.speed = speed or choose_settings(device, Precision.FP32 if exact else Precision.AUTO, Workload.INFERENCE)
+        self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
+        self.bf16 = self.speed.bf16
+        self.block = round_up(max(block, CENTRE), CENTRE)
         self.batch = batch
         self.want_probabilities = probabilities
-        self.seed_tiling = model.config.normalisation == "window" if seed_tiling is None else seed_tiling
+        self.tutorial_tiling = model.config.normalisation == "window" if tutorial_tiling is None else tutorial_tiling
 
     @torch.no_grad()
     def scores(self, pixels: np.ndarray) -> torch.Tensor:
         """Class scores (N, C, H, W) as float32 for uint8 pixels (N, bands, H, W)."""
         x = torch.from_numpy(pixels).to(self.device).float().div_(255.0)
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=self.speed.memory_format)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             return self.model(x).float()
 
     def block_scores(self, pixels: np.ndarray) -> torch.Tensor:
         """Scores (C, H, W) for the inner part of a block read with a 64-px margin on every side."""
-        if not self.seed_tiling:
+        if not self.tutorial_tiling:
             return self.scores(pixels[None])[0, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
-        rows, cols = (pixels.shape[1] - 2 * MARGIN) // SEED_OUTPUT, (pixels.shape[2] - 2 * MARGIN) // SEED_OUTPUT
+        rows, cols = (
+            (pixels.shape[1] - 2 * MARGIN) // CENTRE,
+            (pixels.shape[2] - 2 * MARGIN) // CENTRE,
+        )
         tiles = [(r, c) for r in range(rows) for c in range(cols)]
         out: torch.Tensor | None = None
         for start in range(0, len(tiles), self.batch):
@@ -141,17 +136,17 @@ class Engine:
                 [
                     pixels[
                         :,
-                        r * SEED_OUTPUT : r * SEED_OUTPUT + SEED_WINDOW,
-                        c * SEED_OUTPUT : c * SEED_OUTPUT + SEED_WINDOW,
+                        r * CENTRE : r * CENTRE + WINDOW,
+                        c * CENTRE : c * CENTRE + WINDOW,
                     ]
                     for r, c in chunk
                 ]
             )
             scores = self.scores(windows)[:, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
             if out is None:
-                out = torch.empty(scores.shape[1], rows * SEED_OUTPUT, cols * SEED_OUTPUT)
+                out = torch.empty(scores.shape[1], rows * CENTRE, cols * CENTRE)
             for (r, c), tile in zip(chunk, scores.cpu(), strict=True):
-                out[:, r * SEED_OUTPUT : (r + 1) * SEED_OUTPUT, c * SEED_OUTPUT : (c + 1) * SEED_OUTPUT] = tile
+                out[:, r * CENTRE : (r + 1) * CENTRE, c * CENTRE : (c + 1) * CENTRE] = tile
         assert out is not None
         return out
 
@@ -159,7 +154,7 @@ class Engine:
         """Predict a region block by block (row-major), each block read with its margin."""
         row0, col0 = int(region.row_off), int(region.col_off)
         height, width = int(region.height), int(region.width)
-        step = SEED_OUTPUT if self.seed_tiling else NETWORK_MULTIPLE
+        step = CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
         for top in range(0, height, self.block):
             for left in range(0, width, self.block):
                 h, w = min(self.block, height - top), min(self.block, width - left)

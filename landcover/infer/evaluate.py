@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,46 +21,23 @@ from landcover.data.pairs import (
 )
 from landcover.data.sources import SceneSource, open_scene, resolve_source
 from landcover.infer.engine import Engine
-from landcover.infer.metrics import confusion_matrix, summarise
+from landcover.infer.model_file import load_checked_model
 from landcover.infer.outputs import StreamingRaster, write_json, write_preview
 from landcover.infer.region import RegionRequest, resolve_region
 from landcover.infer.report import print_metrics
+from landcover.io.atomic import check_output_dir
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
-from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
-from landcover.model.unet import SeedUNet
+from landcover.metrics import confusion_matrix, summarise
+from landcover.model.unet import TutorialUNet
+from landcover.settings import EvaluateSettings
 from landcover.tracking import track_evaluation
 
 
-@dataclass(frozen=True)
-class EvaluateOptions:
-    """What ``landcover evaluate`` was asked to do."""
-
-    input_filename: Path | str
-    model_filename: Path
-    output_dir: Path
-    region: RegionRequest
-    labels: Path | None = None
-    probabilities: bool = False
-    exact: bool = False
-    block: int = 1024
-    asset: str | None = None
-
-
-def check_output_dir(path: Path) -> None:
-    """Create the output directory and make sure it can be written to."""
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test"):
-            pass
-    except OSError as exc:
-        raise LandcoverError(f"--output-dir {path}: not writable ({exc.strerror})", "choose a writable folder") from exc
-
-
 def open_labels(
-    options: EvaluateOptions, source: SceneSource, scene: rasterio.DatasetReader
+    options: EvaluateSettings, source: SceneSource, scene: rasterio.DatasetReader
 ) -> rasterio.DatasetReader | None:
     """The label raster (given, or found beside a local scene by the _NAIP -> _LandCover naming), checked."""
     local = source.local_path
@@ -78,32 +53,13 @@ def open_labels(
     return labels
 
 
-def load_checked_model(path: Path, bands: int) -> SeedUNet:
-    """The model (a checkpoint, or a seed CNTK ``.model`` imported in memory), checked against the scene."""
-    if path.suffix == ".model" and path.is_file():
-        from landcover.cntk.importer import import_cntk_model
-
-        model = import_cntk_model(path)
-    else:
-        model = model_from_checkpoint(read_checkpoint(path)).eval()
-    if model.config.in_channels != bands:
-        raise LandcoverError(
-            f"{path}: the model takes {model.config.in_channels} bands, the image has {bands}",
-            "use a model trained on 4-band NAIP imagery",
-        )
-    if model.config.num_classes != len(CLASS_NAMES):
-        raise LandcoverError(
-            f"{path}: the model predicts {model.config.num_classes} classes, expected {len(CLASS_NAMES)}",
-            "use a landcover model (classes 0-4)",
-        )
-    return model
-
-
-def evaluate(options: EvaluateOptions) -> dict[str, Any]:
+def evaluate(options: EvaluateSettings) -> dict[str, Any]:
     """Run the evaluation and write every output; return a summary."""
     source = resolve_source(options.input_filename, options.asset)
     with open_scene(source) as scene:
-        region = resolve_region(scene, options.region)
+        region = resolve_region(
+            scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
+        )
         labels = open_labels(options, source, scene)
         model = load_checked_model(options.model_filename, scene.count)
         check_output_dir(options.output_dir)
@@ -117,11 +73,11 @@ def evaluate(options: EvaluateOptions) -> dict[str, Any]:
 
 
 def _run(
-    options: EvaluateOptions,
+    options: EvaluateSettings,
     scene_name: str,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
-    model: SeedUNet,
+    model: TutorialUNet,
     region: Window,
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -152,10 +108,10 @@ def _run(
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
     pixel_area_km2 = abs(scene.transform.a * scene.transform.e) / 1e6
     start = time.perf_counter()
-    mode = "seed 256/128 tiling" if engine.seed_tiling else f"{engine.block}-px blocks"
+    mode = "tutorial 256/128 tiling" if engine.tutorial_tiling else f"{engine.block}-px blocks"
     emit(
         f"evaluating {width} x {height} px of {scene_name} with {options.model_filename.name} "
-        f"({mode}, {'bf16' if engine.bf16 else 'fp32'}, {device})"
+        f"({mode}, {engine.speed.describe()}, {device}: {engine.speed.reason})"
     )
     try:
         with ProgressReporter("predicting", width * height, "km²", scale=pixel_area_km2) as bar:

@@ -2,7 +2,7 @@
 
 The graph takes what the checkpoint takes, ``image``: float32 (N, 4, H, W), the R, G, B, NIR bands divided by
 255, N, H and W dynamic (H and W multiples of 8), or H = W fixed with ``tile_size``. The checkpoint's input
-normalisation is part of the graph (``window``: each tile's own R, G, B mean, as the seed's models; ``dataset``:
+normalisation is part of the graph (``window``: each tile's own R, G, B mean, as the tutorial's models; ``dataset``:
 the training set's mean and standard deviation). The output is ``probabilities`` (N, 5, H, W): a softmax over
 the known classes 1-4 with class 0 (unknown, never predicted) at 0, which is what segmentation tools such as
 QGIS's Deepness plugin expect; or, with ``output="scores"``, the network's raw class scores as
@@ -28,11 +28,12 @@ from torch import nn
 from landcover import __version__
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, MARGIN, NETWORK_MULTIPLE, UNKNOWN
 from landcover.data.pairs import check_image, open_raster
-from landcover.infer.evaluate import load_checked_model
+from landcover.infer.model_file import load_checked_model
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import read_checkpoint
-from landcover.model.unet import IN_CHANNELS, SeedUNet, predicted_classes
+from landcover.model.unet import IN_CHANNELS, TutorialUNet, predicted_classes
+from landcover.settings import ExportSettings
 
 OUTPUTS = ("probabilities", "scores")
 INPUT_NAME = "image"
@@ -44,7 +45,7 @@ NAIP_RESOLUTION_CM = 100
 class ExportedNetwork(nn.Module):
     """The model as exported: class scores, or probabilities over the known classes (unknown fixed at 0)."""
 
-    def __init__(self, model: SeedUNet, output: str) -> None:
+    def __init__(self, model: TutorialUNet, output: str) -> None:
         super().__init__()
         self.model = model
         self.probabilities = output == "probabilities"
@@ -72,7 +73,9 @@ class Agreement:
         return self.same_class / self.pixels
 
 
-def _metadata(model: SeedUNet, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None) -> dict[str, str]:
+def _metadata(
+    model: TutorialUNet, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None
+) -> dict[str, str]:
     config = model.config
     metadata: dict[str, Any] = {
         "model_type": "Segmentor",
@@ -94,7 +97,7 @@ def _metadata(model: SeedUNet, checkpoint: dict[str, Any] | None, output: str, t
         metadata["landcover.provenance"] = checkpoint.get("provenance", {})
     if tile_size is not None:
         metadata["tile_size"] = tile_size
-        # Overlap so that every pixel kept lies at least MARGIN pixels inside its tile (the seed's 256/128).
+        # Overlap so that every pixel kept lies at least MARGIN pixels inside its tile (the tutorial's 256/128).
         metadata["tiles_overlap"] = math.ceil(200 * MARGIN / tile_size)
     return {key: json.dumps(value, default=str) for key, value in metadata.items()}
 
@@ -112,7 +115,7 @@ def check_tile_size(tile_size: int | None) -> None:
     if tile_size is not None and (tile_size % NETWORK_MULTIPLE or tile_size <= 2 * MARGIN):
         raise LandcoverError(
             f"--tile-size {tile_size}: must be a multiple of {NETWORK_MULTIPLE} above {2 * MARGIN}",
-            "use for example 256 (the seed's window) or 512",
+            "use for example 256 (the tutorial's window) or 512",
         )
 
 
@@ -124,7 +127,7 @@ def export_onnx(
     output: str = "probabilities",
     tile_size: int | None = None,
 ) -> Path:
-    """Write ``model_path`` (a checkpoint, or a seed CNTK ``.model``) as an ONNX model, atomically.
+    """Write ``model_path`` (a checkpoint, or a tutorial CNTK ``.model``) as an ONNX model, atomically.
 
     Args:
         model_path: The checkpoint.
@@ -234,16 +237,7 @@ def compare_with_onnxruntime(model_path: Path, onnx_path: Path, pixels: np.ndarr
     )
 
 
-def export_and_check(
-    model_path: Path,
-    out_path: Path,
-    *,
-    force: bool,
-    output: str,
-    tile_size: int | None,
-    check_image: Path | None,
-    check_size: int,
-) -> str:
+def export_and_check(settings: ExportSettings) -> str:
     """``landcover export``: export, then (with ``check_image``) compare ONNX Runtime with PyTorch on it.
 
     The check region is read first, so a bad ``check_image`` leaves nothing written.
@@ -251,9 +245,11 @@ def export_and_check(
     Returns:
         The lines to print: what was written, and the measured agreement.
     """
+    model_path, out_path, tile_size = settings.model_path, settings.out_path, settings.tile_size
+    check_image, check_size, output = settings.check_image, settings.check_size, settings.output.value
     check_tile_size(tile_size)
     pixels = read_check_region(check_image, check_size, tile_size or NETWORK_MULTIPLE) if check_image else None
-    written = export_onnx(model_path, out_path, force=force, output=output, tile_size=tile_size)
+    written = export_onnx(model_path, out_path, force=settings.force, output=output, tile_size=tile_size)
     shape = f"N x 4 x {tile_size} x {tile_size}" if tile_size else "N x 4 x H x W"
     lines = [f"exported {model_path} -> {written} (input {INPUT_NAME}: {shape} in [0, 1]; output {output})"]
     if pixels is not None and check_image is not None:

@@ -17,30 +17,19 @@ from typing import Any
 
 from landcover.data.scenes import list_scenes
 from landcover.data.sources import SceneSource, open_scene
-from landcover.infer.evaluate import check_output_dir, load_checked_model
+from landcover.infer.model_file import load_checked_model
 from landcover.infer.mosaic import write_mosaics, write_overview
 from landcover.infer.outputs import write_json
 from landcover.infer.scene_map import finished_map, map_path, map_tags, model_digest, remove_leftovers, write_scene_map
-from landcover.io.console import console, fail
-from landcover.io.errors import LandcoverError
+from landcover.io.atomic import check_output_dir
+from landcover.io.console import console
+from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.progress import ProgressReporter
-from landcover.train.distributed import World, init_world
+from landcover.parallel.world import World, init_world
+from landcover.settings import PredictSettings
 
 SUMMARY = "summary.json"
 OVERVIEW = "overview.png"
-
-
-@dataclass(frozen=True)
-class PredictOptions:
-    """What ``landcover predict`` was asked to do."""
-
-    scenes: str
-    model_filename: Path
-    output_dir: Path
-    asset: str | None = None
-    exact: bool = False
-    block: int = 1024
-    threads: int | None = None
 
 
 @dataclass
@@ -111,7 +100,7 @@ def _local_size(source: SceneSource) -> int:
     return path.stat().st_size if source.error is None and path is not None and path.is_file() else 0
 
 
-def make_plan(options: PredictOptions) -> Plan:
+def make_plan(options: PredictSettings) -> Plan:
     """List the scenes, check model and output folder, clean up, and decide what is left to do (rank 0).
 
     Raises:
@@ -143,7 +132,7 @@ def make_plan(options: PredictOptions) -> Plan:
 class SceneMapper:
     """Maps scenes on one rank: the model and engine are built once."""
 
-    def __init__(self, options: PredictOptions, plan: Plan, world: World) -> None:
+    def __init__(self, options: PredictSettings, plan: Plan, world: World) -> None:
         """Load the model and prepare the engine on this rank's device."""
         from landcover.infer.engine import Engine
 
@@ -170,7 +159,7 @@ class SceneMapper:
         return outcome
 
 
-def _finish(options: PredictOptions, plan: Plan, tally: Tally, ranks: int) -> dict[str, Any]:
+def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int) -> dict[str, Any]:
     """Write the mosaic, overview and summary; return the summary."""
     seconds = time.perf_counter() - tally.start
     outcomes = sorted([*plan.skipped, *tally.outcomes], key=lambda outcome: outcome.index)
@@ -196,14 +185,16 @@ def _finish(options: PredictOptions, plan: Plan, tally: Tally, ranks: int) -> di
     return summary
 
 
-def predict_many(options: PredictOptions) -> dict[str, Any] | None:
+def predict_many(options: PredictSettings) -> dict[str, Any] | None:
     """Run ``landcover predict`` on this rank; rank 0 returns the summary (other ranks None).
 
     Raises:
         LandcoverError: Bad command input (on rank 0).
-        SystemExit: Some scenes failed (rank 0, exit code 2, after writing everything else).
+        ReportedByAnotherRank: Rank 0 is reporting bad input (on every other rank).
+
+    Scenes that fail do not raise: they are counted in the summary (see :func:`failed_scenes`).
     """
-    from landcover.infer.work_queue import run_queue
+    from landcover.parallel.work_queue import run_queue
 
     world = init_world(options.threads)
     comm = None
@@ -218,7 +209,7 @@ def predict_many(options: PredictOptions) -> dict[str, Any] | None:
         if comm is not None:
             plan = comm.bcast(plan, root=0)
     if plan is None:  # rank 0 is reporting bad input
-        raise SystemExit(2)
+        raise ReportedByAnotherRank
     mapper = SceneMapper(options, plan, world)
     tally: Tally | None = None
     with ProgressReporter("mapping scenes", len(plan.todo), "scenes", enabled=world.is_main) as progress:
@@ -239,11 +230,16 @@ def predict_many(options: PredictOptions) -> dict[str, Any] | None:
         f"{summary['skipped']} already done, {summary['failed']} failed; {options.output_dir / SUMMARY}",
         soft_wrap=True,
     )
-    failed = [o for o in summary["per_scene"] if o["status"] == "failed"]
-    if failed:
-        fail(
-            f"{len(failed)} of {summary['scenes']} scenes failed: {failed[0]['error']}"
-            + (f" and {len(failed) - 1} more" if len(failed) > 1 else ""),
-            f"see {options.output_dir / SUMMARY}; rerun to retry them",
-        )
     return summary
+
+
+def failed_scenes(summary: dict[str, Any], output_dir: Path) -> LandcoverError | None:
+    """The one-line error for the scenes of a summary that failed; ``None`` when none did."""
+    failed = [o for o in summary["per_scene"] if o["status"] == "failed"]
+    if not failed:
+        return None
+    return LandcoverError(
+        f"{len(failed)} of {summary['scenes']} scenes failed: {failed[0]['error']}"
+        + (f" and {len(failed) - 1} more" if len(failed) > 1 else ""),
+        f"see {output_dir / SUMMARY}; rerun to retry them",
+    )

@@ -17,8 +17,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, UNKNOWN
-from landcover.infer.metrics import confusion_matrix, describe_mean_iou, summarise
 from landcover.io.atomic import atomic_path
+from landcover.metrics import confusion_matrix, describe_mean_iou, summarise
 
 TEXT_PER_WIDTH = 1 / 60
 """Font size as a fraction of the canvas width: about 26 px on a 1568-px-wide screen."""

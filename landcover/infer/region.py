@@ -18,7 +18,7 @@ from rasterio.windows import Window
 from landcover.io.errors import LandcoverError
 
 WGS84 = "EPSG:4326"
-SEED_REGION_PIXELS = 1024
+TUTORIAL_REGION_PIXELS = 1024
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
             )
         x, y = to_scene.transform(request.center_lon, request.center_lat)
         row, col = (~src.transform * (x, y))[::-1]
-        size = parse_size(request.region_dim or str(SEED_REGION_PIXELS), abs(src.transform.a))
+        size = parse_size(request.region_dim or str(TUTORIAL_REGION_PIXELS), abs(src.transform.a))
         top, left = round(row - size / 2), round(col - size / 2)
         return _clip(src, top, left, top + size, left + size, "region")
     try:

@@ -6,8 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
-from landcover.infer.metrics import describe_mean_iou
 from landcover.io.console import console
+from landcover.metrics import describe_mean_iou
 
 
 def _fmt(value: float | None) -> str:

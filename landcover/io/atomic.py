@@ -8,6 +8,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from landcover.io.errors import LandcoverError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
@@ -54,3 +56,13 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text)
     return Path(target)
+
+
+def check_output_dir(path: Path) -> None:
+    """Create the output directory and make sure it can be written to."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test"):
+            pass
+    except OSError as exc:
+        raise LandcoverError(f"--output-dir {path}: not writable ({exc.strerror})", "choose a writable folder") from exc

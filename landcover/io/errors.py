@@ -13,3 +13,7 @@ class LandcoverError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class ReportedByAnotherRank(Exception):
+    """This MPI rank stops because another rank (rank 0) reports the error: exit code 2, nothing printed."""

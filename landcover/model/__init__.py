@@ -1,1 +1,1 @@
-"""The seed's U-Net (exact port), its normalisation modes, and the one checkpoint format."""
+"""The tutorial's U-Net (exact port), its normalisation modes, and the one checkpoint format."""

@@ -28,7 +28,7 @@ import torch
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, LABEL_MAP
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
-from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.model.unet import ModelConfig, TutorialUNet
 
 FORMAT = "landcover-runner/checkpoint"
 FORMAT_VERSION = 1
@@ -46,7 +46,7 @@ def config_from_dict(values: dict[str, Any]) -> ModelConfig:
 
 
 def make_checkpoint(
-    model: SeedUNet, *, provenance: dict[str, Any], training: dict[str, Any] | None = None
+    model: TutorialUNet, *, provenance: dict[str, Any], training: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Assemble the checkpoint dictionary for a model.
 
@@ -147,7 +147,7 @@ def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
     try:
         config = config_from_dict(dict(checkpoint["config"]))
         with torch.device("meta"):
-            expected = SeedUNet(config).state_dict()
+            expected = TutorialUNet(config).state_dict()
         state = checkpoint["state_dict"]
         problems = [f"{name} missing" for name in expected if name not in state]
         problems += [f"{name} not in the architecture" for name in state if name not in expected]
@@ -169,14 +169,14 @@ def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
         )
 
 
-def model_from_checkpoint(checkpoint: dict[str, Any]) -> SeedUNet:
+def model_from_checkpoint(checkpoint: dict[str, Any]) -> TutorialUNet:
     """Rebuild the network from a checkpoint dictionary and load its weights (train mode)."""
-    model = SeedUNet(config_from_dict(checkpoint["config"]))
+    model = TutorialUNet(config_from_dict(checkpoint["config"]))
     model.load_state_dict(checkpoint["state_dict"])
     return model
 
 
-def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> SeedUNet:
+def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> TutorialUNet:
     """Load a checkpoint as a ready-to-use model in eval mode.
 
     Called on a float tensor (N, 4, H, W) with values in [0, 1] (H and W divisible by 8), the model

@@ -1,8 +1,8 @@
-"""The seed's U-Net (``model_mini_pub``), ported layer for layer to PyTorch.
+"""The tutorial's U-Net (``model_mini_pub``), ported layer for layer to PyTorch.
 
 The architecture follows ``shared/design/seed-model.md`` exactly, so the tutorial's pretrained CNTK weights
 load into it (see :mod:`landcover.cntk.importer`). The network is fully convolutional: any input whose height
-and width are divisible by 8 works. The seed's centre crop is *not* part of the module; callers score or
+and width are divisible by 8 works. The tutorial's centre crop is *not* part of the module; callers score or
 keep the centre themselves.
 """
 
@@ -30,9 +30,9 @@ class ModelConfig:
     Attributes:
         in_channels: Input bands (R, G, B, NIR).
         num_classes: Output classes (0 unknown, 1 water, 2 trees, 3 herbaceous, 4 barren/impervious).
-        widths: Channel widths of the four encoder stages (the seed's ``c_map``).
-        blocks_per_stage: Basic blocks per encoder stage (the seed's ``num_stack_layers``).
-        normalisation: ``window`` (the seed's per-window R, G, B mean subtraction) or ``dataset``
+        widths: Channel widths of the four encoder stages (the tutorial's ``c_map``).
+        blocks_per_stage: Basic blocks per encoder stage (the tutorial's ``num_stack_layers``).
+        normalisation: ``window`` (the tutorial's per-window R, G, B mean subtraction) or ``dataset``
             (fixed per-channel mean and standard deviation).
         mean: Per-channel mean for ``dataset`` normalisation (inputs in [0, 1]).
         std: Per-channel standard deviation for ``dataset`` normalisation.
@@ -58,7 +58,7 @@ class ModelConfig:
 class InputNormalisation(nn.Module):
     """Normalises [0, 1] imagery as the model was trained to see it.
 
-    ``window`` subtracts each sample's spatial mean from R, G and B (NIR untouched), as the seed did;
+    ``window`` subtracts each sample's spatial mean from R, G and B (NIR untouched), as the tutorial did;
     ``dataset`` applies a fixed per-channel ``(x - mean) / std``, which is independent of the window.
     """
 
@@ -80,7 +80,7 @@ class InputNormalisation(nn.Module):
 
 
 class ConvBN(nn.Module):
-    """3x3 convolution without bias, then BatchNorm; optional ReLU (the seed's ``conv_bn[_relu]``)."""
+    """3x3 convolution without bias, then BatchNorm; optional ReLU (the tutorial's ``conv_bn[_relu]``)."""
 
     def __init__(self, in_channels: int, out_channels: int, *, stride: int = 1, relu: bool = True) -> None:
         super().__init__()
@@ -95,7 +95,7 @@ class ConvBN(nn.Module):
 
 
 class BasicBlock(nn.Module):
-    """``relu(conv_bn(conv_bn_relu(x)))`` with no residual add (the seed's shortcut was commented out)."""
+    """``relu(conv_bn(conv_bn_relu(x)))`` with no residual add (the tutorial's shortcut was commented out)."""
 
     def __init__(self, in_channels: int, out_channels: int, *, stride: int = 1) -> None:
         super().__init__()
@@ -117,8 +117,8 @@ def _upsample(channels: int) -> nn.ConvTranspose2d:
     return nn.ConvTranspose2d(channels, channels, 3, stride=2, padding=1, output_padding=1, bias=False)
 
 
-class SeedUNet(nn.Module):
-    """The seed's land-cover U-Net; returns ReLU'd class scores at the input's resolution."""
+class TutorialUNet(nn.Module):
+    """The tutorial's land-cover U-Net; returns ReLU'd class scores at the input's resolution."""
 
     def __init__(self, config: ModelConfig | None = None) -> None:
         super().__init__()
@@ -175,9 +175,13 @@ def bilinear_kernel(channels: int, size: int = 3) -> torch.Tensor:
     return weight
 
 
+SeedUNet = TutorialUNet
+"""The name of :class:`TutorialUNet` in landcover-runner 0.1, kept so that code written against it still runs."""
+
+
 @torch.no_grad()
-def initialise(model: SeedUNet) -> None:
-    """The seed's initialisation.
+def initialise(model: TutorialUNet) -> None:
+    """The tutorial's initialisation.
 
     He-normal for convolutions that feed a ReLU (directly, through BatchNorm, or through the decoder's sums),
     near-zero uniform for the stem convolution (BatchNorm without ReLU follows it), bilinear kernels for
@@ -197,7 +201,7 @@ def initialise(model: SeedUNet) -> None:
 
 
 def parameter_count(model: nn.Module) -> int:
-    """Stored floats as the seed counted them: weights, biases and BatchNorm running statistics."""
+    """Stored floats as the tutorial counted them: weights, biases and BatchNorm running statistics."""
     return sum(t.numel() for t in model.state_dict().values())
 
 
@@ -210,7 +214,7 @@ def predicted_classes(scores: torch.Tensor, dim: int = 1) -> torch.Tensor:
     return scores.narrow(dim, 1, scores.shape[dim] - 1).argmax(dim) + 1
 
 
-def fused_for_inference(model: SeedUNet) -> SeedUNet:
+def fused_for_inference(model: TutorialUNet) -> TutorialUNet:
     """A copy of an eval-mode model with every BatchNorm folded into its convolution (same outputs, less work)."""
     from torch.nn.utils.fusion import fuse_conv_bn_eval
 

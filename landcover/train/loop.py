@@ -1,6 +1,6 @@
 """The training loop: data-parallel over MPI ranks, a checkpoint per epoch, resume after a kill.
 
-Choices (recorded here because the seed's RMSProp schedule needed 250 epochs on 148 GPUs):
+Choices (recorded here because the tutorial's RMSProp schedule needed 250 epochs on 148 GPUs):
 
 - AdamW (weight decay 1e-4) with a linear warm-up over the first 5 % of steps and a cosine decay to 1 %
   of the peak learning rate (2e-3 from scratch, 2e-4 when fine-tuning with ``--init-from``). The schedule
@@ -8,7 +8,7 @@ Choices (recorded here because the seed's RMSProp schedule needed 250 epochs on 
   resumed run continues exactly where it stopped (:mod:`landcover.train.resume`).
 - Cross-entropy on the centre 128 x 128 of each 256 x 256 crop, class 0 carrying no loss; the other
   classes weighted by the inverse square root of their pixel frequency in the training labels (``balanced``,
-  the default: it lifts the rare barren / impervious class without flooding it) or equally (``seed``).
+  the default: it lifts the rare barren / impervious class without flooding it) or equally (``tutorial``).
 - BatchNorm running statistics are averaged over ranks at the end of every epoch, so every rank holds
   identical weights and buffers when the checkpoint is written.
 """
@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -33,15 +33,15 @@ from landcover.data.pairs import ImagePair
 from landcover.data.sampler import CropSampler
 from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
-from landcover.io.console import emit
+from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
-from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
-from landcover.runtime import use_bf16
+from landcover.model.unet import ModelConfig, TutorialUNet
+from landcover.parallel.collectives import all_reduce_sum, barrier
+from landcover.parallel.world import World
+from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import track_training
-from landcover.train.distributed import World, all_reduce_sum, barrier
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
 from landcover.train.resume import (
     checkpoint_path,
@@ -53,39 +53,12 @@ from landcover.train.resume import (
 from landcover.train.schedule import Schedule
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
+from landcover.tuning import choose_settings
 
 FINAL_NAME = "trained.pt"
 BEST_NAME = "best.pt"
 METRICS_NAME = "metrics.jsonl"
-
-
-@dataclass(frozen=True)
-class TrainOptions:
-    """What ``landcover train`` was asked to do."""
-
-    input_dir: str
-    model_dir: str
-    epochs: int
-    epoch_size: int
-    batch_size: int
-    lr: float
-    weight_decay: float
-    class_weights: str
-    init_from: str | None
-    seed: int
-    precision: str
-    memory_budget_gb: float
-    restart: bool = False
-    compile: bool = False
-    val_dir: str | None = None
-    val_fraction: float = 0.0
-    monitor: str = "mean_iou"
-    early_stop: int | None = None
-
-
-def default_memory_budget_gb(ranks_on_node: int) -> float:
-    """Half of the memory still available (the container's limit, if lower than the node's), shared by its ranks."""
-    return memory_available() / 2 / max(1, ranks_on_node) / 2**30
+SETTINGS_NAME = "settings.json"
 
 
 def agree_on_errors(error: LandcoverError | None, world: World) -> None:
@@ -114,14 +87,14 @@ def dataset_statistics(shard: Shard, device: torch.device) -> tuple[list[float],
     return mean.tolist(), std.tolist()
 
 
-def class_weights(shard: Shard, mode: str, device: torch.device, num_classes: int) -> torch.Tensor:
-    """Loss weight per class: 0 for unknown; 1 for the others (``seed``) or 1/sqrt(frequency) (``balanced``)."""
+def class_weights(shard: Shard, mode: ClassWeights, device: torch.device, num_classes: int) -> torch.Tensor:
+    """Loss weight per class: 0 for unknown; 1 for the others (``tutorial``) or 1/sqrt(frequency) (``balanced``)."""
     counts = torch.zeros(num_classes, dtype=torch.float64)
     for labels in shard.labels:
         counts += torch.bincount(torch.from_numpy(labels).reshape(-1).long(), minlength=num_classes).double()
     counts = all_reduce_sum(counts.to(device)).cpu()
     weights = torch.ones(num_classes, dtype=torch.float64)
-    if mode == "balanced":
+    if mode == ClassWeights.balanced:
         present = counts > 0
         frequency = counts / counts[1:].sum()
         weights = torch.where(present, frequency.clamp_min(1e-4).rsqrt(), torch.zeros_like(weights))
@@ -200,6 +173,11 @@ def write_metrics(model_dir: Path, metrics: list[dict[str, Any]]) -> None:
     write_text_atomic(model_dir / METRICS_NAME, "".join(json.dumps(line) + "\n" for line in metrics))
 
 
+def write_settings(model_dir: Path, settings: TrainSettings) -> None:
+    """Write ``settings.json`` beside ``metrics.jsonl``: the run's settings with their format version."""
+    write_text_atomic(model_dir / SETTINGS_NAME, json.dumps(settings.stored_document(), indent=2) + "\n")
+
+
 @dataclass
 class Plan:
     """Where a run starts: after which epoch, under which schedule, from which state."""
@@ -215,18 +193,22 @@ class Plan:
 class Trainer:
     """One rank's part of a training run."""
 
-    def __init__(self, options: TrainOptions, world: World) -> None:
+    def __init__(self, options: TrainSettings, world: World) -> None:
         self.options, self.world = options, world
         self.model_dir = Path(options.model_dir)
         self.worker = f"worker {world.rank + 1}/{world.size}"
-        self.steps_per_epoch = max(1, math.ceil(options.epoch_size / (options.batch_size * world.size)))
+        if options.epoch_size is None or options.batch_size is None or options.lr is None:
+            raise ValueError("Trainer needs resolved settings (TrainSettings.resolve)")
+        self.epoch_size, self.batch_size, self.lr = options.epoch_size, options.batch_size, options.lr
+        self.memory_budget_gb = options.memory_budget_gb or 0.0
+        self.steps_per_epoch = max(1, math.ceil(self.epoch_size / (self.batch_size * world.size)))
 
     def say(self, message: str) -> None:
         """A line from rank 0."""
         if self.world.is_main:
             emit(message)
 
-    def build_model(self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None) -> SeedUNet:
+    def build_model(self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None) -> TutorialUNet:
         """The network to train: resumed, fine-tuned from --init-from, or new with dataset statistics."""
         if plan.resume is not None:
             return model_from_checkpoint(plan.resume)
@@ -237,7 +219,7 @@ class Trainer:
         mean, std = dataset_statistics(shard, self.world.device)
         torch.manual_seed(self.options.seed)
         self.say(f"dataset normalisation: mean {np.round(mean, 3).tolist()} std {np.round(std, 3).tolist()}")
-        return SeedUNet(ModelConfig(normalisation="dataset", mean=tuple(mean), std=tuple(std)))
+        return TutorialUNet(ModelConfig(normalisation="dataset", mean=tuple(mean), std=tuple(std)))
 
     def plan(self, resume: dict[str, Any] | None, dataset: str) -> Plan:
         """Decide how this run continues from the checkpoint rank 0 chose (see :mod:`landcover.train.resume`).
@@ -248,11 +230,11 @@ class Trainer:
         """
         opts = self.options
         if resume is None:
-            return Plan(0, Schedule.fresh(0, opts.epochs, self.steps_per_epoch, opts.lr), None, True)
+            return Plan(0, Schedule.fresh(0, opts.epochs, self.steps_per_epoch, self.lr), None, True)
         training = resume["training"]
         done = int(training["epoch"])
         stored = self.stored_schedule(training)
-        mismatch = resume_mismatch(training, asdict(opts), self.world.size, dataset, resume["path"])
+        mismatch = resume_mismatch(training, opts.to_stored(), self.world.size, dataset, resume["path"])
         if opts.restart and (mismatch is not None or opts.epochs != stored.last_epoch):
             if opts.epochs <= done:
                 raise LandcoverError(
@@ -261,9 +243,9 @@ class Trainer:
                 )
             self.say(
                 f"restarting from {resume['path']} (epoch {done}): a fresh schedule to epoch {opts.epochs} "
-                f"(warm-up, peak {opts.lr:g}, cosine), a fresh optimiser"
+                f"(warm-up, peak {self.lr:g}, cosine), a fresh optimiser"
             )
-            return Plan(done, Schedule.fresh(done, opts.epochs, self.steps_per_epoch, opts.lr), resume, True)
+            return Plan(done, Schedule.fresh(done, opts.epochs, self.steps_per_epoch, self.lr), resume, True)
         if mismatch is not None:
             raise mismatch
         position = training.get("position")
@@ -323,7 +305,7 @@ class Trainer:
             if opts.init_from:
                 init_from = read_checkpoint(opts.init_from)
             mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
-            budget = int(opts.memory_budget_gb * 2**30)
+            budget = int(self.memory_budget_gb * 2**30)
             shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
             if validation:
                 validator = Validator(validation, world)
@@ -343,12 +325,13 @@ class Trainer:
         assert plan is not None
         stored = plan.resume["training"] if plan.resume else {}
         metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
-        monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor)
-        tracker = track_training(asdict(opts), world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
+        monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor.value)
+        tracker = track_training(opts, world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, plan, init_from).to(world.device)
-        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        speed = choose_settings(world.device, opts.precision.value, "training")
+        model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=opts.lr, weight_decay=opts.weight_decay)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
             optimizer.load_state_dict(stored["optimizer"])
             restore_random_state(own_entry(stored, world).get("random"))
@@ -357,11 +340,19 @@ class Trainer:
             network = torch.compile(network)  # type: ignore[assignment]
         if world.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes: pick the fastest convolution kernels once
-        bf16 = use_bf16(world.device, opts.precision)
-        loop = StepLoop(network, optimizer, weights, world.device, bf16=bf16, compiled=opts.compile)
+        loop = StepLoop(
+            network,
+            optimizer,
+            weights,
+            world.device,
+            bf16=speed.bf16,  # resolved: auto is bf16 or fp32 by now
+            compiled=opts.compile,
+            channels_last=speed.channels_last,
+        )
         self.say(
-            f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {opts.batch_size} x {world.size} "
-            f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
+            f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {self.batch_size} x {world.size} "
+            f"rank(s) on {world.device} ({speed.describe()}, {torch.get_num_threads()} threads per rank; "
+            f"{speed.reason})"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
         if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
@@ -404,6 +395,7 @@ class Trainer:
                 )
                 remove_superseded_steps(self.model_dir, path)
                 write_metrics(self.model_dir, metrics)
+                write_settings(self.model_dir, opts)
             self.say(
                 f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
                 f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s{note}"
@@ -440,7 +432,8 @@ class Trainer:
             "epoch": epoch,
             "optimizer": optimizer.state_dict(),
             "metrics": metrics,
-            "options": asdict(self.options),
+            "options": self.options.to_stored(),
+            "options_version": self.options.FORMAT_VERSION,
             "world_size": self.world.size,
             "schedule": plan.schedule.to_dict(),
             "dataset": dataset,
@@ -450,7 +443,7 @@ class Trainer:
         }
 
     def stop_part_way(
-        self, part: Interrupted, stop: StopRequests, model: SeedUNet, training: dict[str, Any]
+        self, part: Interrupted, stop: StopRequests, model: TutorialUNet, training: dict[str, Any]
     ) -> NoReturn:
         """Write the checkpoint before the step the ranks stopped at (rank 0), wait for it, raise :class:`Preempted`.
 
@@ -472,7 +465,7 @@ class Trainer:
         )
         raise Preempted(stop.signal_name, path)
 
-    def keep_best(self, model: SeedUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
+    def keep_best(self, model: TutorialUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
         """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
 
         ``best.pt`` is written before the epoch's checkpoint, so a run killed in between and resumed writes it
@@ -486,8 +479,8 @@ class Trainer:
         """Where the weights come from, for the checkpoint."""
         return {
             "kind": "trained",
-            "input_dir": self.options.input_dir,
-            "init_from": self.options.init_from,
+            "input_dir": str(self.options.input_dir),
+            "init_from": None if self.options.init_from is None else str(self.options.init_from),
             "world_size": self.world.size,
         }
 
@@ -517,14 +510,16 @@ class Trainer:
         """
         opts, world = self.options, self.world
         steps = schedule.segment(epoch).steps_per_epoch
-        per_step = opts.batch_size * world.size
+        per_step = self.batch_size * world.size
         first, before, partial = 0, 0.0, None
         if part is not None:
             first, before = int(part["step"]), float(part["seconds"])
             sampler.restore(part["rank"]["sampler"])
             partial = part["rank"]["sums"].to(world.device)
         loop.network.train()
-        batches = BatchPrefetcher(sampler, opts.batch_size, steps - first, world.device)
+        batches = BatchPrefetcher(
+            sampler, self.batch_size, steps - first, world.device, channels_last=loop.channels_last
+        )
         with ProgressReporter(
             f"epoch {epoch}/{opts.epochs}", (steps - first) * per_step, "samples", enabled=world.is_main
         ) as bar:
@@ -556,3 +551,18 @@ class Trainer:
             stats["compile_seconds"] = compile_seconds
             self.say(f"torch.compile: first step {compile_seconds:.1f} s (compilation; not in samples/s)")
         return stats
+
+
+def train(settings: TrainSettings) -> Path:
+    """``landcover train``: join the job, resolve the machine's defaults, train (or resume); the final model.
+
+    Raises:
+        LandcoverError: Bad input (pairs, checkpoints, settings that differ from the run being resumed).
+    """
+    from landcover.parallel.world import init_world
+
+    world = init_world(settings.threads)
+    if settings.epoch_size is None and world.is_main and world.device.type != "cuda":
+        check_pairs(settings.input_dir)  # bad input first, then the advice
+        console.print("CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)")
+    return Trainer(settings.resolve(world.device, world.local_size), world).run()

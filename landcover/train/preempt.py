@@ -26,7 +26,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from landcover.train.distributed import World
+from landcover.parallel.world import World
 
 STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, signal.SIGUSR1)
 """Signals that ask ``landcover train`` to checkpoint and stop."""

@@ -5,6 +5,12 @@ state, the stored learning-rate schedule, the options and world size the run was
 fingerprint of its data set and the torch random state. Settings that would silently remap the schedule's
 steps or change the data (batch size, epoch size, peak rate, world size, the pairs, ...) are refused with
 one line naming the option, unless ``--restart`` asks for a fresh schedule from the checkpoint's weights.
+Which settings those are is written on the fields themselves (``resume=True`` in
+:class:`~landcover.settings.TrainSettings`).
+
+The stored settings carry their format version (``options_version``; absent in checkpoints of
+landcover-runner 0.1, which are version 1): :func:`upgrade_training` brings them to the current version
+when a checkpoint is read for resuming.
 """
 
 from __future__ import annotations
@@ -19,26 +25,14 @@ from typing import Any
 from landcover.data.pairs import ImagePair, open_raster
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import read_checkpoint
-from landcover.train.distributed import World, broadcast_object
+from landcover.parallel.collectives import broadcast_object
+from landcover.parallel.world import World
+from landcover.settings import TrainSettings, resume_fields
 
 CHECKPOINT_PATTERN = "epoch-*.pt"
 CHECKPOINT_NAME = re.compile(r"epoch-(\d+)(?:-step-(\d+))?\.pt")
 """``epoch-NNNN.pt`` after epoch N; ``epoch-NNNN-step-SSSSSS.pt`` part-way: after S steps of epoch N."""
 RESTART_HINT = "add --restart to start a fresh schedule from the checkpoint's weights"
-
-RESUME_OPTIONS = {
-    "batch_size": "--batch-size",
-    "epoch_size": "--epoch-size",
-    "lr": "--lr",
-    "weight_decay": "--weight-decay",
-    "class_weights": "--class-weights",
-    "seed": "--seed",
-    "init_from": "--init-from",
-    "val_dir": "--val-dir",
-    "val_fraction": "--val-fraction",
-    "monitor": "--monitor",
-}
-"""Options a resumed run must share with the stored one, and their spelling on the command line."""
 
 
 def checkpoint_path(model_dir: Path, epoch: int, step: int | None = None) -> Path:
@@ -106,8 +100,28 @@ def choose_resume_point(model_dir: Path, world: World, say: Callable[[str], None
     if path is None:
         return None
     checkpoint = read_checkpoint(path)
+    checkpoint["training"] = upgrade_training(checkpoint["training"])
     checkpoint["path"] = path
     return checkpoint
+
+
+def upgrade_training(training: dict[str, Any]) -> dict[str, Any]:
+    """A checkpoint's ``training`` entry with its stored settings upgraded to the current format version.
+
+    Checkpoints of landcover-runner 0.1 stored ``TrainOptions`` as ``options`` with no version (version 1);
+    the values are rewritten by :meth:`TrainSettings.upgrade` (e.g. ``class_weights`` ``seed`` became
+    ``tutorial``) and validated, and ``options_version`` is set.
+
+    Raises:
+        LandcoverError: The settings come from a newer landcover, or no longer validate.
+    """
+    version = int(training.get("options_version", 1))
+    if "options" not in training or version == TrainSettings.FORMAT_VERSION:
+        return training
+    stored = dict(training["options"])
+    upgraded = TrainSettings.upgrade(stored, version)
+    TrainSettings.from_stored(stored, version)  # refuses a newer version, checks the values still validate
+    return {**training, "options": upgraded, "options_version": TrainSettings.FORMAT_VERSION}
 
 
 def dataset_fingerprint(pairs: list[ImagePair]) -> str:
@@ -127,14 +141,15 @@ def resume_mismatch(
 
     Args:
         training: The checkpoint's ``training`` entry.
-        options: This command's :class:`~landcover.train.loop.TrainOptions` as a dictionary.
+        options: This command's :class:`~landcover.settings.TrainSettings`, stored form
+            (:meth:`~landcover.settings.Settings.to_stored`).
         world_size: Ranks in this run.
         dataset: :func:`dataset_fingerprint` of this run's pairs.
         path: The checkpoint, for the message.
     """
     stored = training.get("options", {})
-    for name, flag in RESUME_OPTIONS.items():
-        if name in stored and stored[name] != options[name]:
+    for name, flag in resume_fields(TrainSettings):
+        if name in stored and name in options and stored[name] != options[name]:
             return LandcoverError(
                 f"{flag} {options[name]} differs from {stored[name]}, which the run in {path} was started with",
                 f"rerun with {flag} {stored[name]} to resume, or {RESTART_HINT}",

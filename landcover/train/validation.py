@@ -1,7 +1,7 @@
 """Validation while training: held-out pairs, scored each epoch as ``landcover score`` scores them.
 
 Validation pairs come from ``--val-dir`` or are whole pairs held out of ``--input-dir`` (``--val-fraction``,
-chosen by the seed; never cropped for training). Every epoch, and once before the first step (epoch 0), each
+chosen by --seed; never cropped for training). Every epoch, and once before the first step (epoch 0), each
 rank scores its share of them with the protocol of ``landcover score`` (each whole image through the model in
 fp32, the centre inside the 64-px margin scored, unknown truth excluded) and the confusion matrices and the
 loss are summed over ranks, so the figures equal ``landcover score`` on the same pairs. The mean IoU is taken
@@ -22,18 +22,19 @@ import torch.nn.functional as F
 
 from landcover.constants import CLASS_NAMES, MARGIN, UNKNOWN
 from landcover.data.pairs import ImagePair, read_pair
-from landcover.infer.metrics import summarise
-from landcover.infer.score import check_scorable, pair_confusion, whole_image_scores
 from landcover.io.errors import LandcoverError
-from landcover.model.unet import SeedUNet
-from landcover.train.distributed import World, all_reduce_sum
+from landcover.metrics import check_scorable, pair_confusion, summarise
+from landcover.model.apply import whole_image_scores
+from landcover.model.unet import TutorialUNet
+from landcover.parallel.collectives import all_reduce_sum
+from landcover.parallel.world import World
 
 MONITORS = {"mean_iou": "higher", "pixel_accuracy": "higher", "loss": "lower"}
 """What ``--monitor`` may watch, and which way is better."""
 
 
 def hold_out(pairs: list[ImagePair], fraction: float, seed: int) -> tuple[list[ImagePair], list[ImagePair]]:
-    """Split whole pairs into (training, validation): ``fraction`` of them (at least one) chosen by the seed.
+    """Split whole pairs into (training, validation): ``fraction`` of them (at least one) chosen by ``seed``.
 
     Raises:
         LandcoverError: Too few pairs to keep one for training.
@@ -68,11 +69,11 @@ class Validator:
         self.images: list[tuple[np.ndarray, np.ndarray]] = []
         for pair in pairs[world.rank :: world.size]:
             image, labels = read_pair(pair, image_checked=True)
-            check_scorable(pair, labels.shape, MARGIN)
+            check_scorable(pair.image, labels.shape, MARGIN)
             self.images.append((image, labels))
 
     @torch.no_grad()
-    def validate(self, model: SeedUNet, weights: torch.Tensor) -> dict[str, Any]:
+    def validate(self, model: TutorialUNet, weights: torch.Tensor) -> dict[str, Any]:
         """Score the model (as ``landcover score``) on every validation pair; the same result on every rank.
 
         Args:
@@ -80,7 +81,7 @@ class Validator:
             weights: The training loss's class weights (the validation loss uses them too).
         """
         weights = weights.detach().float().cpu()
-        copy = SeedUNet(model.config).to(self.world.device)  # contiguous fp32, as a loaded checkpoint
+        copy = TutorialUNet(model.config).to(self.world.device)  # contiguous fp32, as a loaded checkpoint
         copy.load_state_dict(model.state_dict())
         copy.eval()
         confusion = torch.zeros(len(CLASS_NAMES), len(CLASS_NAMES), dtype=torch.float64)

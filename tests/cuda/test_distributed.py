@@ -8,12 +8,8 @@ import sys
 
 import pytest
 
+from landcover.parallel.world import rendezvous
 from tests.helpers import mpirun_prefix
-
-try:  # where the World lives once it moves out of train/ (landcover.parallel)
-    from landcover.parallel.world import rendezvous
-except ImportError:
-    from landcover.train.distributed import rendezvous  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.cuda
 

@@ -10,8 +10,8 @@ from rasterio.transform import from_origin
 
 from landcover.data.pairs import NAIP_COLOUR_INTERPRETATION
 
-CRS = "EPSG:26917"  # NAD83 / UTM zone 17N, the seed's evaluation scene
-ORIGIN = (722_000.0, 4_105_000.0)  # near the seed's evaluation point in Virginia
+CRS = "EPSG:26917"  # NAD83 / UTM zone 17N, the tutorial's evaluation scene
+ORIGIN = (722_000.0, 4_105_000.0)  # near the tutorial's evaluation point in Virginia
 
 
 def blob_labels(rng: np.random.Generator, height: int, width: int) -> np.ndarray:

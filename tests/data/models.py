@@ -7,14 +7,14 @@ from pathlib import Path
 import torch
 
 from landcover.model.checkpoint import make_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.model.unet import ModelConfig, TutorialUNet
 
 
 def fresh_checkpoint(path: Path, seed: int = 0, **config: object) -> Path:
     """Write a checkpoint of a freshly initialised model (``dataset`` normalisation unless told)."""
     torch.manual_seed(seed)
     defaults: dict[str, object] = {"mean": (0.35, 0.4, 0.3, 0.45), "std": (0.15, 0.15, 0.1, 0.15)}
-    model = SeedUNet(ModelConfig(**{**defaults, **config}))  # type: ignore[arg-type]
+    model = TutorialUNet(ModelConfig(**{**defaults, **config}))  # type: ignore[arg-type]
     # Perturb BatchNorm statistics so that the fresh network is not near-degenerate.
     with torch.no_grad():
         for module in model.modules():

@@ -15,8 +15,8 @@ def test_import_landcover_imports_no_torch() -> None:
 def test_public_names_load_lazily() -> None:
     import landcover
     from landcover.model.checkpoint import load_model
-    from landcover.model.unet import ModelConfig, SeedUNet
+    from landcover.model.unet import ModelConfig, TutorialUNet
 
     assert landcover.load_model is load_model
-    assert landcover.SeedUNet is SeedUNet
+    assert landcover.TutorialUNet is TutorialUNet
     assert landcover.ModelConfig is ModelConfig

@@ -27,8 +27,8 @@ def real_pairs(tmp_path_factory):
 
 
 @pytest.mark.shared
-def test_250_epoch_model_reproduces_the_seed_accuracy(seed_model_250, real_pairs, tmp_path):
-    checkpoint = import_cntk(seed_model_250, tmp_path / "seed250.pt")
+def test_250_epoch_model_reproduces_the_tutorial_accuracy(tutorial_model_250, real_pairs, tmp_path):
+    checkpoint = import_cntk(tutorial_model_250, tmp_path / "tutorial250.pt")
     metrics = score_pairs(landcover.load_model(checkpoint), real_pairs)
     assert metrics["images"] == 8
     assert metrics["pixel_accuracy"] == pytest.approx(0.904, abs=0.002)
@@ -40,14 +40,14 @@ def test_250_epoch_model_reproduces_the_seed_accuracy(seed_model_250, real_pairs
 
 
 @pytest.mark.shared
-def test_1_epoch_model_reproduces_the_seed_accuracy(seed_model_1, real_pairs):
-    metrics = score_pairs(import_cntk_model(seed_model_1), real_pairs)
+def test_1_epoch_model_reproduces_the_tutorial_accuracy(tutorial_model_1, real_pairs):
+    metrics = score_pairs(import_cntk_model(tutorial_model_1), real_pairs)
     assert metrics["pixel_accuracy"] == pytest.approx(0.409, abs=0.002)
 
 
 @pytest.mark.shared
-def test_imported_checkpoint_records_window_normalisation(seed_model_1, tmp_path):
-    path = import_cntk(seed_model_1, tmp_path / "seed1.pt")
+def test_imported_checkpoint_records_window_normalisation(tutorial_model_1, tmp_path):
+    path = import_cntk(tutorial_model_1, tmp_path / "tutorial1.pt")
     raw = torch.load(path, weights_only=True)
     assert raw["config"]["normalisation"] == "window"
     assert raw["provenance"]["kind"] == "cntk-import"
@@ -55,9 +55,9 @@ def test_imported_checkpoint_records_window_normalisation(seed_model_1, tmp_path
 
 
 @pytest.mark.shared
-def test_truncated_cntk_file_is_refused(seed_model_1, tmp_path):
+def test_truncated_cntk_file_is_refused(tutorial_model_1, tmp_path):
     truncated = tmp_path / "truncated.model"
-    truncated.write_bytes(seed_model_1.read_bytes()[:700_000])
+    truncated.write_bytes(tutorial_model_1.read_bytes()[:700_000])
     with pytest.raises(LandcoverError, match=r"truncated\.model: cannot import|truncated\.model: not"):
         import_cntk(truncated, tmp_path / "out.pt")
     assert not (tmp_path / "out.pt").exists()
@@ -71,7 +71,7 @@ def _mutated(source, mutate):
 
 
 @pytest.mark.shared
-def test_graph_with_another_block_is_refused(seed_model_1, tmp_path):
+def test_graph_with_another_block_is_refused(tutorial_model_1, tmp_path):
     def rename_first_convolution(message):
         for entry in message.data["primitive_functions"].vector_value.value:
             fields = entry.dictionary_value.data
@@ -80,20 +80,20 @@ def test_graph_with_another_block_is_refused(seed_model_1, tmp_path):
                 return
 
     path = tmp_path / "other.model"
-    path.write_bytes(_mutated(seed_model_1, rename_first_convolution))
+    path.write_bytes(_mutated(tutorial_model_1, rename_first_convolution))
     with pytest.raises(LandcoverError, match=r"other\.model: cannot import"):
         import_cntk_model(path)
 
 
 @pytest.mark.shared
-def test_graph_with_extra_tensors_is_refused(seed_model_1, tmp_path):
+def test_graph_with_extra_tensors_is_refused(tutorial_model_1, tmp_path):
     def add_parameter(message):
         inputs = message.data["inputs"].vector_value.value
         inputs.append(inputs[0])
         inputs[-1].dictionary_value.data["uid"].string_value = "Parameter999999"
 
     path = tmp_path / "extra.model"
-    path.write_bytes(_mutated(seed_model_1, add_parameter))
+    path.write_bytes(_mutated(tutorial_model_1, add_parameter))
     with pytest.raises(LandcoverError, match=r"do not belong"):
         import_cntk_model(path)
 
@@ -146,11 +146,11 @@ def test_cli_refuses_existing_output_without_force(tmp_path):
 
 
 @pytest.mark.shared
-def test_cli_imports_and_scores(seed_model_250, real_pairs, tmp_path):
-    out = tmp_path / "seed.pt"
-    assert _landcover("import-cntk", str(seed_model_250), str(out)).returncode == 0
+def test_cli_imports_and_scores(tutorial_model_250, real_pairs, tmp_path):
+    out = tmp_path / "tutorial.pt"
+    assert _landcover("import-cntk", str(tutorial_model_250), str(out)).returncode == 0
     result = _landcover("score", str(out), str(real_pairs), "--json")
     assert result.returncode == 0, result.stderr
     assert '"pixel_accuracy": 0.90' in result.stdout
-    again = _landcover("import-cntk", str(seed_model_250), str(out), "--force")
+    again = _landcover("import-cntk", str(tutorial_model_250), str(out), "--force")
     assert again.returncode == 0

@@ -20,7 +20,7 @@ def test_layout_matches_the_tutorial(sample_dir):
     assert sorted(p.name for p in (sample_dir / "evaluation_data").iterdir()) == ["C14_LandCover.tif", "C14_NAIP.tif"]
 
 
-def test_evaluation_scene_contains_the_seed_point(sample_dir):
+def test_evaluation_scene_contains_the_tutorial_point(sample_dir):
     with rasterio.open(sample_dir / "evaluation_data" / "C14_NAIP.tif") as src:
         assert src.crs.to_epsg() == 26917
         assert src.count == 4 and src.dtypes[0] == "uint8"

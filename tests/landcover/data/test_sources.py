@@ -14,9 +14,9 @@ import rasterio
 from pyproj import Transformer
 
 from landcover.data.sources import choose_asset, resolve_source
-from landcover.infer.evaluate import EvaluateOptions, evaluate
-from landcover.infer.region import RegionRequest
+from landcover.infer.evaluate import evaluate
 from landcover.io.errors import LandcoverError
+from landcover.settings import EvaluateSettings
 from tests.data.fixtures import write_cog
 from tests.data.http_server import serve_directory
 from tests.data.models import fresh_checkpoint
@@ -121,7 +121,7 @@ def test_bad_remote_input_is_one_line_naming_it_and_writes_nothing(served, model
     }
     for source, reason in cases.items():
         with pytest.raises(LandcoverError) as caught:
-            evaluate(EvaluateOptions(source, model, out, RegionRequest()))
+            evaluate(EvaluateSettings(input_filename=str(source), model_filename=model, output_dir=out))
         assert str(caught.value).startswith(f"{source}: {reason}") and "\n" not in str(caught.value)
     assert not out.exists()
     with pytest.raises(LandcoverError, match=r"item.json: the STAC item has no asset 'nope' \(assets: image, thumb\)"):

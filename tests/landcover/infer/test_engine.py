@@ -36,11 +36,11 @@ def test_read_padded_reflects_beyond_the_scene(scene):
     assert not valid[:64].any() and valid[64:, 10:270].all() and not valid[:, 270:].any()
 
 
-def test_large_blocks_equal_the_seed_tiling_in_fp32(scene, tmp_path):
+def test_large_blocks_equal_the_tutorial_tiling_in_fp32(scene, tmp_path):
     model = landcover.load_model(fresh_checkpoint(tmp_path / "m.pt"))
     cpu = torch.device("cpu")
     large = _classes(Engine(model, cpu, exact=True, block=1024), scene)
-    tiled = _classes(Engine(model, cpu, exact=True, seed_tiling=True), scene)
+    tiled = _classes(Engine(model, cpu, exact=True, tutorial_tiling=True), scene)
     small = _classes(Engine(model, cpu, exact=True, block=128), scene)
     assert len(np.unique(tiled)) > 1
     np.testing.assert_array_equal(large, tiled)
@@ -56,10 +56,10 @@ def test_region_inside_the_scene_matches_the_whole_scene(scene, tmp_path):
     np.testing.assert_array_equal(part, whole[80:180, 72:192])
 
 
-def test_window_models_use_the_seed_tiling(tmp_path):
+def test_window_models_use_the_tutorial_tiling(tmp_path):
     model = landcover.load_model(fresh_checkpoint(tmp_path / "w.pt", normalisation="window"))
-    assert Engine(model, torch.device("cpu")).seed_tiling
-    assert not Engine(landcover.load_model(fresh_checkpoint(tmp_path / "d.pt")), torch.device("cpu")).seed_tiling
+    assert Engine(model, torch.device("cpu")).tutorial_tiling
+    assert not Engine(landcover.load_model(fresh_checkpoint(tmp_path / "d.pt")), torch.device("cpu")).tutorial_tiling
 
 
 def test_nodata_pixels_are_class_zero(tmp_path):

@@ -59,7 +59,7 @@ def test_whole_scene_outputs(scene, model, tmp_path):
     assert "pixel accuracy" in result.stdout and "km²/s" in result.stdout
 
 
-def test_seed_spellings_and_centre_region(scene, model, tmp_path):
+def test_tutorial_spellings_and_centre_region(scene, model, tmp_path):
     with rasterio.open(scene) as src:
         from pyproj import Transformer
 
@@ -142,16 +142,16 @@ def test_labels_of_another_size_or_crs(scene, model, tmp_path):
 
 
 @pytest.mark.shared
-def test_imported_seed_model_on_a_real_patch(tmp_path):
+def test_imported_tutorial_model_on_a_real_patch(tmp_path):
     models = shared_path("models", "seed")
     pairs = tmp_path / "pairs"
     convert_patches(shared_path("data", "real", "chesapeake-wv-2014"), pairs)
-    checkpoint = tmp_path / "seed.pt"
+    checkpoint = tmp_path / "tutorial.pt"
     assert landcover("import-cntk", str(models / "250epochs.model"), str(checkpoint)).returncode == 0
     image = next(pairs.glob("*-0_NAIP.tif"))
     result = _evaluate(image, checkpoint, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert "seed 256/128 tiling" in result.stdout
+    assert "tutorial 256/128 tiling" in result.stdout
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["pixel_accuracy"] > 0.8
     # The CNTK file itself is accepted too (imported in memory), with the same result.

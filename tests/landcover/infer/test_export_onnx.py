@@ -127,21 +127,21 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(checkpoint, tmp_path):
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_seed_model_window_normalisation_agrees_on_real_naip(tmp_path):
+def test_tutorial_model_window_normalisation_agrees_on_real_naip(tmp_path):
     seed = shared_path("models", "seed", "250epochs.model")
     scene = shared_path("data", "real", "m_3907833_nw_17_1", "m_3907833_nw_17_1_naip-new.tif")
-    imported = tmp_path / "seed250.pt"
+    imported = tmp_path / "tutorial250.pt"
     assert run_landcover("import-cntk", str(seed), str(imported)).returncode == 0
 
     # Dynamic size: the whole region is one window (the normalisation uses that window's mean).
-    result = run_landcover("export", str(imported), str(tmp_path / "seed.onnx"), "--check-image", str(scene))
+    result = run_landcover("export", str(imported), str(tmp_path / "tutorial.onnx"), "--check-image", str(scene))
     assert result.returncode == 0, result.stderr
     percent, pixels, difference = _agreement(result.stdout)
     assert pixels == 256 * 256 and percent >= 99.99 and difference < 1e-3
-    assert _metadata(tmp_path / "seed.onnx")["landcover.normalisation"] == "window"
+    assert _metadata(tmp_path / "tutorial.onnx")["landcover.normalisation"] == "window"
 
-    # Fixed 256-px tiles (the seed's window), as a tiling GIS tool feeds them.
-    tiled = tmp_path / "seed256.onnx"
+    # Fixed 256-px tiles (the tutorial's window), as a tiling GIS tool feeds them.
+    tiled = tmp_path / "tutorial256.onnx"
     result = run_landcover("export", str(imported), str(tiled), "--tile-size", "256", "--check-image", str(scene))
     assert result.returncode == 0, result.stderr
     assert _agreement(result.stdout)[0] >= 99.99

@@ -17,8 +17,9 @@ import pytest
 import rasterio
 from rasterio.windows import from_bounds
 
-from landcover.infer.predict_many import PredictOptions, make_plan
+from landcover.infer.predict_many import make_plan
 from landcover.io.errors import LandcoverError
+from landcover.settings import PredictSettings
 from tests.data.fixtures import truncate, write_cog, write_scene_folder
 from tests.data.http_server import serve_directory
 from tests.data.models import fresh_checkpoint
@@ -178,9 +179,9 @@ def test_bad_command_input_is_one_line(tmp_path, model, scenes):
     )
     assert_one_line_error(missing, f"--scenes {tmp_path / 'nowhere'}: no such file or folder")
     with pytest.raises(LandcoverError, match="holds scenes being mapped"):
-        make_plan(PredictOptions(str(folder), model, folder))
+        make_plan(PredictSettings(scenes=str(folder), model_filename=model, output_dir=folder))
     with pytest.raises(LandcoverError, match="no such model file"):
-        make_plan(PredictOptions(str(folder), tmp_path / "none.pt", tmp_path / "out"))
+        make_plan(PredictSettings(scenes=str(folder), model_filename=tmp_path / "none.pt", output_dir=tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 

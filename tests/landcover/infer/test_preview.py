@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from landcover.infer.metrics import confusion_matrix, summarise
 from landcover.infer.preview import PairGrid, PreviewRow, classes_present, font_size_for, headline_lines, render_preview
+from landcover.metrics import confusion_matrix, summarise
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 from tests.helpers import landcover

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 import landcover
-from landcover.infer.score import predict_whole
+from landcover.model.apply import predict_whole
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error

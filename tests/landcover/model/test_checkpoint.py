@@ -4,12 +4,12 @@ import torch
 import landcover
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.model.unet import ModelConfig, TutorialUNet
 
 
 def _saved(tmp_path, **config):
     torch.manual_seed(1)
-    model = SeedUNet(ModelConfig(**config))
+    model = TutorialUNet(ModelConfig(**config))
     path = save_checkpoint(make_checkpoint(model, provenance={"kind": "test"}), tmp_path / "m.pt")
     return model, path
 

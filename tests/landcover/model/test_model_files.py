@@ -8,7 +8,7 @@ import pytest
 
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import make_checkpoint, read_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
+from landcover.model.unet import ModelConfig, TutorialUNet
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error, landcover
@@ -27,7 +27,7 @@ def bad_model_file(directory: Path, kind: str, suffix: str = ".pt") -> Path:
         whole = fresh_checkpoint(directory / "whole.pt").read_bytes()
         path.write_bytes(whole[: len(whole) // 2])
     else:  # weights of a 3-class network under the configuration of the 5-class one
-        checkpoint = make_checkpoint(SeedUNet(ModelConfig(num_classes=3)), provenance={"kind": "test"})
+        checkpoint = make_checkpoint(TutorialUNet(ModelConfig(num_classes=3)), provenance={"kind": "test"})
         checkpoint["config"]["num_classes"] = 5
         save_checkpoint(checkpoint, path)
     return path

@@ -1,25 +1,25 @@
 import pytest
 import torch
 
-from landcover.model.unet import ModelConfig, SeedUNet, bilinear_kernel, parameter_count
+from landcover.model.unet import ModelConfig, TutorialUNet, bilinear_kernel, parameter_count
 
 
 def test_parameter_count_matches_the_seed():
-    assert parameter_count(SeedUNet()) == 315_798
+    assert parameter_count(TutorialUNet()) == 315_798
 
 
 @pytest.mark.parametrize("size", [64, 96, 256])
 def test_fully_convolutional_shapes(size):
-    model = SeedUNet().eval()
+    model = TutorialUNet().eval()
     with torch.no_grad():
         scores = model(torch.rand(2, 4, size, size))
     assert scores.shape == (2, 5, size, size)
-    assert (scores >= 0).all(), "the seed applies ReLU to the class scores"
+    assert (scores >= 0).all(), "the tutorial applies ReLU to the class scores"
 
 
 def test_initialisation_follows_the_seed():
     torch.manual_seed(0)
-    model = SeedUNet()
+    model = TutorialUNet()
     assert torch.equal(model.up4.weight, bilinear_kernel(32))
     assert model.stem.conv.weight.abs().max() <= 1e-3
     w = model.stage1[0].first.conv.weight
@@ -37,7 +37,7 @@ def test_bilinear_kernel_upsamples_a_constant_to_a_constant():
 
 
 def test_window_normalisation_ignores_rgb_offsets():
-    model = SeedUNet(ModelConfig(normalisation="window")).eval()
+    model = TutorialUNet(ModelConfig(normalisation="window")).eval()
     x = torch.rand(1, 4, 64, 64) * 0.5
     shifted = x.clone()
     shifted[:, :3] += 0.2
@@ -47,7 +47,7 @@ def test_window_normalisation_ignores_rgb_offsets():
 
 def test_dataset_normalisation_uses_stored_statistics():
     config = ModelConfig(mean=(0.1, 0.2, 0.3, 0.4), std=(0.5, 0.5, 0.5, 0.5))
-    model = SeedUNet(config)
+    model = TutorialUNet(config)
     x = torch.full((1, 4, 8, 8), 0.6)
     assert torch.allclose(model.normalise(x)[0, :, 0, 0], torch.tensor([1.0, 0.8, 0.6, 0.4]))
 

@@ -19,8 +19,8 @@ import torch
 from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.data.sampler import CropSampler
 from landcover.model.checkpoint import make_checkpoint, save_checkpoint
-from landcover.model.unet import ModelConfig, SeedUNet
-from landcover.train.distributed import World
+from landcover.model.unet import ModelConfig, TutorialUNet
+from landcover.parallel.world import World
 from landcover.train.loop import random_state, restore_random_state
 from landcover.train.preempt import StopRequests
 from landcover.train.resume import checkpoint_path, checkpoints, find_resume_point, remove_superseded_steps
@@ -180,7 +180,7 @@ def test_two_ranks_stop_at_the_same_step_and_resume_bitwise(pairs, straight_two_
 
 
 def test_newest_checkpoint_is_found_by_number_not_name(tmp_path):
-    checkpoint = make_checkpoint(SeedUNet(ModelConfig()), provenance={}, training={"epoch": 0})
+    checkpoint = make_checkpoint(TutorialUNet(ModelConfig()), provenance={}, training={"epoch": 0})
     for epoch in range(1, 13):
         save_checkpoint(checkpoint, checkpoint_path(tmp_path, epoch))
     assert find_resume_point(tmp_path, print) == tmp_path / "epoch-0012.pt"

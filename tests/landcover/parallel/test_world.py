@@ -7,10 +7,7 @@ import sys
 import mpi4py
 import pytest
 
-try:  # where the World lives once it moves out of train/ (landcover.parallel)
-    from landcover.parallel import world as distributed
-except ImportError:
-    from landcover.train import distributed  # type: ignore[no-redef]
+from landcover.parallel import world
 
 
 class NoMpiLibrary:
@@ -29,12 +26,12 @@ def no_mpi_library(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_single_process_runs_without_a_loadable_mpi_library(no_mpi_library, monkeypatch):
-    for name in distributed.MPI_SIZE_VARIABLES:
+    for name in world.MPI_SIZE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    assert distributed._mpi() is None
+    assert world._mpi() is None
 
 
 def test_under_mpirun_a_missing_mpi_library_is_an_error(no_mpi_library, monkeypatch):
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
     with pytest.raises(RuntimeError, match="mpi4py cannot be imported under mpirun"):
-        distributed._mpi()
+        world._mpi()

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from landcover.infer.work_queue import run_queue
+from landcover.parallel.work_queue import run_queue
 from tests.helpers import mpirun_prefix
 
 
@@ -20,7 +20,7 @@ QUEUE_SCRIPT = """
 import json, sys, time
 from pathlib import Path
 from mpi4py import MPI
-from landcover.infer.work_queue import run_queue
+from landcover.parallel.work_queue import run_queue
 
 comm = MPI.COMM_WORLD
 flag = Path(sys.argv[1]) / "rank1-started"

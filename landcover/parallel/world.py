@@ -1,4 +1,4 @@
-"""Rank and size from MPI, the torch.distributed process group, and small collective helpers.
+"""The World: rank and size from MPI, the torch.distributed process group, and ending a whole MPI job.
 
 The same command runs alone or under ``mpirun -np N`` (also across nodes): ranks come from MPI, the
 rendezvous address and port are chosen by rank 0 and broadcast over MPI, and the process group uses
@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from landcover.limits import cpu_count
+from landcover.limits import default_threads
 
 PROCESS_GROUP_TIMEOUT = dt.timedelta(minutes=5)
 MPI_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
@@ -101,26 +101,13 @@ def init_world(threads: int | None = None) -> World:
         torch.cuda.set_device(device)
     else:
         device = torch.device("cpu")
-    torch.set_num_threads(threads or max(1, cpu_count() // local_size))
+    torch.set_num_threads(threads or default_threads(local_size))
     if size > 1 and not dist.is_initialized():
         backend = "nccl" if device.type == "cuda" else "gloo"
         dist.init_process_group(
             backend, init_method=rendezvous(mpi.COMM_WORLD), rank=rank, world_size=size, timeout=PROCESS_GROUP_TIMEOUT
         )
     return World(rank, size, local_rank, local_size, device)
-
-
-def all_reduce_sum(values: torch.Tensor) -> torch.Tensor:
-    """Sum a tensor over all ranks (a no-op when running alone)."""
-    if dist.is_initialized():
-        dist.all_reduce(values, op=dist.ReduceOp.SUM)
-    return values
-
-
-def barrier() -> None:
-    """Wait for every rank (a no-op when running alone)."""
-    if dist.is_initialized():
-        dist.barrier()
 
 
 def abort_job(code: int) -> None:
@@ -130,12 +117,3 @@ def abort_job(code: int) -> None:
     sys.stderr.flush()
     if mpi is not None:
         mpi.COMM_WORLD.Abort(code)
-
-
-def broadcast_object(value: Any, source: int = 0) -> Any:
-    """Rank ``source``'s value of a picklable object, on every rank (the value itself when running alone)."""
-    if not dist.is_initialized():
-        return value
-    box = [value]
-    dist.broadcast_object_list(box, src=source)
-    return box[0]

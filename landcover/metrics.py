@@ -1,12 +1,21 @@
-"""Segmentation metrics: confusion matrix, pixel accuracy, per-class precision / recall / IoU."""
+"""Segmentation metrics: confusion matrix, pixel accuracy, per-class precision / recall / IoU.
+
+The one metrics module: ``landcover score``, ``landcover evaluate`` and validation while training all count
+and summarise here.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from landcover.constants import CLASS_NAMES, SCORED_CLASSES, UNKNOWN
+from landcover.io.errors import LandcoverError
+
+if TYPE_CHECKING:
+    import torch
 
 
 def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, num_classes: int = len(CLASS_NAMES)) -> np.ndarray:
@@ -36,7 +45,7 @@ def summarise(confusion: np.ndarray, scored: tuple[int, ...] = SCORED_CLASSES) -
 
     Args:
         confusion: Matrix from :func:`confusion_matrix` (unknown truth already excluded).
-        scored: Classes averaged into ``mean_iou`` (the seed's figures use trees, herbaceous, barren).
+        scored: Classes averaged into ``mean_iou`` (the tutorial's figures use trees, herbaceous, barren).
 
     Returns:
         A JSON-ready dictionary. Classes with no truth and no prediction have ``None`` scores.
@@ -77,3 +86,19 @@ def describe_mean_iou(metrics: dict[str, Any]) -> str:
     left_out = [name for name in metrics["per_class"] if name not in averaged]
     note = f" ({', '.join(left_out)} left out, as in the 2018 tutorial's figures)" if left_out else ""
     return f"mean IoU of {', '.join(averaged)}{note}"
+
+
+def pair_confusion(scores: torch.Tensor, labels: np.ndarray, margin: int) -> np.ndarray:
+    """The confusion matrix of one image's scores (C, H, W) against its labels, inside the margin."""
+    predicted = scores.argmax(0).cpu().numpy().astype(np.uint8)
+    inner = (slice(margin, labels.shape[0] - margin), slice(margin, labels.shape[1] - margin))
+    return confusion_matrix(labels[inner], predicted[inner])
+
+
+def check_scorable(image: Path, shape: tuple[int, ...], margin: int) -> None:
+    """Refuse an image (named in the message) that leaves nothing to score inside the margin."""
+    if min(shape) <= 2 * margin:
+        raise LandcoverError(
+            f"{image}: {shape[1]} x {shape[0]} pixels leave nothing to score inside the {margin}-pixel margin",
+            f"use --margin below {(min(shape) + 1) // 2} (landcover score), or larger images",
+        )
