@@ -30,11 +30,10 @@ def reexec_with_tuned_allocator(argv: list[str]) -> None:
 
 
 def use_bf16(device: torch.device, precision: str) -> bool:
-    """bf16 autocast where the hardware has fast bf16 (AVX-512 BF16 / AMX on CPU, Ampere+ on GPU)."""
-    import torch  # here, so that the re-exec above stays cheap
+    """bf16 autocast where the hardware has fast bf16 (AVX-512 BF16 / AMX on CPU, Ampere+ on GPU).
 
-    if precision != "auto":
-        return precision == "bf16"
-    if device.type == "cuda":
-        return bool(torch.cuda.is_bf16_supported())
-    return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    The precision part of :func:`landcover.tuning.choose_settings`, which also chooses the memory format.
+    """
+    from landcover.tuning import choose_settings  # here, so that the re-exec above stays cheap
+
+    return choose_settings(device, precision).bf16

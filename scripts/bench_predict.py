@@ -4,14 +4,17 @@ On a generated 2048 x 2048 scene with a `dataset`-normalised model, prints outpu
 - the seed's tiling (fp32), our large-block engine in fp32 (`--exact`) and in bf16 (where the CPU/GPU has it),
 - the speed ratios, and class agreement with the seed's tiling (fp32 must be identical),
 - peak memory (max RSS) of a full `landcover evaluate` on the scene and on one 4x larger,
-- km²/s of the default engine (1 m pixels).
+- km²/s of the default engine (1 m pixels),
+- on a CPU: every candidate setting (fp32 and, where oneDNN has native bf16, bf16; each in channels-last and
+  NCHW) as MP/s and as a fraction of the peak 3x3-convolution rate measured here, and the line
+  `inference defaults vs best measured setting: R x`.
 
 `--device cuda` runs the CUDA comparison instead (see `cuda_benchmarks`): km²/s end to end and on the GPU alone,
 fp32 vs bf16, channels-last, block size, each as a fraction of the GPU's bf16 convolution rate measured in the same
 run; without a CUDA device it says so in one line. `--json PATH` writes its figures.
 
 Usage: python scripts/bench_predict.py [--model CKPT] [--size 2048] [--block 1024] [--device auto|cpu|cuda]
-       [--json PATH]
+       [--rounds 2] [--skip-memory] [--json PATH]
 """
 
 from __future__ import annotations
@@ -67,11 +70,72 @@ def peak_memory_mb(scene: Path, model: Path, block: int) -> float:
     return int(result.stdout.split("RSS")[-1]) / 1024
 
 
+def peak_gflops(bf16: bool, channels_last: bool) -> float:
+    """Best-of-3 GFLOP/s of a 256-channel 3x3 convolution on the CPU."""
+    import torch
+
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1, bias=False).to(memory_format=fmt)
+    x = torch.rand(16, 256, 64, 64).contiguous(memory_format=fmt)
+    best = float("inf")
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        conv(x)
+        for _ in range(3):
+            start = time.perf_counter()
+            conv(x)
+            best = min(best, time.perf_counter() - start)
+    return 2 * 256 * 256 * 9 * 64 * 64 * 16 / best / 1e9
+
+
+def cpu_inference_settings(model, scene: Path, block: int, rounds: int) -> None:
+    """CPU: every candidate setting of the engine, and how far the defaults are from the best."""
+    import torch
+
+    from landcover.constants import MARGIN
+    from landcover.infer.engine import Engine
+    from landcover.tuning import CpuCapabilities, SpeedSettings, choose_settings
+
+    cpu = torch.device("cpu")
+    defaults = choose_settings(cpu, "auto", "inference")
+    precisions = [False, True] if CpuCapabilities.detect().fast_bf16 else [False]
+    peaks = dict.fromkeys(precisions, 0.0)
+    # forward GFLOP per output MP: the blocks are read with their 64-px margin on every side
+    per_mp = forward_flops_per_pixel() * ((block + 2 * MARGIN) / block) ** 2 / 1e3
+    candidates = [SpeedSettings(bf16, layout, "candidate") for bf16 in precisions for layout in (True, False)]
+    rates = {(c.bf16, c.channels_last): 0.0 for c in candidates}
+    for _ in range(rounds):  # alternated, best of `rounds` each: the machine may be shared
+        for c in candidates:  # the peak too, each round: the load may change between rounds
+            peaks[c.bf16] = max(peaks[c.bf16], peak_gflops(c.bf16, c.channels_last))
+            rate = classes_and_rate(Engine(model, cpu, block=block, speed=c), scene)[1]
+            rates[c.bf16, c.channels_last] = max(rates[c.bf16, c.channels_last], rate)
+    print(
+        f"peak (3x3 conv, 256 ch, best memory format, best of the rounds): bf16 {peaks.get(True, 0.0):.0f} GFLOP/s, "
+        f"fp32 {peaks[False]:.0f} GFLOP/s; the network: {per_mp:.0f} GFLOP per output MP at block {block}"
+    )
+    for c in candidates:
+        rate = rates[c.bf16, c.channels_last]
+        mark = " (defaults)" if (c.bf16, c.channels_last) == (defaults.bf16, defaults.channels_last) else ""
+        print(
+            f"inference, {c.describe()}{mark}: {rate:.3f} MP/s = {rate * per_mp:.0f} GFLOP/s = "
+            f"{rate * per_mp / peaks[c.bf16]:.2f} of {'bf16' if c.bf16 else 'fp32'} peak"
+        )
+    default = rates[defaults.bf16, defaults.channels_last]
+    best_key = max(rates, key=lambda key: rates[key])
+    best = next(c for c in candidates if (c.bf16, c.channels_last) == best_key)
+    print(
+        f"inference defaults vs best measured setting: {default / rates[best_key]:.2f} x "
+        f"(defaults {defaults.describe()} {default * per_mp / peaks[defaults.bf16]:.2f} of peak; "
+        f"best {best.describe()})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a dataset-normalised checkpoint [a fresh seeded model]")
     parser.add_argument("--size", type=int, default=2048)
     parser.add_argument("--block", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=2, help="CPU: rounds over the candidate settings (best of)")
+    parser.add_argument("--skip-memory", action="store_true", help="skip the peak-memory runs of evaluate")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--json", type=Path, help="write the CUDA figures to this JSON file")
     args = parser.parse_args()
@@ -122,6 +186,10 @@ def main() -> None:
             bf16_rate = fp32_rate
             print("ours, bf16: not supported on this device (the default engine runs fp32)")
         print(f"default engine: {bf16_rate:.3f} km²/s at 1 m pixels")
+        if device.type == "cpu":
+            cpu_inference_settings(model, scene, args.block, args.rounds)
+        if args.skip_memory:
+            return
         large = write_scene(work / "large", 2 * args.size)
         small_mb = peak_memory_mb(scene, model_path, args.block)
         large_mb = peak_memory_mb(large, model_path, args.block)

@@ -2,8 +2,9 @@
 
 Prints, all measured in this run:
 - peak GFLOP/s of a large 3x3 convolution (bf16 and fp32) on this machine,
-- training samples/s of the default settings (bf16 autocast + channels-last where supported) and of plain
-  fp32, as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a fraction of peak,
+- training samples/s of every candidate setting (fp32 and, where oneDNN has native bf16, bf16; each in
+  channels-last and NCHW) as achieved GFLOP/s (69.8 GFLOP per 256 x 256 sample, forward + backward) and as a
+  fraction of peak, and `training defaults vs best measured setting: R x` (the defaults: landcover.tuning),
 - the same default step without the tuned glibc allocator (a subprocess), and the ratio,
 - the step loop of `landcover train` on real crops (sampler on a background thread, no host
   synchronisation inside the epoch) against the inline loop it replaced (batch drawn after each step, loss
@@ -16,7 +17,7 @@ each as a fraction of that GPU's bf16 3x3-convolution rate measured in the same 
 against the GPU's samples/s); without a CUDA device it says so in one line. `--json PATH` writes its figures.
 
 Usage: python scripts/bench_train.py [--device auto|cpu|cuda] [--steps N] [--batch-size B] [--compile] [--skip-mpi]
-       [--json PATH]
+       [--rounds R] [--json PATH]
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ from landcover.runtime import reexec_with_tuned_allocator  # noqa: E402
 GFLOP_PER_SAMPLE = 69.8
 
 
-def peak_gflops(bf16: bool, device: str) -> float:
+def peak_gflops(bf16: bool, device: str, channels_last: bool = True) -> float:
     import torch
 
-    conv = torch.nn.Conv2d(256, 256, 3, padding=1, bias=False).to(device, memory_format=torch.channels_last)
-    x = torch.rand(16, 256, 64, 64, device=device).contiguous(memory_format=torch.channels_last)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    conv = torch.nn.Conv2d(256, 256, 3, padding=1, bias=False).to(device, memory_format=fmt)
+    x = torch.rand(16, 256, 64, 64, device=device).contiguous(memory_format=fmt)
     flops = 2 * 256 * 256 * 9 * 64 * 64 * 16
     with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         conv(x)
@@ -103,7 +105,13 @@ def bench_sampler() -> Any:
 
 
 def loop_samples_per_s(
-    prefetch: bool, steps: int, batch: int, device: str, bf16: bool, compile_model: bool = False
+    prefetch: bool,
+    steps: int,
+    batch: int,
+    device: str,
+    bf16: bool,
+    compile_model: bool = False,
+    channels_last: bool = True,
 ) -> tuple[float, float]:
     """Samples/s of the training step loop on real crops, and the seconds of a compiling first step.
 
@@ -121,23 +129,29 @@ def loop_samples_per_s(
     dev = torch.device(device)
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
-    model = SeedUNet().to(dev).to(memory_format=torch.channels_last)
+    fmt = torch.channels_last if channels_last else torch.contiguous_format
+    model = SeedUNet().to(dev).to(memory_format=fmt)
     network = torch.compile(model) if compile_model else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     weights = torch.tensor([0.0, 1.0, 1.0, 1.0, 1.0], device=dev)
-    loop = StepLoop(network, optimizer, weights, dev, bf16=bf16, compiled=compile_model)
+    loop = StepLoop(network, optimizer, weights, dev, bf16=bf16, compiled=compile_model, channels_last=channels_last)
     sampler = bench_sampler()
     silent = ProgressReporter("bench", 1, "samples", enabled=False)
     warm_up = 3 if compile_model else 2
-    _, _, compile_seconds = loop.epoch(BatchPrefetcher(sampler, batch, warm_up, dev), lambda s: 1e-3, silent, batch)
+
+    def batches(count: int) -> BatchPrefetcher:
+        return BatchPrefetcher(sampler, batch, count, dev, channels_last=channels_last)
+
+    _, _, compile_seconds = loop.epoch(batches(warm_up), lambda s: 1e-3, silent, batch)
     if prefetch:
-        sums, seconds, _ = loop.epoch(BatchPrefetcher(sampler, batch, steps, dev), lambda s: 1e-3, silent, batch)
+        sums, seconds, _ = loop.epoch(batches(steps), lambda s: 1e-3, silent, batch)
         sums.cpu()
         return steps * batch / seconds, compile_seconds
     start = time.perf_counter()
     for _ in range(steps):
         images, labels = sampler.batch(batch)
-        x = torch.from_numpy(images).to(dev, non_blocking=True).permute(0, 3, 1, 2).float() / 255.0
+        x = torch.from_numpy(images).to(dev, non_blocking=True).permute(0, 3, 1, 2).contiguous(memory_format=fmt)
+        x = x.float() / 255.0
         y = torch.from_numpy(labels).to(dev, non_blocking=True).long()
         loss, parts = loop.step(x, y, 1e-3)
         parts.cpu()
@@ -183,6 +197,47 @@ def mpi_samples_per_s(ranks: int, data: Path, work: Path) -> float:
     return float(json.loads(lines[-1])["samples_per_s"])
 
 
+def cpu_training_settings(speed: Any, steps: int, batch: int, rounds: int) -> tuple[float, float, float]:
+    """CPU: peaks in both memory formats, every candidate setting, and how far the defaults are from the best.
+
+    The candidates (fp32 and, where oneDNN has native bf16, bf16; each in channels-last and NCHW) and the peak
+    are timed in alternating rounds, best of ``rounds`` each, so a busy machine slows them alike.
+
+    Returns:
+        The defaults' samples/s, the peak GFLOP/s of their precision, and the fp32 peak GFLOP/s.
+    """
+    from landcover.tuning import CpuCapabilities
+
+    precisions = [False, True] if CpuCapabilities.detect().fast_bf16 else [False]
+    candidates = [(bf16, layout) for bf16 in precisions for layout in (True, False)]
+    rates = dict.fromkeys(candidates, 0.0)
+    peaks = dict.fromkeys(precisions, 0.0)
+    for _ in range(rounds):  # the peak too, each round: the load may change between rounds
+        for bf16, layout in candidates:
+            peaks[bf16] = max(peaks[bf16], peak_gflops(bf16, "cpu", layout))
+            rates[bf16, layout] = max(rates[bf16, layout], training_samples_per_s(bf16, layout, steps, batch, "cpu"))
+    print(
+        f"peak (3x3 conv, 256 ch, best memory format, best of the rounds): bf16 {peaks.get(True, 0.0):.0f} GFLOP/s, "
+        f"fp32 {peaks[False]:.0f} GFLOP/s"
+    )
+    for (bf16, layout), rate in rates.items():
+        name = f"{'bf16' if bf16 else 'fp32'}, {'channels-last' if layout else 'NCHW'}"
+        mark = " (defaults)" if (bf16, layout) == (speed.bf16, speed.channels_last) else ""
+        print(
+            f"training, {name}{mark}: {rate:.2f} samples/s = {rate * GFLOP_PER_SAMPLE:.0f} GFLOP/s = "
+            f"{rate * GFLOP_PER_SAMPLE / peaks[bf16]:.2f} of {'bf16' if bf16 else 'fp32'} peak"
+        )
+    default = rates[speed.bf16, speed.channels_last]
+    (best_bf16, best_layout), best = max(rates.items(), key=lambda item: item[1])
+    peak = peaks.get(speed.bf16, peaks[False])
+    print(
+        f"training defaults vs best measured setting: {default / best:.2f} x "
+        f"(defaults {speed.describe()} {default * GFLOP_PER_SAMPLE / peak:.2f} of peak; best "
+        f"{'bf16' if best_bf16 else 'fp32'}, {'channels-last' if best_layout else 'NCHW'})"
+    )
+    return default, peak, peaks[False]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -190,13 +245,14 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=None, help="crops per step [CPU 10, GPU 32]")
     parser.add_argument("--compile", action="store_true", help="also measure torch.compile")
     parser.add_argument("--skip-mpi", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2, help="CPU: rounds over the candidate settings (best of)")
     parser.add_argument("--untuned", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", type=Path, help="write the CUDA figures to this JSON file")
     args = parser.parse_args()
 
     import torch
 
-    from landcover.runtime import use_bf16
+    from landcover.tuning import choose_settings
 
     if args.device == "cuda" and not torch.cuda.is_available():
         print("no CUDA device: --device cuda needs a GPU that torch can see (torch.cuda.is_available() is False)")
@@ -206,40 +262,35 @@ def main() -> None:
         cuda_benchmarks(args)
         return
     batch = args.batch_size or (32 if device == "cuda" else 10)
-    bf16 = use_bf16(torch.device(device), "auto")
+    speed = choose_settings(torch.device(device), "auto", "training")
+    bf16 = speed.bf16
     if args.untuned:
-        print(json.dumps({"samples_per_s": training_samples_per_s(bf16, True, args.steps, batch, device)}))
+        samples = training_samples_per_s(bf16, speed.channels_last, args.steps, batch, device)
+        print(json.dumps({"samples_per_s": samples}))
         return
 
     print(
         f"device: {torch.cuda.get_device_name() if device == 'cuda' else 'CPU'}, "
-        f"{torch.get_num_threads()} threads, bf16 {'on' if bf16 else 'off'}, batch {batch}"
+        f"{torch.get_num_threads()} threads, defaults {speed.describe()} ({speed.reason}), batch {batch}"
     )
-    peak_bf16 = peak_gflops(True, device) if bf16 else 0.0
-    peak_fp32 = peak_gflops(False, device)
-    print(f"peak (3x3 conv, 256 ch): bf16 {peak_bf16:.0f} GFLOP/s, fp32 {peak_fp32:.0f} GFLOP/s")
-    default = training_samples_per_s(bf16, True, args.steps, batch, device)
-    plain = training_samples_per_s(False, False, args.steps, batch, device)
-    peak = peak_bf16 if bf16 else peak_fp32
-    print(
-        f"training, defaults ({'bf16' if bf16 else 'fp32'} + channels-last): {default:.2f} samples/s = "
-        f"{default * GFLOP_PER_SAMPLE:.0f} GFLOP/s = {default * GFLOP_PER_SAMPLE / peak:.2f} of peak"
-    )
-    print(
-        f"training, plain fp32: {plain:.2f} samples/s = {plain * GFLOP_PER_SAMPLE / peak_fp32:.2f} of fp32 peak; "
-        f"defaults are {default / plain:.2f}x faster"
-    )
+    default, peak, peak_fp32 = cpu_training_settings(speed, args.steps, batch, args.rounds)
     inline, prefetched = 0.0, 0.0
-    for _ in range(2):  # alternated, best of two each: the machine may be shared
-        inline = max(inline, loop_samples_per_s(False, args.steps, batch, device, bf16)[0])
-        prefetched = max(prefetched, loop_samples_per_s(True, args.steps, batch, device, bf16)[0])
+    for _ in range(2):  # alternated, best of two each (the peaks too): the machine may be shared
+        peak_fp32 = max(peak_fp32, *(peak_gflops(False, device, layout) for layout in (True, False)))
+        peak = max(peak, peak_gflops(True, device)) if bf16 else peak_fp32
+        layout = speed.channels_last
+        inline = max(inline, loop_samples_per_s(False, args.steps, batch, device, bf16, channels_last=layout)[0])
+        prefetched = max(prefetched, loop_samples_per_s(True, args.steps, batch, device, bf16, channels_last=layout)[0])
     print(
         f"step loop on real crops: landcover train's {prefetched:.2f} samples/s "
-        f"({prefetched * GFLOP_PER_SAMPLE / peak:.2f} of peak), the inline loop it replaced {inline:.2f}; "
-        f"ratio {prefetched / inline:.2f}"
+        f"({prefetched * GFLOP_PER_SAMPLE / peak:.2f} of {'bf16' if bf16 else 'fp32'} peak, "
+        f"{prefetched * GFLOP_PER_SAMPLE / peak_fp32:.2f} of fp32 peak; {prefetched / default:.2f} of the bare "
+        f"step loop), the inline loop it replaced {inline:.2f}; ratio {prefetched / inline:.2f}"
     )
     if args.compile:
-        compiled, compile_seconds = loop_samples_per_s(True, args.steps, batch, device, bf16, compile_model=True)
+        compiled, compile_seconds = loop_samples_per_s(
+            True, args.steps, batch, device, bf16, compile_model=True, channels_last=speed.channels_last
+        )
         print(
             f"torch.compile: compiling first step {compile_seconds:.1f} s; then {compiled:.2f} samples/s "
             f"({compiled * GFLOP_PER_SAMPLE / peak:.2f} of peak), {compiled / prefetched:.2f}x the eager loop"

@@ -25,7 +25,7 @@ from rasterio.windows import Window
 from landcover.constants import CENTRE, MARGIN, NETWORK_MULTIPLE, WINDOW
 from landcover.model.apply import reflect_pad, round_up
 from landcover.model.unet import TutorialUNet, fused_for_inference, predicted_classes
-from landcover.runtime import use_bf16
+from landcover.tuning import Precision, SpeedSettings, Workload, choose_settings
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ class Engine:
         probabilities: bool = False,
         tutorial_tiling: bool | None = None,
         fuse: bool = True,
+        speed: SpeedSettings | None = None,
     ) -> None:
         """Prepare the model.
 
@@ -98,11 +99,14 @@ class Engine:
             probabilities: Also return per-class probabilities.
             tutorial_tiling: Force (True) or forbid (False) the tutorial's 256 / 128 tiling; default: by normalisation.
             fuse: Fold BatchNorm into the convolutions (same outputs, less work).
+            speed: Precision and memory format (default: :func:`landcover.tuning.choose_settings`, fp32 when
+                ``exact``); the benchmark tries the others.
         """
         self.device = device
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
-        self.model = self.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        self.bf16 = not exact and use_bf16(device, "auto")
+        self.speed = speed or choose_settings(device, Precision.FP32 if exact else Precision.AUTO, Workload.INFERENCE)
+        self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
+        self.bf16 = self.speed.bf16
         self.block = round_up(max(block, CENTRE), CENTRE)
         self.batch = batch
         self.want_probabilities = probabilities
@@ -112,7 +116,7 @@ class Engine:
     def scores(self, pixels: np.ndarray) -> torch.Tensor:
         """Class scores (N, C, H, W) as float32 for uint8 pixels (N, bands, H, W)."""
         x = torch.from_numpy(pixels).to(self.device).float().div_(255.0)
-        x = x.contiguous(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=self.speed.memory_format)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             return self.model(x).float()
 

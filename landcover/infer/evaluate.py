@@ -188,7 +188,7 @@ def _run(
     mode = "tutorial 256/128 tiling" if engine.tutorial_tiling else f"{engine.block}-px blocks"
     emit(
         f"evaluating {width} x {height} px of {scene_name} with {options.model_filename.name} "
-        f"({mode}, {'bf16' if engine.bf16 else 'fp32'}, {device})"
+        f"({mode}, {engine.speed.describe()}, {device}: {engine.speed.reason})"
     )
     try:
         with ProgressReporter("predicting", width * height, "km²", scale=pixel_area_km2) as bar:

@@ -40,7 +40,7 @@ from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, r
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
-from landcover.settings import ClassWeights, Precision, TrainSettings
+from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import check_tracking_reachable, track_training
 from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_model_dir
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
@@ -54,6 +54,7 @@ from landcover.train.resume import (
 from landcover.train.schedule import Schedule
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
+from landcover.tuning import choose_settings
 
 FINAL_NAME = "trained.pt"
 BEST_NAME = "best.pt"
@@ -364,7 +365,8 @@ class Trainer:
         monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor.value)
         tracker = track_training(opts, world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
         model = self.build_model(shard, plan, init_from).to(world.device)
-        model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        speed = choose_settings(world.device, opts.precision.value, "training")
+        model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
@@ -375,11 +377,19 @@ class Trainer:
             network = torch.compile(network)  # type: ignore[assignment]
         if world.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed shapes: pick the fastest convolution kernels once
-        bf16 = opts.precision == Precision.bf16  # resolved: auto is bf16 or fp32 by now
-        loop = StepLoop(network, optimizer, weights, world.device, bf16=bf16, compiled=opts.compile)
+        loop = StepLoop(
+            network,
+            optimizer,
+            weights,
+            world.device,
+            bf16=speed.bf16,  # resolved: auto is bf16 or fp32 by now
+            compiled=opts.compile,
+            channels_last=speed.channels_last,
+        )
         self.say(
             f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {self.batch_size} x {world.size} "
-            f"rank(s) on {world.device} ({'bf16' if bf16 else 'fp32'}, {torch.get_num_threads()} threads per rank)"
+            f"rank(s) on {world.device} ({speed.describe()}, {torch.get_num_threads()} threads per rank; "
+            f"{speed.reason})"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
         if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
@@ -545,7 +555,9 @@ class Trainer:
             sampler.restore(part["rank"]["sampler"])
             partial = part["rank"]["sums"].to(world.device)
         loop.network.train()
-        batches = BatchPrefetcher(sampler, self.batch_size, steps - first, world.device)
+        batches = BatchPrefetcher(
+            sampler, self.batch_size, steps - first, world.device, channels_last=loop.channels_last
+        )
         with ProgressReporter(
             f"epoch {epoch}/{opts.epochs}", (steps - first) * per_step, "samples", enabled=world.is_main
         ) as bar:

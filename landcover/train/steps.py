@@ -36,7 +36,9 @@ PREFETCH_DEPTH = 2
 class BatchPrefetcher:
     """Draws ``steps`` batches on a background thread; iterating yields them on the device."""
 
-    def __init__(self, sampler: CropSampler, batch_size: int, steps: int, device: torch.device) -> None:
+    def __init__(
+        self, sampler: CropSampler, batch_size: int, steps: int, device: torch.device, *, channels_last: bool = True
+    ) -> None:
         """Start drawing.
 
         Args:
@@ -44,8 +46,10 @@ class BatchPrefetcher:
             batch_size: Crops per batch.
             steps: Batches to draw.
             device: Where the batches go.
+            channels_last: Images in channels-last memory format (otherwise contiguous NCHW), as the model.
         """
         self.sampler, self.batch_size, self.steps, self.device = sampler, batch_size, steps, device
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.pin = device.type == "cuda"
         self.ready: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH_DEPTH)
         self.pending_state = sampler.state()
@@ -77,14 +81,18 @@ class BatchPrefetcher:
         return False
 
     def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Batches as (images float (N, 4, H, W) channels-last in [0, 1], labels int64 (N, h, w)) on the device."""
+        """Batches as (images float (N, 4, H, W) in [0, 1] in the memory format asked for, labels int64 (N, h, w)).
+
+        The (N, H, W, 4) crops are laid out as channels-last already; NCHW is laid out while still uint8.
+        """
         try:
             for _ in range(self.steps):
                 item = self.ready.get()
                 if isinstance(item, BaseException):
                     raise item
                 images, labels, self.pending_state = item
-                x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float().div_(255.0)
+                x = images.to(self.device, non_blocking=True).permute(0, 3, 1, 2)
+                x = x.contiguous(memory_format=self.memory_format).float().div_(255.0)
                 y = labels.to(self.device, non_blocking=True).long()
                 yield x, y
         finally:
@@ -108,6 +116,7 @@ class StepLoop:
         *,
         bf16: bool,
         compiled: bool = False,
+        channels_last: bool = True,
     ) -> None:
         """Set up the loop.
 
@@ -118,9 +127,10 @@ class StepLoop:
             device: Where the steps run.
             bf16: bf16 autocast.
             compiled: The network is torch.compile'd: time its first step apart.
+            channels_last: The network is in channels-last memory format (its batches should be too).
         """
         self.network, self.optimizer, self.weights, self.device = network, optimizer, weights, device
-        self.bf16, self.compiled = bf16, compiled
+        self.bf16, self.compiled, self.channels_last = bf16, compiled, channels_last
         self.compile_seconds: float | None = None
         self.stopped_at: int | None = None
         """The step before which the last :meth:`epoch` stopped on request (``None``: it ran to its end)."""
