@@ -40,19 +40,48 @@ class CloudConfig:
         return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
 
 
+class CloudConfigError(ValueError):
+    """The cloud config file cannot be read; the message names it."""
+
+    hint = "fix or remove it, then run `runner cloud configure` again"
+
+
 def config_path() -> Path:
     """``$RUNNER_CLOUD_CONFIG``, or ``~/.config/landcover-runner/cloud.json``."""
     return Path(os.environ.get("RUNNER_CLOUD_CONFIG") or Path.home() / ".config" / "landcover-runner" / "cloud.json")
 
 
+def _plain(value: str, *, registry: bool = False) -> bool:
+    """Whether a setting can go into Azure's URLs as it is (a registry may hold a namespace after its host)."""
+    banned = "?#\\" if registry else "?#\\/"
+    return bool(value.strip()) and "://" not in value and not any(c.isspace() or c in banned for c in value)
+
+
 def load_config(**options: str | None) -> CloudConfig:
-    """Merge options (highest), environment variables, and the config file (lowest)."""
+    """Merge options (highest), environment variables, and the config file (lowest).
+
+    Raises:
+        CloudConfigError: The config file is not valid JSON, not an object of strings, or unreadable.
+    """
     path = config_path()
-    stored = json.loads(path.read_text()) if path.is_file() else {}
+    try:
+        stored = json.loads(path.read_text()) if path.is_file() else {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CloudConfigError(f"{path}: not a readable cloud config ({exc})") from exc
+    if not isinstance(stored, dict) or not all(isinstance(value, str) for value in stored.values()):
+        raise CloudConfigError(
+            f"{path}: not a cloud config (a JSON object of strings, as `runner cloud configure` writes)"
+        )
     values = {}
     for item in fields(CloudConfig):
         values[item.name] = options.get(item.name) or os.environ.get(ENVIRONMENT[item.name]) or stored.get(item.name)
     values["datastore"] = values["datastore"] or DEFAULT_DATASTORE
+    for name, value in values.items():
+        if value is not None and not _plain(value, registry=name == "registry"):
+            flag = "--" + name.removesuffix("_id").replace("_", "-")
+            raise CloudConfigError(
+                f"{flag} {value!r} is not an Azure name (no spaces, slashes, ? or #; a registry is a host, no https://)"
+            )
     return CloudConfig(**values)
 
 
@@ -60,5 +89,7 @@ def save_config(config: CloudConfig) -> Path:
     """Write the config file (no secrets: there are none in it)."""
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
+    temporary.replace(path)  # atomic: a failed write leaves the old config
     return path

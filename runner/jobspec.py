@@ -7,7 +7,9 @@ error that names the field (``properties.cntkSettings.numberOfProcess``), not a 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,12 +19,25 @@ BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
 """Where Batch AI mounted the file share and blob container on every node (and where the image expects them)."""
 OUTPUT_OPTIONS = frozenset({"--model-dir", "--model_dir", "--output-dir", "--output_dir"})
 """Options of a job's command line that name a folder the job writes (besides its output directories)."""
+RESERVED_PREFIX = "AZ_BATCHAI_"
+"""Variables Batch AI sets for every job; a template may read them, never set them."""
+RANKS_PER_CORE_LIMIT = 8
+"""Local jobs with more ranks than this per core are refused: every rank imports torch (about 300 MB
+resident each), so such a count exhausts the memory of any machine before it does work."""
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FAKE_ROOT = "/__mount_root__"
+_MOUNT_PATH = re.compile(r"(?:\$\{AZ_BATCHAI_MOUNT_ROOT\}|\$AZ_BATCHAI_MOUNT_ROOT)[^\s'\",;:]*")
 
 
 class JobSpecError(ValueError):
     """The job template is malformed; the message names the file and the field."""
 
     hint = "fix the job file (the 2018 tutorial's Batch AI format, as in jobs/training_job.json)"
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        if hint is not None:
+            self.hint = hint
 
 
 class MissingJobFileError(JobSpecError):
@@ -138,10 +153,40 @@ def parse_job(data: Any) -> JobSpec:
         )
         if v is not None
     ]
+    named = {
+        where: value
+        for where, value in (
+            (f"properties.{tool}.numberOfProcesses", s.get("numberOfProcesses")),
+            (f"properties.{tool}.processCount", s.get("processCount")),
+            ("properties.processCount", props.get("processCount")),
+            ("properties.numberOfProcesses", props.get("numberOfProcesses")),
+        )
+        if value is not None
+    }
+    if len(set(named.values())) > 1:
+        given = ", ".join(f"{where} = {value}" for where, value in named.items())
+        raise JobSpecError(f"the process counts disagree ({given})", "give the process count once")
     process_count = counts[0] if counts else node_count
     if process_count < 1:
         raise JobSpecError(f"properties.{tool}: the process count must be at least 1")
-    outputs = []
+    if process_count % node_count:
+        raise JobSpecError(
+            f"processCount {process_count} does not divide over nodeCount {node_count} (every node runs the same "
+            "number of processes)",
+            f"make processCount a multiple of {node_count}, e.g. {node_count * max(1, process_count // node_count)}",
+        )
+    if not command.strip() or command.strip() == "python":
+        raise JobSpecError(f"properties.{tool}: the command line is empty", "give the command the job runs")
+    try:
+        shlex.split(command)
+    except ValueError as exc:
+        raise JobSpecError(
+            f"properties.{tool}: the command line cannot be split into arguments ({str(exc).lower()})",
+            'balance its quotes; a quote inside an argument is escaped as \\"',
+        ) from None
+    _check_paths_in(command, f"properties.{tool}")
+    _check_paths_in(props["stdOutErrPathPrefix"], "properties.stdOutErrPathPrefix")
+    outputs: list[OutputDirectory] = []
     for i, entry in enumerate(props.get("outputDirectories", [])):
         where = f"properties.outputDirectories[{i}]"
         out = _fields(
@@ -152,13 +197,34 @@ def parse_job(data: Any) -> JobSpec:
         )
         if not re.fullmatch(r"[A-Za-z0-9_]+", out["id"]):
             raise JobSpecError(f"{where}.id {out['id']!r} must be letters, digits and _")
+        if any(out["id"] == seen.id for seen in outputs):
+            raise JobSpecError(f"{where}.id {out['id']!r} is given twice", "give every output directory its own id")
+        _check_paths_in(out["pathPrefix"], f"{where}.pathPrefix")
+        suffix = out.get("pathSuffix", "")
+        if suffix.startswith("/") or ".." in suffix.split("/"):
+            raise JobSpecError(
+                f"{where}.pathSuffix {suffix!r} leads out of the output directory",
+                "use a relative folder name without '..'",
+            )
         outputs.append(OutputDirectory(out["id"], out["pathPrefix"], out.get("pathSuffix", "")))
     environment = {}
     for i, entry in enumerate(props.get("environmentVariables", [])):
         variable = _fields(
             entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]", ("name", "value")
         )
-        environment[variable["name"]] = variable["value"]
+        where, name = f"properties.environmentVariables[{i}].name", variable["name"]
+        if not _NAME.fullmatch(name):
+            raise JobSpecError(
+                f"{where} {name!r} is not a variable name", "use letters, digits and _, not starting with a digit"
+            )
+        if name.startswith(RESERVED_PREFIX):
+            raise JobSpecError(
+                f"{where} {name!r} would override a variable Batch AI sets for every job",
+                f"remove it; read ${name} in the command line instead",
+            )
+        if name in environment:
+            raise JobSpecError(f"{where} {name!r} is given twice", "give every variable once")
+        environment[name] = variable["value"]
     image, shm = None, None
     if "containerSettings" in props:
         container = _fields(
@@ -188,6 +254,62 @@ def parse_job(data: Any) -> JobSpec:
     )
 
 
+def _check_paths_in(text: str, where: str) -> None:
+    """Refuse a path under ``$AZ_BATCHAI_MOUNT_ROOT`` whose ``..`` leads out of the mount root."""
+    for match in _MOUNT_PATH.finditer(text):
+        path = posixpath.normpath(expand(match.group(0), {MOUNT_ROOT_VARIABLE: _FAKE_ROOT}))
+        if path != _FAKE_ROOT and not path.startswith(_FAKE_ROOT + "/"):
+            raise JobSpecError(
+                f"{where}: {match.group(0)!r} leads out of ${MOUNT_ROOT_VARIABLE}",
+                "remove the '..': jobs see only the mounted file share and blob container",
+            )
+
+
+class ExtraArgsError(JobSpecError):
+    """``--extra-args`` cannot be split into arguments the way a shell would."""
+
+
+def check_extra_args(text: str) -> list[str]:
+    """The arguments ``--extra-args`` adds to the job's command line, split as a POSIX shell splits them.
+
+    Raises:
+        ExtraArgsError: Unbalanced quotes or a trailing backslash.
+    """
+    try:
+        return shlex.split(text)
+    except ValueError as exc:
+        raise ExtraArgsError(
+            f"--extra-args {text!r}: {str(exc).lower()}",
+            "balance the quotes; quote the whole value for your shell, e.g. --extra-args '--name \"a b\"'",
+        ) from None
+
+
+def local_notes(spec: JobSpec, cores: int) -> list[str]:
+    """What a template means on one machine (the local backends): one line for each thing to know.
+
+    Raises:
+        JobSpecError: More ranks than the machine could start (``RANKS_PER_CORE_LIMIT`` per core).
+    """
+    notes = []
+    if spec.process_count > RANKS_PER_CORE_LIMIT * cores:
+        raise JobSpecError(
+            f"processCount {spec.process_count} is far beyond this machine ({cores} cores): every rank is a process "
+            "with its own copy of torch",
+            f"use at most {RANKS_PER_CORE_LIMIT * cores} here (one per core is fastest), or submit to a cluster",
+        )
+    if spec.node_count > 1:
+        notes.append(
+            f"nodeCount {spec.node_count}: the local backends run every node's processes on this one machine "
+            f"({spec.process_count} processes in all)"
+        )
+    if spec.process_count > cores:
+        notes.append(
+            f"processCount {spec.process_count} on {cores} cores: the processes share cores (slower per rank; "
+            f"use at most {cores} for speed)"
+        )
+    return notes
+
+
 def load_job(path: str | Path) -> JobSpec:
     """Read and validate a job template file.
 
@@ -199,12 +321,16 @@ def load_job(path: str | Path) -> JobSpec:
         data = json.loads(path.read_text())
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise MissingJobFileError(f"{path}: no such job file") from None
+    except UnicodeDecodeError:
+        raise JobSpecError(f"{path}: not a UTF-8 text file", "give the job template (JSON) itself") from None
+    except PermissionError:
+        raise JobSpecError(f"{path}: cannot be read (permission denied)", "check the file's permissions") from None
     except json.JSONDecodeError as exc:
         raise JobSpecError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     try:
         return parse_job(data)
     except JobSpecError as exc:
-        raise JobSpecError(f"{path}: {exc}") from None
+        raise JobSpecError(f"{path}: {exc}", exc.hint) from None
 
 
 def expand(text: str, variables: dict[str, str]) -> str:

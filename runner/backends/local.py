@@ -117,8 +117,8 @@ class LocalBackend(Backend):
         return record
 
     def wait(self, directory: Path, console: Console) -> int:
-        """Print stdout live until the job ends; its exit code (130 when Ctrl+C stopped the waiting only)."""
-        if not follow_logs(directory, stderr=False, follow=True, console=console):
+        """Print stdout and stderr live until the job ends; its exit code (130: Ctrl+C stopped the waiting only)."""
+        if not follow_logs(directory, stderr=False, follow=True, both=True, console=console):
             return CANCELLED_EXIT
         if self._supervisor is not None:
             self._supervisor.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,6 +21,14 @@ from runner.images.build import DOCKERFILE, build_command, default_ca_bundle, fi
 from runner.images.context import assemble_context, checkout_root
 from runner.package_data import DOCKERFILE as PACKAGED_DOCKERFILE
 from runner.package_data import resource
+
+IMAGE_REFERENCE = re.compile(
+    r"(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?"
+)
+"""A Docker image reference: optional registry host, lower-case path components, optional tag."""
+REGISTRY = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9._-]+)*")
+"""A registry host (with an optional port and namespace), without a scheme."""
 
 
 def build(
@@ -51,13 +60,19 @@ def build(
       runner build --push myacr.azurecr.io
     """
     console = Console(highlight=False)
+    if not IMAGE_REFERENCE.fullmatch(tag):
+        fail(f"--tag {tag!r} is not an image name", "use lower-case name[:tag], e.g. landcover-runner/trainer-gpu:v1")
+    if push is not None and not REGISTRY.fullmatch(push):
+        fail(f"--push {push!r} is not a registry host", "give the host only, e.g. myacr.azurecr.io (no https://)")
+    if not network.strip():
+        fail("--network is empty", "use host (the default), default, or a network's name")
+    ca_bundle = ca_bundle or default_ca_bundle()
+    if ca_bundle is not None and not ca_bundle.is_file():
+        fail(f"--ca-bundle {ca_bundle}: no such file", "pass the PEM bundle your pip uses (pip config list)")
     try:
         client = docker_client()
     except BackendError as exc:
         fail(f"runner build: {exc}", "install and start Docker (see README: The image)")
-    ca_bundle = ca_bundle or default_ca_bundle()
-    if ca_bundle is not None and not ca_bundle.is_file():
-        fail(f"--ca-bundle {ca_bundle}: no such file", "pass the PEM bundle your pip uses (pip config list)")
     ensure_base(client, console)
     try:
         cli = find_build_cli()

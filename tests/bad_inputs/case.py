@@ -25,7 +25,8 @@ class BadInput:
         untouched: Paths relative to the workspace whose content hash and mtime must not change (folders:
             every file under them, and no file added or removed).
         env: Environment variables for the command (``{ws}`` expanded); ``RUNNER_HOME`` defaults to
-            ``{ws}/.runner``.
+            ``{ws}/.runner``, ``RUNNER_CLOUD_CONFIG`` to ``{ws}/.cloud.json`` and ``RUNNER_SLURM_CONFIG`` to
+            ``{ws}/.slurm.json`` (nothing outside the workspace is read or written).
         one_line: An error (exit code not 0) is exactly one line on stderr.
         subprocess: Run ``python -m <cli>`` as a real process instead of in-process (for mpirun, signals).
         stdin: Text given on standard input.
@@ -58,6 +59,10 @@ class BadInput:
         def sub(text: str) -> str:
             return text.replace("{ws}", str(workspace))
 
-        env: dict[str, Any] = {"RUNNER_HOME": str(workspace / ".runner")}
+        env: dict[str, Any] = {
+            "RUNNER_HOME": str(workspace / ".runner"),
+            "RUNNER_CLOUD_CONFIG": str(workspace / ".cloud.json"),
+            "RUNNER_SLURM_CONFIG": str(workspace / ".slurm.json"),
+        }
         env.update({key: sub(value) for key, value in self.env.items()})
         return [sub(arg) for arg in self.argv], env

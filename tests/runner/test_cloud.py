@@ -83,7 +83,7 @@ def _spec(command: str, nodes: int = 1, processes: int = 1):
 
 
 def test_uneven_process_counts_are_refused():
-    with pytest.raises(JobSpecError, match="3 processes do not divide evenly over 2 nodes"):
+    with pytest.raises(JobSpecError, match="processCount 3 does not divide over nodeCount 2"):
         azureml.build_job(_spec("landcover --help", 2, 3), name="j", image="i", compute="c", datastore="d")
 
 

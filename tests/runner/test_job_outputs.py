@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from runner.backends.docker import DockerBackend
-from runner.job_outputs import OutputFolder, job_files, output_folders
+from runner.job_outputs import OutputFolder, job_files, output_folders, sized
 from runner.store import JobRecord, now
 from tests.helpers import assert_one_line_error
 
@@ -115,3 +115,13 @@ def test_show_never_truncates_paths(finished_job):
 def test_missing_job_file_says_it_is_missing(tmp_path):
     result = runner("local", "submit", str(tmp_path / "nope.json"), "--root", str(tmp_path))
     assert_one_line_error(result, "nope.json: no such job file", "the file is missing")
+
+
+def test_files_gone_since_listing_and_broken_links_have_no_size(tmp_path):
+    (tmp_path / "kept.tif").write_bytes(b"abc")
+    (tmp_path / "gone.tif").write_bytes(b"x")
+    (tmp_path / "broken.tif").symlink_to(tmp_path / "nowhere.tif")
+    listed, _ = job_files(OutputFolder("IMAGES", str(tmp_path), shared=False), None)
+    assert [path.name for path in listed] == ["broken.tif", "gone.tif", "kept.tif"]
+    (tmp_path / "gone.tif").unlink()  # removed between listing and reading
+    assert sized(listed, str(tmp_path)) == [("broken.tif", None), ("gone.tif", None), ("kept.tif", 3)]

@@ -12,7 +12,7 @@ from runner.backends.slurm import client
 from runner.backends.slurm.backend import failure_line
 from runner.backends.slurm.config import ContainerMode, SlurmConfig, SlurmConfigError, load_config, save_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script, launch_line, node_layout
-from runner.jobspec import load_job, parse_job
+from runner.jobspec import JobSpecError, load_job, parse_job
 from tests.helpers import REPO, assert_one_line_error, runner
 
 ROOT = "/shared/lc/mounts"
@@ -48,8 +48,10 @@ def test_node_layout_divides_the_total_over_the_nodes():
     assert node_layout(_spec(2, 8)) == (2, 4)
     assert node_layout(_spec(1, 2), nodes=2) == (2, 1)
     assert node_layout(_spec(3, 1, tool="customToolkitSettings")) == (3, 1)
-    with pytest.raises(BackendError, match="processCount 3 does not divide over 2 nodes"):
-        node_layout(_spec(2, 3))
+    with pytest.raises(BackendError, match="processCount 2 does not divide over 3 nodes"):
+        node_layout(_spec(1, 2), nodes=3)
+    with pytest.raises(JobSpecError, match="processCount 3 does not divide over nodeCount 2"):
+        _spec(2, 3)  # the template itself: refused by the one job template validation, for every backend
 
 
 def test_bare_environment_runs_the_ranks_under_mpirun():
@@ -255,7 +257,7 @@ def test_bad_input_is_one_line(tmp_path):
     )
     env = {"RUNNER_SLURM_CONFIG": str(tmp_path / "none.json"), "PATH": "/usr/bin:/bin"}
     assert_one_line_error(
-        runner("slurm", "submit", str(job), "--root", str(root), "--dry-run", env=env), "processCount 3", "2 nodes"
+        runner("slurm", "submit", str(job), "--root", str(root), "--dry-run", env=env), "processCount 3", "nodeCount 2"
     )
     training = str(REPO / "jobs" / "training_job.json")
     assert_one_line_error(

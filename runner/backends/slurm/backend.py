@@ -112,8 +112,10 @@ class SlurmBackend(Backend):
         return ended
 
     def wait(self, directory: Path, console: Console) -> int:
-        """Print stdout live until the job ends; its exit code (130 when Ctrl+C stopped the waiting only)."""
-        if not follow_logs(directory, stderr=False, follow=True, console=console, ended=self._ended(directory)):
+        """Print stdout and stderr live until the job ends; its exit code (130: Ctrl+C stopped the waiting only)."""
+        if not follow_logs(
+            directory, stderr=False, follow=True, both=True, console=console, ended=self._ended(directory)
+        ):
             return CANCELLED_EXIT
         code = load_record(directory).exit_code
         return 1 if code is None else code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
@@ -40,6 +41,12 @@ class SlurmConfigError(ValueError):
     """A setting has a value Slurm or the runner cannot use; the message names it."""
 
 
+TIME_LIMIT = re.compile(
+    r"(?i:unlimited|infinite)|\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2}"
+)
+"""The time limits sbatch takes: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or UNLIMITED."""
+
+
 @dataclass(frozen=True)
 class SlurmConfig:
     """Where and how Slurm jobs run (every field optional: Slurm's defaults apply)."""
@@ -59,6 +66,13 @@ class SlurmConfig:
     ``oci``: ``/opt/venv`` for the project's image)."""
 
     def __post_init__(self) -> None:
+        for flag, value in (("--partition", self.partition), ("--account", self.account), ("--qos", self.qos)):
+            if value is not None and (not value.strip() or any(c.isspace() for c in value)):
+                raise SlurmConfigError(f"{flag} {value!r} is not a Slurm name (no spaces)")
+        if self.time is not None and not TIME_LIMIT.fullmatch(self.time):
+            raise SlurmConfigError(
+                f"--time {self.time!r} is not a Slurm time limit (minutes, H:MM:SS, D-HH:MM:SS or UNLIMITED)"
+            )
         if self.gpus_per_node < 0:
             raise SlurmConfigError(f"--gpus-per-node must be 0 or more, not {self.gpus_per_node}")
         if self.container is not ContainerMode.NONE and not self.image:
@@ -96,8 +110,11 @@ def load_config(**options: Any) -> SlurmConfig:
     path = config_path()
     try:
         stored = json.loads(path.read_text()) if path.is_file() else {}
-    except json.JSONDecodeError as exc:
-        raise SlurmConfigError(f"{path}: not valid JSON ({exc.msg}); run `runner slurm configure` again") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+        raise SlurmConfigError(f"{path}: not valid JSON ({reason}); run `runner slurm configure` again") from None
+    if not isinstance(stored, dict):
+        raise SlurmConfigError(f"{path}: not a JSON object; run `runner slurm configure` again")
     values = {}
     for item in fields(SlurmConfig):
         for source in (options.get(item.name), os.environ.get(ENVIRONMENT[item.name]), stored.get(item.name)):

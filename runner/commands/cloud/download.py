@@ -10,6 +10,7 @@ from rich.console import Console
 
 from runner.backends.base import backend_for
 from runner.commands.jobs import backend_errors, job_directory
+from runner.errors import fail
 from runner.store import load_record
 
 
@@ -30,6 +31,10 @@ def download(
     """
     directory = job_directory(name, root)
     target = to / name
+    if to.exists() and not to.is_dir():
+        fail(f"--to {to}: not a folder", "give a folder to download into")
+    if target.is_dir() and any(target.iterdir()):
+        fail(f"{target} already holds files", "download --to another folder, or move them away first")
     with backend_errors():
         record = load_record(directory)
         backend_for(record.backend).download(record, target, output)

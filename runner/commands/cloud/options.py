@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runner.cloud_config import CloudConfig, load_config
+from runner.cloud_config import CloudConfig, CloudConfigError, load_config
 from runner.errors import fail
 
 Subscription = Annotated[
@@ -54,5 +54,8 @@ def require_workspace(config: CloudConfig) -> None:
 def settings(
     subscription: str | None, resource_group: str | None, workspace: str | None, **rest: str | None
 ) -> CloudConfig:
-    """Options, then environment, then the config file."""
-    return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)
+    """Options, then environment, then the config file (a one-line error when that file cannot be read)."""
+    try:
+        return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)
+    except CloudConfigError as exc:
+        fail(str(exc), exc.hint)

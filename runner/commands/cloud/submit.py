@@ -15,7 +15,7 @@ from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace
 from runner.commands.jobs import backend_errors
 from runner.details import AzureMLDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, load_job
+from runner.jobspec import JobSpecError, check_extra_args, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState
 
@@ -56,9 +56,11 @@ def submit(
     config = settings(subscription, resource_group, workspace, compute=compute)
     try:
         spec = load_job(job_file)
+        check_extra_args(extra_args)
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
-    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if name is None:
+        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)
     except ValueError as exc:

@@ -30,6 +30,11 @@ def upload(
 
     if not folder.is_dir():
         fail(f"{folder}: no such folder", "give a local folder to upload")
+    if not any(p.is_file() for p in folder.rglob("*")):
+        fail(f"{folder}: no files to upload", "give the folder that holds the data (e.g. data/training_data)")
+    parts = to.strip("/").split("/")
+    if not to.strip("/") or ".." in parts or any(not part.strip() for part in parts) or "\\" in to:
+        fail(f"--to {to!r} is not a datastore path", "give a relative path such as training_data")
     config = settings(subscription, resource_group, workspace)
     client = client_for(config)
     datastore = config.datastore or ""

@@ -40,7 +40,7 @@ def setup(
             metavar="DIR",
         ),
     ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed of the generated sample data.", metavar="N")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated sample data.", metavar="N", min=0)] = 0,
 ) -> None:
     """Create afs/ and blobfuse/ (scripts, training and evaluation data, models) under the local root.
 
@@ -53,22 +53,36 @@ def setup(
     console = Console()
     local = LocalRoot(root or default_root())
     blob = local.mounts / "blobfuse"
-    (local.mounts / "afs").mkdir(parents=True, exist_ok=True)
-    for folder in ("scripts", "models"):
-        (blob / folder).mkdir(parents=True, exist_ok=True)
+    given = models_from or os.environ.get(MODELS_VARIABLE)
+    source = Path(given) if given else None
+    option = "--models-from" if models_from is not None else f"${MODELS_VARIABLE}"
+    if source is not None and source.exists() and not source.is_dir():
+        fail(f"{option} {source}: not a folder", "give the folder holding the tutorial's *.model files")
+    if source is not None and not any(source.glob("*.model")):
+        reason = "no *.model files in it" if source.is_dir() else "no such folder"
+        Console(stderr=True, highlight=False, soft_wrap=True).print(
+            f"warning: {option} {source}: {reason}; no tutorial models imported", markup=False
+        )
+        source = None
+    if local.root.exists() and not local.root.is_dir():
+        fail(f"{local.root}: not a folder", "pass another --root (or set $RUNNER_HOME)")
+    try:
+        (local.mounts / "afs").mkdir(parents=True, exist_ok=True)
+        for folder in ("scripts", "models"):
+            (blob / folder).mkdir(parents=True, exist_ok=True)
+        (local.root / "templates").mkdir(exist_ok=True)
+    except OSError as exc:
+        fail(f"{local.root}: cannot make the local root ({exc.strerror}: {exc.filename})", "pass another --root")
     for script_name, script in tutorial_scripts().items():
         (blob / "scripts" / script_name).write_bytes(script.read_bytes())
     templates = local.root / "templates"
-    templates.mkdir(exist_ok=True)
     for template_name, template in job_templates().items():
         if not (templates / template_name).exists():
             (templates / template_name).write_bytes(template.read_bytes())
     if not (blob / "evaluation_data" / "C14_NAIP.tif").exists():
         _landcover("sample-data", str(blob), "--seed", str(seed))
-    given = models_from or os.environ.get(MODELS_VARIABLE)
-    source = Path(given) if given else None
     imported = []
-    for model in sorted(source.glob("*.model")) if source is not None and source.is_dir() else []:
+    for model in sorted(source.glob("*.model")) if source is not None else []:
         target = blob / "models" / model.name
         if not target.exists():
             shutil.copy2(model, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,9 @@ import typer
 from rich.console import Console
 
 from runner.backends.base import BackendError
-from runner.backends.local import SubmitOptions, local_backend
+from runner.backends.local import CANCELLED_EXIT, SubmitOptions, local_backend
 from runner.errors import fail
-from runner.jobspec import JobSpecError, load_job
+from runner.jobspec import JobSpecError, check_extra_args, load_job, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
 
@@ -49,16 +50,23 @@ def submit(
       runner local submit jobs/training_job.json --wait
       runner local submit jobs/training_job.json --backend docker --gpus all
     """
-    console, notes = Console(), Console(stderr=True, highlight=False)
+    console, notes = Console(), Console(stderr=True, highlight=False, soft_wrap=True)
     try:
         spec = load_job(job_file)
+        check_extra_args(extra_args)
+        here = local_notes(spec, len(os.sched_getaffinity(0)))
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
     try:
         runs = local_backend(backend)
     except BackendError as exc:
         fail(exc.message, exc.hint)
-    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if backend == "process":
+        for option, value, default in (("--gpus", gpus, "auto"), ("--image", image, None)):
+            if value != default:
+                fail(f"{option} is for --backend docker (this job runs as local processes)", f"drop {option}")
+    if name is None:
+        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)
     except ValueError as exc:
@@ -75,6 +83,8 @@ def submit(
             runs.preflight(plan)
     except BackendError as exc:
         fail(exc.message, exc.hint)
+    for note in here:
+        notes.print(f"note: {note}", markup=False)
     for note in plan.notes:
         notes.print(f"warning: {note}")
     if dry_run:
@@ -111,4 +121,6 @@ def submit(
     error = load_record(directory).error
     if error:
         fail(f"{name}: {error}")
+    if code not in (0, CANCELLED_EXIT):
+        notes.print(f"{name} failed with exit code {code} (its stderr is above; `runner logs {name} --stderr`)")
     raise typer.Exit(code if code < 256 else 1)

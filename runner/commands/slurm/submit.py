@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
+import signal as signal_module
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +21,7 @@ from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, load_job
+from runner.jobspec import JobSpecError, check_extra_args, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
 
@@ -32,12 +34,26 @@ def python_bin(python_env: str | None) -> str:
     return str(env / "bin" if (env / "bin").is_dir() else env)
 
 
+SIGNAL = re.compile(r"(?:[BR]{1,2}:)?(?:SIG)?(?P<sig>[A-Z][A-Z0-9]*|[0-9]+)(?:@[0-9]+)?")
+"""What ``sbatch --signal`` takes: ``[{R|B}:]<sig_num>[@sig_time]``."""
+
+
+def _signal_ok(text: str) -> bool:
+    match = SIGNAL.fullmatch(text)
+    if match is None:
+        return False
+    sig = match.group("sig")
+    return 0 < int(sig) < 65 if sig.isdigit() else f"SIG{sig}" in signal_module.Signals.__members__
+
+
 def submit(
     job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
-    nodes: Annotated[int | None, typer.Option(help="Nodes \\[default: the template's nodeCount].", metavar="N")] = None,
+    nodes: Annotated[
+        int | None, typer.Option(help="Nodes \\[default: the template's nodeCount].", metavar="N", min=1)
+    ] = None,
     partition: Partition = None,
     account: Account = None,
     qos: Qos = None,
@@ -77,6 +93,7 @@ def submit(
     console, notes = Console(), Console(stderr=True, highlight=False)
     try:
         spec = load_job(job_file)
+        check_extra_args(extra_args)
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
     try:
@@ -92,7 +109,17 @@ def submit(
         )
     except SlurmConfigError as exc:
         fail(str(exc), "fix the option, the RUNNER_SLURM_* variable or `runner slurm configure`")
-    name = name or f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    if config.container is ContainerMode.NONE and config.python_env:
+        bin_folder = Path(python_bin(config.python_env))
+        if not (bin_folder / "python").exists():
+            fail(
+                f"--python-env {config.python_env}: no Python environment there (no {bin_folder / 'python'})",
+                "give a virtual environment on storage every node (and this machine) sees",
+            )
+    if signal is not None and not _signal_ok(signal):
+        fail(f"--signal {signal!r} is not an sbatch signal", "use [B:]SIG[@SECONDS], e.g. TERM@120 or B:USR1@300")
+    if name is None:
+        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:
         check_job_name(name)
     except ValueError as exc:
