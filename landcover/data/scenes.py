@@ -43,14 +43,22 @@ def _one(text: str, asset: str | None) -> SceneSource:
 
 
 def _from_folder(folder: Path) -> list[SceneSource]:
+    """The folder's GeoTIFFs; a link whose target is gone is a failed scene (recorded), not silently skipped."""
     files = sorted(
         path
         for path in folder.iterdir()
-        if path.is_file() and path.suffix.lower() in GEOTIFF_SUFFIXES and not path.name.endswith(LABEL_SUFFIX)
+        if (path.is_file() or path.is_symlink())
+        and path.suffix.lower() in GEOTIFF_SUFFIXES
+        and not path.name.endswith(LABEL_SUFFIX)
     )
     if not files:
         raise LandcoverError(f"--scenes {folder}: no GeoTIFFs (*.tif) in the folder", "point --scenes at the imagery")
-    return [resolve_source(path.resolve()) for path in files]
+    return [_dangling(path) if not path.exists() else resolve_source(path.resolve()) for path in files]
+
+
+def _dangling(path: Path) -> SceneSource:
+    error = LandcoverError(f"{path}: a link to {path.readlink()}, which does not exist", "fix or remove the link")
+    return _failed(str(path), error)
 
 
 def _from_stac(location: str, asset: str | None) -> list[SceneSource]:

@@ -306,6 +306,14 @@ CASES += [
         setup=(file("list.txt", "gone_NAIP.tif\n"), checkpoint()),
         one_line=False,
     ),
+    BadInput(
+        id="landcover-predict-dangling-link-among-scenes",
+        cli="landcover",
+        argv=(*PREDICT, "--scenes", "{ws}/scenes"),
+        message=("1 of 2 scenes failed", "b_NAIP.tif: a link to gone.tif, which does not exist"),
+        setup=(scene("scenes/a_NAIP.tif", size=(128, 128)), symlink("scenes/b_NAIP.tif", "gone.tif"), checkpoint()),
+        untouched=("scenes",),
+    ),
     # Item 13: an unreachable MLflow server fails before the work, in seconds.
     BadInput(
         id="landcover-evaluate-mlflow-unreachable",
