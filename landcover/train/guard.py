@@ -16,10 +16,13 @@ import fcntl
 import os
 import socket
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from landcover.io.errors import LandcoverError
 from landcover.io.paths import check_output_dir
+
+if TYPE_CHECKING:
+    from landcover.model.unet import ModelConfig
 
 LOCK_NAME = ".lock"
 RESULT_NAMES = ("trained.pt", "best.pt", "metrics.jsonl")
@@ -83,3 +86,51 @@ class ModelDirLock:
             fcntl.flock(self.handle, fcntl.LOCK_UN)
             self.handle.close()
             self.handle = None
+
+
+def activation_bytes_per_crop(config: ModelConfig | None = None) -> int:
+    """Bytes of the layer outputs one 256 x 256 crop makes in a forward pass, counted on the meta device.
+
+    Training keeps these for the backward pass (conv and BatchNorm outputs; ReLU's not counted), so a batch
+    needs at least ``batch_size`` times this. Counted at 2 bytes a value (bf16, the smallest precision), so
+    it is a lower bound in every precision: about 123 MiB for the tutorial's U-Net.
+    """
+    import torch
+
+    from landcover.constants import WINDOW
+    from landcover.model.unet import ModelConfig, TutorialUNet
+
+    total = 0
+
+    def count(_module: torch.nn.Module, _inputs: object, output: object) -> None:
+        nonlocal total
+        if isinstance(output, torch.Tensor):
+            total += output.numel() * 2
+
+    with torch.device("meta"):
+        model = TutorialUNet(config or ModelConfig())
+        for module in model.modules():
+            if not list(module.children()):
+                module.register_forward_hook(count)
+        model(torch.zeros(1, model.config.in_channels, WINDOW, WINDOW))
+    return total
+
+
+def check_batch_memory(batch_size: int, ranks_on_node: int, available: int) -> None:
+    """Refuse a ``--batch-size`` whose activations alone exceed this rank's share of the node's free memory.
+
+    A lower bound (:func:`activation_bytes_per_crop`), so a batch that is refused could not run; one that
+    passes may still be tight.
+
+    Raises:
+        LandcoverError: The batch cannot fit.
+    """
+    share = available / max(1, ranks_on_node)
+    need = batch_size * activation_bytes_per_crop()
+    if need > share:
+        most = max(1, int(share // activation_bytes_per_crop()))
+        raise LandcoverError(
+            f"--batch-size {batch_size}: its activations need at least {need / 2**30:.1f} GiB, over the "
+            f"{share / 2**30:.1f} GiB free for each of the {ranks_on_node} rank(s) on this node",
+            f"give --batch-size {most} or less, or run fewer ranks per node",
+        )

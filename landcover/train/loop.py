@@ -36,13 +36,14 @@ from landcover.io.atomic import write_text_atomic
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
+from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import check_tracking_reachable, track_training
-from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_model_dir
+from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_batch_memory, check_model_dir
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
 from landcover.train.resume import (
     checkpoint_path,
@@ -605,4 +606,7 @@ def train(settings: TrainSettings) -> Path:
     if settings.epoch_size is None and world.is_main and world.device.type != "cuda":
         check_pairs(settings.input_dir)  # bad input first, then the advice
         console.print("CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)")
-    return Trainer(settings.resolve(world.device, world.local_size), world).run()
+    resolved = settings.resolve(world.device, world.local_size)
+    if world.device.type != "cuda" and resolved.batch_size is not None:  # GPU memory is the device's own
+        check_batch_memory(resolved.batch_size, world.local_size, memory_available())
+    return Trainer(resolved, world).run()

@@ -452,6 +452,14 @@ CASES += [
         untouched=("models",),
     ),
     BadInput(
+        id="landcover-train-batch-size-beyond-memory",
+        cli="landcover",
+        argv=(*TRAIN[:-2], "--batch-size", "100000", "--input-dir", "{ws}/pairs"),
+        message=("--batch-size 100000: its activations need at least", "give --batch-size"),
+        setup=(pairs(),),
+        untouched=("models",),
+    ),
+    BadInput(
         id="landcover-score-pairs-missing",
         cli="landcover",
         argv=("score", "{ws}/m.pt", "{ws}/nowhere"),

@@ -64,3 +64,13 @@ def test_a_diverged_run_stops_in_one_line_and_writes_no_model(tmp_path: Path) ->
     assert result.exit_code == 2, result.output
     assert "training diverged in epoch 1" in result.output and "lower --lr" in result.output
     assert not (tmp_path / "m" / "trained.pt").exists() and not list((tmp_path / "m").glob("epoch-*.pt"))
+
+
+def test_a_batch_whose_activations_exceed_free_memory_is_refused_before_training() -> None:
+    from landcover.train.guard import activation_bytes_per_crop, check_batch_memory
+
+    per_crop = activation_bytes_per_crop()
+    assert 100 * 2**20 < per_crop < 200 * 2**20  # the tutorial U-Net's conv and BatchNorm outputs, bf16
+    check_batch_memory(10, 1, 64 * 2**30)
+    with pytest.raises(LandcoverError, match=r"--batch-size 100: .* over the 1\.0 GiB free .* 2 rank"):
+        check_batch_memory(100, 2, 2 * 2**30)
