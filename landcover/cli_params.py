@@ -2,7 +2,7 @@
 
 :func:`settings_command` turns ``def train_command(settings: TrainSettings)`` into a function whose
 signature Typer reads: one ``typer.Option`` / ``typer.Argument`` per field, with the field's flags, help,
-value name, default and range. A choice (:class:`~landcover.settings.fields.Choice`) is read as text and
+value name, default and range. A choice (:class:`~landcover.choices.Choice`) is read as text and
 shows its values (``[balanced|tutorial]``); the model then checks it, so a wrong value is a one-line error.
 """
 
@@ -19,9 +19,10 @@ import annotated_types
 import typer
 from pydantic.fields import FieldInfo
 
+from landcover.choices import Choice
 from landcover.io.console import fail
 from landcover.io.errors import LandcoverError
-from landcover.settings.fields import Choice, CliMeta, Settings
+from landcover.settings.fields import CliMeta, Settings
 
 S = TypeVar("S", bound=Settings)
 

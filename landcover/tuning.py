@@ -25,16 +25,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from landcover.choices import Precision
+
 if TYPE_CHECKING:
     import torch
-
-
-class Precision(StrEnum):
-    """What ``--precision`` accepts."""
-
-    AUTO = "auto"
-    BF16 = "bf16"
-    FP32 = "fp32"
 
 
 class Workload(StrEnum):
@@ -137,7 +131,7 @@ class SpeedSettings:
 
 def choose_settings(
     device: torch.device,
-    precision: Precision | str = Precision.AUTO,
+    precision: Precision | str = Precision.auto,
     workload: Workload | str = Workload.TRAINING,
     cpu: CpuCapabilities | None = None,
 ) -> SpeedSettings:
@@ -157,10 +151,10 @@ def choose_settings(
         import torch
 
         fast = bool(torch.cuda.is_bf16_supported())
-        bf16 = fast if precision is Precision.AUTO else precision is Precision.BF16
+        bf16 = fast if precision is Precision.auto else precision is Precision.bf16
         return SpeedSettings(bf16, True, f"CUDA, bf16 {'fast' if fast else 'slow'}")
     cpu = cpu or CpuCapabilities.detect()
-    bf16 = cpu.fast_bf16 if precision is Precision.AUTO else precision is Precision.BF16
+    bf16 = cpu.fast_bf16 if precision is Precision.auto else precision is Precision.bf16
     # channels-last everywhere but in training on CPUs without AVX-512, where its backward pass is slow
     channels_last = cpu.avx512 or cpu.fast_bf16 or workload is Workload.INFERENCE
     return SpeedSettings(bf16, channels_last, f"CPU {cpu.cpu_class}")

@@ -104,7 +104,7 @@ class Engine:
         """
         self.device = device
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
-        self.speed = speed or choose_settings(device, Precision.FP32 if exact else Precision.AUTO, Workload.INFERENCE)
+        self.speed = speed or choose_settings(device, Precision.fp32 if exact else Precision.auto, Workload.INFERENCE)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
         self.block = round_up(max(block, CENTRE), CENTRE)

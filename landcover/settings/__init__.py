@@ -1,7 +1,7 @@
 """One typed, versioned settings object per ``landcover`` command (pydantic v2 models).
 
 Each field is declared once (:func:`~landcover.settings.fields.option`): its type, default, flags, help,
-choices (a :class:`~landcover.settings.fields.Choice` enum) and whether a resumed run must match it. The
+choices (a :class:`~landcover.choices.Choice` enum) and whether a resumed run must match it. The
 command line is generated from the models (:mod:`landcover.cli_params`), so adding an option to a command
 is one field here; the library receives the validated object, and training stores it with its format version
 in every checkpoint, in ``settings.json`` and as MLflow parameters.
@@ -13,8 +13,9 @@ schema for free. It is what raster-vision's configs and the STAC / Azure SDK nei
 already installed with the Azure ML and MLflow extras. Importing it costs no torch.
 """
 
+from landcover.choices import Choice
 from landcover.settings.data import ConvertPatchesSettings, ImportCntkSettings, SampleDataSettings
-from landcover.settings.fields import Choice, CliMeta, Settings, argument, flag_of, option, resume_fields
+from landcover.settings.fields import CliMeta, Settings, argument, flag_of, option, resume_fields
 from landcover.settings.infer import EvaluateSettings, ExportOutput, ExportSettings, PredictSettings, ScoreSettings
 from landcover.settings.train import ClassWeights, Monitor, Precision, TrainSettings
 

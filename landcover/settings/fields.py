@@ -7,13 +7,12 @@ A field is declared once, on its settings model, with :func:`option` or :func:`a
 
 The command line (:mod:`landcover.cli_params` builds each command's Typer parameters from the model), the
 checks a resumed training run makes (:func:`resume_fields`) and the stored form (checkpoints, ``settings.json``,
-MLflow parameters) all read it from there. Choices are :class:`Choice` enums, so ``--help`` lists them from the
-enum and a wrong value is refused by the model.
+MLflow parameters) all read it from there. Choices are :class:`~landcover.choices.Choice` enums, so ``--help``
+lists them from the enum and a wrong value is refused by the model.
 """
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,25 +25,6 @@ from landcover.io.errors import LandcoverError
 
 CLI_KEY = "cli"
 """The key of a field's ``json_schema_extra`` that holds its :class:`CliMeta` (as a dictionary)."""
-
-
-class Choice(enum.StrEnum):
-    """A closed set of values for an option; :meth:`aliases` maps older spellings onto current members."""
-
-    @classmethod
-    def _missing_(cls, value: object) -> Choice | None:
-        alias = cls.aliases().get(str(value))
-        return cls(alias) if alias is not None else None
-
-    @classmethod
-    def aliases(cls) -> dict[str, str]:
-        """Older value spellings that still work (hidden from ``--help``), and the member each stands for."""
-        return {}
-
-    @classmethod
-    def names(cls) -> list[str]:
-        """The values ``--help`` shows, in declaration order."""
-        return [member.value for member in cls]
 
 
 @dataclass(frozen=True)

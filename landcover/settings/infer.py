@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from landcover.choices import Choice
 from landcover.constants import MARGIN
-from landcover.settings.fields import Choice, Settings, argument, option
+from landcover.settings.fields import Settings, argument, option
 
 MODEL_FILENAME_HELP = "A landcover checkpoint (.pt)."
 ASSET_HELP = "STAC item asset to read \\[default: its GeoTIFF, role data before visual]."

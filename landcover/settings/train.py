@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import model_validator
 
+from landcover.choices import Choice, Precision
 from landcover.io.errors import LandcoverError
 from landcover.limits import default_threads, memory_available
-from landcover.settings.fields import Choice, Settings, option
+from landcover.settings.fields import Settings, option
 
 if TYPE_CHECKING:
     import torch
@@ -27,14 +28,6 @@ class ClassWeights(Choice):
     def aliases(cls) -> dict[str, str]:
         """``seed``: this value's name before 0.2 (it meant the 2018 tutorial)."""
         return {"seed": "tutorial"}
-
-
-class Precision(Choice):
-    """Arithmetic of the forward and backward passes (``--precision``)."""
-
-    auto = "auto"
-    bf16 = "bf16"
-    fp32 = "fp32"
 
 
 class Monitor(Choice):

@@ -55,7 +55,7 @@ def test_avx512_cpus_without_bf16_run_fp32_channels_last(workload):
 @pytest.mark.parametrize("workload", list(Workload))
 @pytest.mark.parametrize(("cpu", "name"), [(AVX512_BF16, "AVX-512 BF16"), (AMX, "AMX")])
 def test_cpus_with_fast_bf16_keep_bf16_channels_last(cpu, name, workload):
-    speed = choose_settings(CPU, Precision.AUTO, workload, cpu)
+    speed = choose_settings(CPU, Precision.auto, workload, cpu)
     assert (speed.bf16, speed.channels_last) == (True, True)
     assert speed.memory_format == torch.channels_last
     assert speed.describe() == "bf16, channels-last" and speed.reason == f"CPU {name}"
