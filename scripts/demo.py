@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 RUNNER_ROOT = ROOT / ".runner"
-DEMO_EPOCH_SIZE = "300"  # about two minutes on 2 CPU cores
+DEMO_EPOCH_SIZE = "300"  # 68 s of training on 2 cores with fast bf16, 5.5 minutes on the AVX2 class
 
 
 def run(tool: str, *args: str) -> None:
