@@ -35,3 +35,17 @@ def test_under_mpirun_a_missing_mpi_library_is_an_error(no_mpi_library, monkeypa
     monkeypatch.setenv("OMPI_COMM_WORLD_SIZE", "2")
     with pytest.raises(RuntimeError, match="mpi4py cannot be imported under mpirun"):
         world._mpi()
+
+
+def test_a_single_process_never_initialises_mpi():
+    """A lone process (an in-process command, a test) leaves no MPI singleton behind to confuse a later mpirun."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in world.MPI_SIZE_VARIABLES}
+    code = (
+        "import sys; from landcover.parallel.world import init_world; w = init_world(1); "
+        "print(w.rank, w.size, 'mpi4py.MPI' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["0", "1", "False"]
