@@ -91,7 +91,7 @@ def init_world(threads: int | None = None) -> World:
     """
     # A process that no launcher started as one of several ranks is the whole job: it never initialises MPI, whose
     # singleton start-up would spawn a daemon and leave variables in this process that confuse a later mpirun.
-    mpi = _mpi() if launched_by_mpi() else None
+    mpi: Any = _mpi() if launched_by_mpi() else None
     rank, size, local_rank, local_size = 0, 1, 0, 1
     if mpi is not None:
         comm = mpi.COMM_WORLD
