@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-TORCH_PIN := torch==2.13.0
+# torch and torchvision must be one build (timm and segmentation-models-pytorch import torchvision): the pair
+# from PyPI (a CUDA build that also runs on the CPU). `===` takes PyPI's 2.13.0 and never a local "+cpu" wheel,
+# against which PyPI's torchvision cannot load.
+TORCH_PIN := torch===2.13.0 torchvision==0.28.0
 STAMP := $(VENV)/.installed
 
 .PHONY: setup system-deps test test-fast lint docs demo train train-local image clean gpu-wheels
@@ -22,7 +25,7 @@ $(STAMP): pyproject.toml
 	$(MAKE) system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q $(TORCH_PIN)
+	PIP_FIND_LINKS= $(BIN)/pip install -q $(TORCH_PIN)
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
