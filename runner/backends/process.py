@@ -14,6 +14,7 @@ from types import FrameType
 from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec, expand
 from runner.layout import LocalRoot
+from runner.shellwords import split
 from runner.store import JobRecord, JobState, now, update_record
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
@@ -46,7 +47,7 @@ def job_command(
         as_root: Add ``--allow-run-as-root`` (OpenMPI refuses root otherwise).
         hostfile: An MPI host file.
     """
-    argv = shlex.split(expand(f"{spec.command} {extra_args}".strip(), variables))
+    argv = split(expand(f"{spec.command} {extra_args}".strip(), variables))
     if not spec.mpi:
         return argv
     return [*mpirun_prefix(spec.process_count, as_root=as_root, hostfile=hostfile), *argv]
