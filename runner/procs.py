@@ -40,7 +40,7 @@ def boot_id() -> str:
 
 
 def read_stat(pid: int) -> ProcStat | None:
-    """``/proc/PID/stat`` of a live process (None: no such process, or an exited one not yet reaped)."""
+    """``/proc/PID/stat`` of a process (None: no such process); an exited one not yet reaped has state ``Z``."""
     if pid <= 0:
         return None
     try:
@@ -48,19 +48,26 @@ def read_stat(pid: int) -> ProcStat | None:
     except (FileNotFoundError, ProcessLookupError, PermissionError):
         return None
     fields = text[text.rindex(")") + 2 :].split()  # the name in parentheses may hold spaces and ")"
-    stat = ProcStat(state=fields[0], pgrp=int(fields[2]), session=int(fields[3]), start_time=int(fields[19]))
-    return None if stat.state in ("Z", "X") else stat
+    return ProcStat(state=fields[0], pgrp=int(fields[2]), session=int(fields[3]), start_time=int(fields[19]))
 
 
 def identify(pid: int) -> ProcessIdentity | None:
-    """The identity of the live process ``pid`` (None when there is none)."""
+    """The identity of process ``pid``, running or exited but not yet reaped (None when there is none)."""
     stat = read_stat(pid)
     return None if stat is None else ProcessIdentity(pid=pid, start_time=stat.start_time, boot_id=boot_id())
 
 
 def is_alive(identity: ProcessIdentity) -> bool:
-    """Whether the process ``identity`` names still runs (not another one that got its pid since)."""
-    return identify(identity.pid) == identity
+    """Whether the process ``identity`` names still runs (not exited, and not another one that got its pid)."""
+    stat = read_stat(identity.pid)
+    if stat is None or stat.state in ("Z", "X"):
+        return False
+    return stat.start_time == identity.start_time and identity.boot_id == boot_id()
+
+
+def pid_taken_by_another(identity: ProcessIdentity) -> bool:
+    """Whether a different process than ``identity`` holds its pid now."""
+    return identify(identity.pid) not in (None, identity)
 
 
 def environment_of(pid: int) -> dict[str, str]:
@@ -73,12 +80,20 @@ def environment_of(pid: int) -> dict[str, str]:
     return {key.decode(errors="replace"): value.decode(errors="replace") for key, _, value in pairs}
 
 
-def processes_in_session(session: int) -> list[int]:
-    """The live processes whose session id is ``session``."""
+def processes_started_with(variable: str, value: str, since: ProcessIdentity) -> list[ProcessIdentity]:
+    """Live processes started no earlier than ``since`` (in its boot) whose environment has ``variable=value``.
+
+    A job's ranks carry its unique ``AZ_BATCHAI_JOB_ID``: this finds them after their launcher is gone.
+    """
+    if since.boot_id != boot_id():
+        return []
     found = []
     for entry in PROC.iterdir():
-        if entry.name.isdigit():
-            stat = read_stat(int(entry.name))
-            if stat is not None and stat.session == session:
-                found.append(int(entry.name))
+        if not entry.name.isdigit():
+            continue
+        identity = identify(int(entry.name))
+        if identity is None or identity.start_time < since.start_time or not is_alive(identity):
+            continue
+        if environment_of(identity.pid).get(variable) == value:
+            found.append(identity)
     return found
