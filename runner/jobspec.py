@@ -42,8 +42,7 @@ MAX_ARG_BYTES = 32 * 4096
 """Linux's limit on one argument of ``exec`` (``MAX_ARG_STRLEN``)."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FAKE_ROOT = "/__mount_root__"
-MOUNT_PATH = re.compile(r"(?:\$\{AZ_BATCHAI_MOUNT_ROOT\}|\$AZ_BATCHAI_MOUNT_ROOT)[^\s'\",;:]*")
-"""A path under the mount root, as a template spells it."""
+_VARIABLE_PATH = re.compile(r"\$(?:\{(AZ_BATCHAI_\w+)\}|(AZ_BATCHAI_\w+))([^\s'\",;:]*)")
 _ROOT_PREFIX = re.compile(r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)(?=/|$)")
 _BATCHAI_REFERENCE = re.compile(r"\$\{?(AZ_BATCHAI_\w*)")
 _SHELL_HINT = "run a shell explicitly, e.g. bash -c '...' (quoted), or drop it"
@@ -376,12 +375,16 @@ def _check_root_path(value: str, where: str) -> None:
 
 
 def _check_paths_in(text: str, where: str) -> None:
-    """Refuse a path under ``$AZ_BATCHAI_MOUNT_ROOT`` whose ``..`` leads out of the mount root."""
-    for match in MOUNT_PATH.finditer(text):
-        path = posixpath.normpath(expand(match.group(0), {MOUNT_ROOT_VARIABLE: _FAKE_ROOT}))
+    """Refuse a path built on a Batch AI variable whose ``..`` climbs above the folder the variable names.
+
+    That is out of the mount root, or out of the job's own stdouterr or output folder.
+    """
+    for match in _VARIABLE_PATH.finditer(text):
+        name = match.group(1) or match.group(2)
+        path = posixpath.normpath(_FAKE_ROOT + match.group(3))
         if path != _FAKE_ROOT and not path.startswith(_FAKE_ROOT + "/"):
             raise JobSpecError(
-                f"{where}: {match.group(0)!r} leads out of ${MOUNT_ROOT_VARIABLE}",
+                f"{where}: {match.group(0)!r} leads out of ${name}",
                 "remove the '..': a template's paths stay inside the mount root",
             )
 

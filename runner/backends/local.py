@@ -22,8 +22,8 @@ from rich.console import Console
 from runner.backends.base import BACKENDS, Backend, BackendError, JobOutput, backend_for
 from runner.details import JobDetails, ProcessDetails
 from runner.job_outputs import Mount, OutputFolder, job_files, output_folders, sized
-from runner.jobspec import JobSpec
-from runner.layout import JobPaths, LocalRoot, job_environment, job_paths
+from runner.jobspec import JobSpec, JobSpecError
+from runner.layout import JobPaths, LocalRoot, confine_on_host, job_environment, job_paths
 from runner.procs import identify
 from runner.store import JobRecord, load_current, record_lock, save_record, update_record
 from runner.watch import follow_logs
@@ -90,8 +90,17 @@ class LocalBackend(Backend):
         """Release what the job held once its end is recorded."""
 
     def paths(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobPaths:
-        """Batch AI's variables as the job sees them (one job id), its folders on this machine."""
-        return job_paths(spec, name, self.job_mount_root(local), gpus=gpus).on_host(local.mounts)
+        """Batch AI's variables as the job sees them (one job id), its folders on this machine.
+
+        Raises:
+            BackendError: A path that leads out of the mount root through a symbolic link.
+        """
+        paths = job_paths(spec, name, self.job_mount_root(local), gpus=gpus).on_host(local.mounts)
+        try:
+            confine_on_host(spec, paths, local.mounts)
+        except JobSpecError as exc:
+            raise BackendError(str(exc), exc.hint) from None
+        return paths
 
     def plan_for(
         self,
