@@ -219,7 +219,7 @@ def test_mutated_templates_are_confined_or_refused(tree, template, changes, back
         (lambda p: p.update(stdOutErrPathPrefix="/tmp/logs"), "stdOutErrPathPrefix '/tmp/logs' is not under"),
         (lambda p: p.update(stdOutErrPathPrefix=""), "properties.stdOutErrPathPrefix is empty"),
         (
-            lambda p: p.update(outputDirectories=[{"id": "X", "pathPrefix": "/srv/out"}]),
+            lambda p: p.update(outputDirectories=[{"id": "IMAGES", "pathPrefix": "/srv/out"}]),
             "outputDirectories[0].pathPrefix '/srv/out' is not under $AZ_BATCHAI_MOUNT_ROOT",
         ),
         (
