@@ -177,14 +177,24 @@ class OutputFolder:
         self.lock = FolderLock(folder, option=option, command=command)
         self.manifest = Manifest()
 
-    def open(self, inputs: Sequence[Named] = ()) -> OutputFolder:
-        """Check the folder (writable, confined), take its lock, read its manifest.
+    def check(self, inputs: Sequence[Named] = ()) -> OutputFolder:
+        """Check the folder (writable, confined) and read its manifest, changing nothing.
 
         Raises:
-            LandcoverError: Not writable, overlapping an input, in use by another run, or a damaged manifest.
+            LandcoverError: Not writable, overlapping an input, or a damaged manifest.
         """
         check_output_dir(self.folder, self.option)
         check_confined([Named(path=self.folder, option=self.option)], inputs)
+        if self.folder.is_dir():
+            self.manifest = Manifest.load(self.folder, self.option)
+        return self
+
+    def acquire(self) -> OutputFolder:
+        """Take the folder's lock (creating the folder), then read its manifest again.
+
+        Raises:
+            LandcoverError: In use by another run, or a damaged manifest.
+        """
         self.lock.acquire()
         try:
             self.manifest = Manifest.load(self.folder, self.option)
@@ -193,12 +203,16 @@ class OutputFolder:
             raise
         return self
 
+    def open(self, inputs: Sequence[Named] = ()) -> OutputFolder:
+        """:meth:`check`, then :meth:`acquire`."""
+        return self.check(inputs).acquire()
+
     def close(self) -> None:
         """Release the lock."""
         self.lock.release()
 
     def __enter__(self) -> OutputFolder:
-        return self if self.lock.handle is not None else self.open()
+        return self if self.lock.handle is not None else self.acquire()
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
@@ -307,9 +321,9 @@ class StagedResult:
         self.out, self.names, self.force, self.exclusive = out, list(names), force, exclusive
         self.staging: Path | None = None
 
-    def _earlier(self) -> None:
+    def _earlier(self, *, locked: bool) -> None:
         out = self.out
-        stopped = out.staging_leftovers(out.result) or (out.result in out.manifest.pending)
+        stopped = locked and (out.staging_leftovers(out.result) or out.result in out.manifest.pending)
         if stopped and not self.force and out.target is None:
             raise LandcoverError(
                 f"{out.option} {out.folder}: holds the incomplete output of an earlier `landcover {out.command}` "
@@ -343,16 +357,24 @@ class StagedResult:
             )
 
     def prepare(self) -> StagedResult:
-        """Check the folder for this result and make the staging folder.
+        """Check the folder for this result, lock it, check again, and make the staging folder.
+
+        The checks run once before the lock is taken, so a refused run leaves the folder as it was, and again
+        under it (another run may have written in between); a stopped run's staging folder can be told from a
+        live one's only under the lock.
 
         Raises:
-            LandcoverError: A name taken by a user's file, an earlier result without ``force``, ...
+            LandcoverError: A name taken by a user's file, an earlier result without ``force``, in use, ...
         """
-        self.out.refuse_foreign(self.names)
-        self._earlier()
-        if self.exclusive:
-            self._unrelated()
-        self.out.remove_leftovers()
+        for locked in (False, True):
+            if locked:
+                self.out.acquire()
+            self.out.refuse_foreign(self.names)
+            self._earlier(locked=locked)
+            if self.exclusive:
+                self._unrelated()
+        partial = [f".{Path(n).name}.*.tmp" for n in self.names] + [f".{Path(n).stem}.*.part.tif" for n in self.names]
+        self.out.remove_leftovers(partial)
         self.staging = Path(tempfile.mkdtemp(prefix=self.out.staging_prefix(), dir=self.out.folder))
         return self
 
@@ -431,7 +453,7 @@ def staged_folder(
         LandcoverError: See :meth:`OutputFolder.open` and :meth:`StagedResult.prepare`.
     """
     out = OutputFolder(folder.path, option=folder.option, command=command, result=result, target=target)
-    with out.open(inputs):
+    with contextlib.closing(out.check(inputs)):
         staged = StagedResult(out, names, force=force, exclusive=exclusive).prepare()
         try:
             yield staged
