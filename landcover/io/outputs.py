@@ -275,6 +275,14 @@ class OutputFolder:
         if save:
             self.manifest.save(self.folder)
 
+    def unchanged(self, name: str) -> bool:
+        """Whether a file is not known to have changed since landcover recorded it complete (size and mtime)."""
+        record = self.manifest.files.get(name)
+        path = self.folder / name
+        if record is None or not record.complete:
+            return True
+        return path.is_file() and _stat(path) == (record.size, record.mtime_ns)
+
     def intact(self, name: str, source: dict[str, str | int] | None = None) -> bool:
         """Whether a recorded file is complete and unchanged since, and was made from this source."""
         record = self.manifest.files.get(name)
