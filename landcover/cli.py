@@ -283,6 +283,9 @@ def pairs_command(
     max_items: Annotated[int | None, typer.Option(help="At most this many images.", metavar="N")] = None,
     retries: Annotated[int, typer.Option(help="Retries of transient HTTP errors (429, 5xx).", metavar="N")] = 3,
     timeout: Annotated[float, typer.Option(help="HTTP timeout for the STAC API.", metavar="SECONDS")] = 30.0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start over: remove the pairs an earlier run wrote (only those).")
+    ] = False,
 ) -> None:
     r"""Build aligned *_NAIP.tif / *_LandCover.tif COG pairs from a STAC API (or from rasters) for train.
 
@@ -316,6 +319,7 @@ def pairs_command(
         max_items=max_items,
         retries=retries,
         timeout_s=timeout,
+        force=force,
     )
     summary = build_pairs(settings)
     for line in summary.lines():

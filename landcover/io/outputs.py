@@ -257,6 +257,17 @@ class OutputFolder:
         wanted = result or self.result
         return [n for n, r in self.manifest.files.items() if r.result == wanted and (self.folder / n).exists()]
 
+    def remove_result(self) -> list[str]:
+        """Remove this result's recorded files (``--force`` on a result that grows item by item); return them."""
+        assert self.lock.handle is not None, "files are removed only under the folder's lock"
+        names = [n for n, r in self.manifest.files.items() if r.result == self.result]
+        for name in names:
+            (self.folder / name).unlink(missing_ok=True)
+            del self.manifest.files[name]
+        if names:
+            self.manifest.save(self.folder)
+        return names
+
     def claim(self, names: Sequence[str]) -> None:
         """Record names as landcover's before writing them (refusing any taken by a file it did not write)."""
         self.refuse_foreign(names)
