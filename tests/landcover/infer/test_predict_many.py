@@ -18,9 +18,9 @@ import rasterio
 from rasterio.windows import from_bounds
 
 from landcover.infer.predict_many import make_plan
+from landcover.io.errors import LandcoverError
 from landcover.io.lock import LOCK_NAME
 from landcover.io.outputs import MANIFEST_NAME, OutputFolder
-from landcover.io.errors import LandcoverError
 from landcover.settings import PredictSettings
 from tests.data.fixtures import truncate, write_cog, write_scene_folder
 from tests.data.http_server import serve_directory

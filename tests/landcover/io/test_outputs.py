@@ -133,16 +133,20 @@ def test_force_replaces_only_recorded_files_and_refuses_a_user_s_same_named_file
         result.path("a.txt").write_text("one")
         result.path("b.txt").write_text("one")
     (tmp_path / "out/mine.txt").write_text("user")
-    with pytest.raises(LandcoverError, match="of an earlier `landcover t`"):
-        with staged_folder(out, command="t", names=["a.txt"], force=False):
-            pass
+    with (
+        pytest.raises(LandcoverError, match="of an earlier `landcover t`"),
+        staged_folder(out, command="t", names=["a.txt"], force=False),
+    ):
+        pass
     with staged_folder(out, command="t", names=["a.txt"], force=True) as result:
         result.path("a.txt").write_text("two")
     assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")) == ["a.txt", "mine.txt"]
     assert (tmp_path / "out/a.txt").read_text() == "two" and (tmp_path / "out/mine.txt").read_text() == "user"
-    with pytest.raises(LandcoverError, match="holds mine.txt already, which landcover did not write"):
-        with staged_folder(out, command="t", names=["mine.txt"], force=True):
-            pass
+    with (
+        pytest.raises(LandcoverError, match=r"holds mine\.txt already, which landcover did not write"),
+        staged_folder(out, command="t", names=["mine.txt"], force=True),
+    ):
+        pass
     assert (tmp_path / "out/mine.txt").read_text() == "user"
 
 
