@@ -22,6 +22,7 @@ A command declares its inputs and its outputs; then:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -133,6 +134,24 @@ def check_confined(outputs: Sequence[Named], inputs: Sequence[Named]) -> None:
                     f"{output.option} {output.path}: {relation} {given.option} {given.path}, an input of this command",
                     f"write to a path that neither is, holds nor sits inside an input (not {output.path})",
                 )
+
+
+FULL_BELOW = 1 << 20
+"""Free bytes under which a failed write is put down to a full disk (GDAL reports ENOSPC as a write error)."""
+
+
+def disk_full(exc: BaseException, folder: Path) -> bool:
+    """Whether a failed write ran out of disk space (ENOSPC anywhere in its chain, or the disk is nearly full)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    try:
+        info = os.statvfs(folder)
+    except OSError:
+        return False
+    return info.f_bavail * info.f_frsize < FULL_BELOW
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -477,6 +496,15 @@ def staged_folder(
         try:
             yield staged
             staged.commit()
+        except (OSError, RuntimeError) as exc:  # rasterio's write errors are RuntimeErrors
+            staged.abandon()
+            if disk_full(exc, out.folder):
+                kept = "the earlier result is kept" if out.ours() else "nothing was written"
+                raise LandcoverError(
+                    f"{out.option} {out.folder}: the disk is full, so this run's outputs were dropped; {kept}",
+                    "free space on that disk, or write to another one",
+                ) from exc
+            raise
         finally:
             staged.abandon()
 
