@@ -59,7 +59,7 @@ def invoke(
         timeout: Seconds a real process may take.
     """
     if subprocess_run:
-        result = subprocess.run(
+        done = subprocess.run(
             [sys.executable, "-m", cli, *argv],
             input=stdin,
             capture_output=True,
@@ -68,7 +68,7 @@ def invoke(
             cwd=cwd,
             env={**os.environ, **env},
         )
-        return Outcome(result.returncode, result.stdout, result.stderr)
+        return Outcome(done.returncode, done.stdout, done.stderr)
     from typer.testing import CliRunner
 
     previous = Path.cwd()
@@ -78,6 +78,17 @@ def invoke(
     finally:
         os.chdir(previous)
     trace = None
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        trace = "".join(traceback.format_exception(result.exception))
+    error = result.exception
+    if cli == "landcover" and error is not None and _reported_by_main(error):
+        # ``landcover.cli.main`` (the console script) turns what escapes the app this way into one line, exit 2
+        return Outcome(2, result.stdout, result.stderr + f"error: {error}\n")
+    if error is not None and not isinstance(error, SystemExit):
+        trace = "".join(traceback.format_exception(error))
     return Outcome(result.exit_code, result.stdout, result.stderr, trace)
+
+
+def _reported_by_main(error: BaseException) -> bool:
+    """Whether ``landcover``'s console-script entry point reports ``error`` as a one-line error."""
+    from landcover.io.errors import LandcoverError
+
+    return isinstance(error, LandcoverError)
