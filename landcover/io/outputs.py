@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from landcover.io.atomic import fsync_directory, write_text_atomic
 from landcover.io.errors import LandcoverError
@@ -74,6 +74,16 @@ class Manifest(BaseModel):
     files: dict[str, FileRecord] = Field(default_factory=dict)
     pending: dict[str, int] = Field(default_factory=dict)
     """Results whose files are being moved into place (result -> pid): set while a commit runs."""
+
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, files: dict[str, FileRecord]) -> dict[str, FileRecord]:
+        """Names stay inside the folder: a record naming ``../x`` or ``/x`` is damaged, never followed."""
+        for name in files:
+            path = Path(name)
+            if path.is_absolute() or ".." in path.parts or not path.parts:
+                raise ValueError(f"{name!r} is not a name inside the folder")
+        return files
 
     @classmethod
     def load(cls, folder: Path, option: str) -> Manifest:
@@ -175,8 +185,8 @@ def _hidden_own(name: str) -> bool:
 class OutputFolder:
     """One output folder of a run: confined, locked, with its manifest; leftovers of dead writers removed.
 
-    Use as a context manager (``with OutputFolder(...) as out:``): entering checks and locks, leaving
-    releases the lock.
+    :meth:`check` changes nothing; :meth:`acquire` (or entering ``with``) takes the lock; :meth:`close` (or
+    leaving ``with``) releases it.
     """
 
     def __init__(
