@@ -30,7 +30,7 @@ from landcover.infer.region import RegionRequest, resolve_region
 from landcover.infer.report import print_metrics
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
-from landcover.io.outputs import Named, StagedResult, staged_folder
+from landcover.io.outputs import Named, OutputFolder, StagedResult
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
@@ -91,25 +91,24 @@ def evaluate(options: EvaluateSettings) -> dict[str, Any]:
     """
     source = resolve_source(options.input_filename, options.asset)
     names, inputs = declared_outputs(options, source)
-    folder = Named(path=options.output_dir, option="--output-dir")
-    with staged_folder(
-        folder, command="evaluate", names=names, inputs=inputs, force=options.force, exclusive=True
-    ) as staged:
-        check_tracking_reachable()
-        with open_scene(source) as scene:
-            region = resolve_region(
-                scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
-            )
-            check_has_data(scene, region.window, source.name)
-            labels = open_labels(options, source, scene)
+    out = OutputFolder(options.output_dir, option="--output-dir", command="evaluate").check(inputs)
+    staged = StagedResult(out, names, force=options.force, exclusive=True).check()
+    check_tracking_reachable()
+    with open_scene(source) as scene:
+        region = resolve_region(
+            scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
+        )
+        check_has_data(scene, region.window, source.name)
+        labels = open_labels(options, source, scene)
+        try:
             model = load_checked_model(options.model_filename, scene.count)
             for note in region.warnings:
                 console.print(f"[yellow]warning:[/] {note}")
-            try:
+            with staged:  # the inputs are good: now lock the folder, write into staging, commit when complete
                 result = _run(options, source.name, scene, labels, model, region.window, staged)
-            finally:
-                if labels is not None:
-                    labels.close()
+        finally:
+            if labels is not None:
+                labels.close()
     result["files"] = [str(options.output_dir / name) for name in result["files"]]
     track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
     return result
