@@ -20,12 +20,20 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from landcover.data.catalog.align import Grid, LabelSource, align_labels, open_raster_href, read_failure
+from landcover.data.catalog.align import (
+    PLACED_BY_LOCATION,
+    Grid,
+    LabelSource,
+    align_labels,
+    open_raster_href,
+    read_failure,
+)
 from landcover.data.catalog.classes import resolve_table
 from landcover.data.catalog.search import Catalog
 from landcover.data.catalog.settings import PairsSettings
 from landcover.data.catalog.writer import Manifest, PairRecord, Summary, write_pair
 from landcover.data.pairs import check_image
+from landcover.data.rasters import require_crs
 from landcover.data.sources import choose_asset, resolve_source, stem
 from landcover.io.errors import LandcoverError
 from landcover.io.progress import ProgressReporter
@@ -175,6 +183,7 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
         return
     with open_raster_href(job.image_href, f"image {job.name}") as src:
         check_image(src, job.image_href.split("?")[0])
+        require_crs(src, f"image {job.name}: {job.image_href.split('?')[0]}", PLACED_BY_LOCATION)
         window = area_window(src, settings.area_bbox())
         names: list[str] = []
         if window is not None:
