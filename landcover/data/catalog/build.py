@@ -231,6 +231,7 @@ def build_pairs(settings: PairsSettings, *, progress: bool = True) -> Summary:
         LandcoverError: Nothing found, an unreachable or refusing server, unreadable rasters, unknown classes.
     """
     started = time.perf_counter()
+    settings.area_bbox()  # a bad --geojson is refused before anything is searched or written
     plan = plan_catalog(settings) if settings.stac_api else plan_files(settings)
     out_dir = Path(settings.output_dir)
     manifest = Manifest(out_dir)
