@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import rasterio
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from landcover.infer.region import RegionRequest, resolve_region
