@@ -61,7 +61,8 @@ def parse_size(text: str, pixel_size: float) -> int:
 def _latlon_bounds(src: rasterio.DatasetReader) -> tuple[float, float, float, float]:
     """The scene's bounds as WEST, SOUTH, EAST, NORTH in degrees."""
     transformer = Transformer.from_crs(src.crs, WGS84, always_xy=True)
-    west, south, east, north = transformer.transform_bounds(*src.bounds, densify_pts=21)
+    left, bottom, right, top = src.bounds
+    west, south, east, north = transformer.transform_bounds(left, bottom, right, top, densify_pts=21)
     return west, south, east, north
 
 

@@ -178,9 +178,9 @@ def _gdal_error(text: str, argv: Sequence[str]) -> LandcoverError:
             return full_disk(where)
         return LandcoverError(f"{where}: writing failed ({first})", "check the disk's free space and permissions")
     if _READ_FAILURE.search(text):
-        where = named or "a raster"
         return LandcoverError(
-            f"{where}: truncated or damaged, its pixels cannot be read ({first})", "re-create or re-download it"
+            f"{named or 'a raster'}: truncated or damaged, its pixels cannot be read ({first})",
+            "re-create or re-download it",
         )
     return LandcoverError(f"{named + ': ' if named else ''}GDAL error: {first}", "check the file")
 

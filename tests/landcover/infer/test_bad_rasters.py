@@ -67,7 +67,8 @@ def test_score_takes_good_pairs_and_names_the_bad_file(
     faults = _at_fault(image, labels, image_path, label_path)
     if outcome.code == 0:
         assert "pixel accuracy" in outcome.stdout or "nothing scored" in outcome.stdout, outcome.show()
-        refused = [p for p in faults if p == image_path and not image.damaged or p == label_path and not labels.damaged]
+        undamaged = {image_path: not image.damaged, label_path: not labels.damaged}
+        refused = [path for path in faults if undamaged[path]]
         assert not refused, f"{refused} should have been refused\n{outcome.show()}"
     else:
         assert faults, f"a proper pair was refused\n{outcome.show()}"
