@@ -138,6 +138,12 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
         raise LandcoverError(
             f"--bbox {request.bbox!r} is not WEST,SOUTH,EAST,NORTH", "e.g. --bbox -78.65,37.05,-78.63,37.06"
         ) from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+    ):
+        raise LandcoverError(
+            f"--bbox {request.bbox!r} is not longitudes and latitudes", "WEST, EAST -180..180; SOUTH, NORTH -90..90"
+        )
     if west >= east or south >= north:
         raise LandcoverError(f"--bbox {request.bbox!r} is empty", "WEST < EAST and SOUTH < NORTH, in degrees")
     # Cut the box down to the scene's own lat/lon bounds first: a box far larger than the scene (the whole

@@ -343,6 +343,14 @@ CASES += [
         setup=(scene(), checkpoint()),
         untouched=("out",),
     ),
+    BadInput(
+        id="landcover-evaluate-bbox-nan",
+        cli="landcover",
+        argv=(*EVALUATE, *SCENE_ARGS, "--bbox=-79,nan,0,0"),
+        message=("--bbox '-79,nan,0,0' is not longitudes and latitudes",),
+        setup=(scene(), checkpoint()),
+        untouched=("out",),
+    ),
     # Validation on training data.
     BadInput(
         id="landcover-train-val-dir-is-input-dir",
