@@ -39,10 +39,10 @@ class EvaluateSettings(ApplySettings):
     )
     output_dir: Path = option("--output-dir", "--output_dir", help="Where the outputs go.", metavar="DIR")
     center_lat: float | None = option(
-        "--center-lat", "--center_lat", default=None, help="Region centre, degrees.", metavar="LAT", ge=-90, le=90
+        "--center-lat", "--center_lat", default=None, help="Region centre, degrees.", metavar="LAT"
     )
     center_lon: float | None = option(
-        "--center-lon", "--center_lon", default=None, help="Region centre, degrees.", metavar="LON", ge=-180, le=180
+        "--center-lon", "--center_lon", default=None, help="Region centre, degrees.", metavar="LON"
     )
     region_dim: str | None = option(
         "--region-dim",
