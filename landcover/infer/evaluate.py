@@ -22,6 +22,7 @@ from landcover.data.pairs import (
     label_path_for,
     open_raster,
 )
+from landcover.data.rasters import read_pixels
 from landcover.data.sources import SceneSource, is_url, open_scene, resolve_source
 from landcover.infer.engine import Engine
 from landcover.infer.model_file import load_checked_model
@@ -197,7 +198,8 @@ def _run(
                 writers["pred_labels.tif"].write(block.classes, local)
                 writers["NAIP.tif"].write(scene.read(window=block.window), local)
                 if labels is not None:
-                    truth = label_classes(labels.read(1, window=block.window), labels.nodata, labels.name)
+                    raw = read_pixels(labels, labels.name, 1, window=block.window)  # names a truncated file
+                    truth = label_classes(raw, labels.nodata, labels.name)
                     truth[~block.valid] = 0
                     writers["true_labels.tif"].write(truth, local)
                     confusion += confusion_matrix(truth, block.classes)
