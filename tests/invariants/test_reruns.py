@@ -51,7 +51,7 @@ def _fresh_result(scenario: Scenario, ws: Path) -> dict[str, np.ndarray]:
     """The rasters a run on a fresh tree holding only the same inputs makes."""
     with fresh_tree() as other:
         fresh = Path(other)
-        for path in scenario.inputs:
+        for path in sorted(p for p in scenario.inputs if (ws / p).is_file()):
             (fresh / path).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ws / path, fresh / path)
         argv = tuple(arg for arg in scenario.argv if arg != "--force")
