@@ -21,6 +21,8 @@ from pydantic import BaseModel
 
 from landcover.data.catalog.settings import FLAGS as PAIRS_FLAGS
 from landcover.data.catalog.settings import PairsSettings
+from landcover.io.lock import LOCK_NAME
+from landcover.io.outputs import MANIFEST_NAME
 from landcover.settings import (
     ConvertPatchesSettings,
     EvaluateSettings,
@@ -44,8 +46,7 @@ from tests.data.generated import (
     write_raster,
 )
 from tests.invariants.harness import Scenario
-from tests.invariants.strategies import OVERLAPS
-from tests.invariants.tree import under
+from tests.invariants.strategies import FRESH
 
 Pair = tuple[RasterSpec, Corruption | None, RasterSpec, Corruption | None]
 """An image and its labels, each with its damage (``None``: intact)."""
@@ -139,6 +140,7 @@ class Tree:
     ws: Path
     inputs: set[str] = field(default_factory=set)
     garbage: list[str] = field(default_factory=list)
+    bookkeeping: set[str] = field(default_factory=set)
 
     def raster(self, rel: str, spec: RasterSpec, damage: Corruption | None) -> str:
         """Write a raster (then damage it) at ``rel``."""
@@ -209,6 +211,9 @@ class Tree:
             os.symlink(ws / (holder if folder else near), ws / target)
         elif kind == "dangling-symlink":
             os.symlink(ws / "nowhere" / ("out" if folder else "out.file"), ws / target)
+        if not folder:  # the tool's records beside a file output: its manifest and its folder's lock
+            parent = Path(target).parent
+            self.bookkeeping |= {(parent / MANIFEST_NAME).as_posix(), (parent / LOCK_NAME).as_posix()}
         return target, self.overlap(target, kind)
 
     def overlap(self, target: str, kind: str) -> str | None:
@@ -230,7 +235,7 @@ class Tree:
         return Scenario(
             argv=(*argv, *extra),
             inputs=frozenset(self.inputs),
-            outputs=frozenset(outputs),
+            outputs=frozenset([*outputs, *self.bookkeeping, FRESH]),
             garbage="; ".join(dict.fromkeys(self.garbage)) or None,
             overlap=overlap,
         )
@@ -350,22 +355,20 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "evaluate": Command(
-        _evaluate, EvaluateSettings, frozenset({"input_filename", "model_filename", "output_dir", "labels"})
-    ),
+    "evaluate": Command(_evaluate, EvaluateSettings, frozenset({"input_filename", "model_filename", "output_dir"})),
     "predict": Command(_predict, PredictSettings, frozenset({"scenes", "model_filename", "output_dir"})),
-    "score": Command(_score, ScoreSettings, frozenset({"model_path", "data_dir", "preview"})),
-    "export": Command(_export, ExportSettings, frozenset({"model_path", "out_path", "check_image"})),
+    "score": Command(_score, ScoreSettings, frozenset({"model_path", "data_dir"})),
+    "export": Command(_export, ExportSettings, frozenset({"model_path", "out_path"})),
     "train": Command(
         _train,
         TrainSettings,
-        frozenset({"input_dir", "model_dir", "compile", "init_from", "val_dir"}),
+        frozenset({"input_dir", "model_dir", "compile"}),
         long=frozenset({"epochs", "epoch_size", "batch_size", "threads", "memory_budget_gb"}),
     ),
     "pairs": Command(
         _pairs,
         PairsSettings,
-        frozenset({"images", "labels", "output_dir", "stac_api", "geojson"}),
+        frozenset({"images", "labels", "output_dir", "stac_api"}),
         flags={**PAIRS_FLAGS, "timeout_s": "--timeout"},
     ),
     "convert-patches": Command(_convert_patches, ConvertPatchesSettings, frozenset({"npz_dir", "out_dir"})),
@@ -378,6 +381,7 @@ def build(plan: Plan, ws: Path) -> Scenario:
     """Write ``plan``'s inputs into the empty tree ``ws`` and return its scenario."""
     tree = Tree(ws)
     tree.user_file("data/keep/notes.txt")  # a user's file beside the inputs: no run may touch it
+    os.symlink("loop", ws / "loop")  # a symbolic-link loop for path options
     return COMMANDS[plan.command].build(plan, tree)
 
 
