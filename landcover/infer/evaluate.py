@@ -34,7 +34,7 @@ from landcover.io.paths import check_output_dir, clear_folder
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
-from landcover.model.unet import TutorialUNet
+from landcover.model.build import Network
 from landcover.settings import EvaluateSettings
 from landcover.tracking import check_tracking_reachable, track_evaluation
 
@@ -153,7 +153,7 @@ def _run(
     scene_name: str,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
-    model: TutorialUNet,
+    model: Network,
     region: Window,
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
