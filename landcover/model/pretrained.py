@@ -34,6 +34,8 @@ from landcover.model.registry import WEIGHTS_IMAGENET, WEIGHTS_NONE, ModelSpec
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 RGB = 3
+CLASSIFIER_HEADS = ("fc.", "classifier.", "head.", "last_linear.", "head_")
+"""Layers of an ImageNet classifier that an encoder leaves out: a file may hold them."""
 
 
 @dataclass(frozen=True)
@@ -195,5 +197,12 @@ def load_encoder_weights(encoder: nn.Module, weights: EncoderWeights, bands: int
                 "give weights of the --encoder the run builds, with 3 (RGB) or 4 bands",
             )
         fitted[name] = given.to(tensor.dtype)
+    extra = [k for k in state if k not in expected and not k.removeprefix("model.").startswith(CLASSIFIER_HEADS)]
+    if extra:
+        raise LandcoverError(
+            f"--weights {weights.source}: layer {extra[0]} is not in the encoder"
+            f"{f' (and {len(extra) - 1} more)' if len(extra) > 1 else ''}: weights of another encoder",
+            "give weights of the --encoder the run builds",
+        )
     encoder.load_state_dict(fitted)
     return adapted
