@@ -42,7 +42,9 @@ def resolve_model(settings: TrainSettings) -> TrainSettings:
     model, encoder = settings.model, settings.encoder
     if settings.init_from is not None:
         spec = spec_of_checkpoint(read_checkpoint(settings.init_from))
-        asked = ModelSpec(architecture=model or spec.architecture, encoder=encoder or spec.encoder)
+        architecture = model or spec.architecture
+        default = spec.encoder if architecture is spec.architecture else architecture.default_encoder
+        asked = ModelSpec(architecture=architecture, encoder=encoder or default)
         if (asked.architecture, asked.encoder) != (spec.architecture, spec.encoder):
             raise LandcoverError(
                 f"--init-from {settings.init_from} holds a {spec.name}, not the {asked.name} asked for with --model",
