@@ -134,6 +134,7 @@ def choose_settings(
     precision: Precision | str = Precision.auto,
     workload: Workload | str = Workload.TRAINING,
     cpu: CpuCapabilities | None = None,
+    model: str | None = None,
 ) -> SpeedSettings:
     """The fastest settings for a device by the measured rules (module docstring).
 
@@ -142,6 +143,8 @@ def choose_settings(
         precision: ``auto`` (bf16 where it is fast), ``bf16`` or ``fp32``.
         workload: Training or inference.
         cpu: The CPU's capabilities (detected when not given; given in tests).
+        model: The network (``tutorial-unet``, ``unet/resnet18``, ...; :attr:`ModelSpec.name`): some zoo networks
+            have rules of their own (:data:`MODEL_RULES`); ``None`` is the tutorial's U-Net.
 
     Returns:
         The settings, with the reason for the start-up line.

@@ -60,10 +60,10 @@ def spec_of(name: str) -> ModelSpec:
     return ModelSpec(architecture=architecture, encoder=encoder or None)
 
 
-def speed(models: list[str], seconds: float) -> list[dict[str, Any]]:
+def speed(models: list[str], seconds: float, device: str = "cpu") -> list[dict[str, Any]]:
     rows = []
     for name in models:
-        facts = measure(describe(spec_of(name)), seconds=seconds)
+        facts = measure(describe(spec_of(name)), seconds=seconds, device=torch.device(device))
         row = {
             "model": name,
             "parameters": facts.parameters,
@@ -206,6 +206,7 @@ def _classes(engine: Any, src: Any) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="speed,formats,quality")
+    parser.add_argument("--device", default="cpu", help="speed only: cpu or cuda")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--epochs", type=int, default=4)
@@ -221,7 +222,7 @@ def main() -> None:
     )
     results: dict[str, Any] = {}
     if "speed" in parts:
-        results["speed"] = speed(models, args.seconds)
+        results["speed"] = speed(models, args.seconds, args.device)
     if "formats" in parts:
         results["formats"] = formats(models, args.seconds)
     if "quality" in parts:

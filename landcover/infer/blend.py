@@ -32,6 +32,9 @@ WINDOW = STRIDE + OVERLAP
 MARGIN = OVERLAP // 2
 """Context read around a block: the first window starts this far outside it."""
 
+ALIGN = 32
+"""The zoo's networks downsample to 1/32: windows compared with the engine's sit on its grid modulo this."""
+
 
 def ramp(size: int = WINDOW, overlap: int = OVERLAP) -> torch.Tensor:
     """A window's weight along one side: rising linearly over ``overlap`` px at both ends, 1 in between."""
@@ -82,7 +85,8 @@ def seam_agreement(
     """How often the blended classes across window edges equal those of one window centred on the edge.
 
     For every vertical and horizontal window edge inside the region, a ``WINDOW``-px window is centred on the
-    edge (at the middle of the region's other side) and predicted alone; the blended classes in the band of
+    edge (at the middle of the region's other side, on the engine's window grid modulo :data:`ALIGN`, where the
+    networks' features repeat) and predicted alone; the blended classes in the band of
     ``OVERLAP`` px across the edge (and ``CENTRE`` px along it) are compared with that window's.
 
     Args:
@@ -98,7 +102,7 @@ def seam_agreement(
     half, band, along = WINDOW // 2, OVERLAP // 2, 64
     same = total = 0
     for axis, size, other in ((1, width, height), (0, height, width)):
-        middle = other // 2
+        middle = other // 2 // ALIGN * ALIGN  # on the engine's grid modulo the networks' stride: like for like
         for edge in window_edges(size):
             row, col = (middle, edge) if axis == 1 else (edge, middle)
             window = read(row - half, col - half, WINDOW, WINDOW)

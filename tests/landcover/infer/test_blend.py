@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rasterio.windows import Window
@@ -57,24 +56,24 @@ def scene(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def trained(scene, tmp_path_factory) -> Path:
-    """A unet/resnet18 given a few optimiser steps on the scene (its predictions follow the imagery)."""
-    labels_path = scene.with_name("scene_LandCover.tif")
-    with rasterio.open(scene) as src, rasterio.open(labels_path) as lab:
+    """A unet/resnet18 given a few dozen optimiser steps on small crops of the scene: its classes follow the imagery.
+
+    (A network with random weights is no test of seams: its classes change with the position in the window.)
+    """
+    with rasterio.open(scene) as src, rasterio.open(scene.with_name("scene_LandCover.tif")) as lab:
         image, labels = src.read(), lab.read(1)
     torch.manual_seed(0)
-    spec = ModelSpec(architecture="unet", encoder="resnet18", mean=(0.4,) * 4, std=(0.2,) * 4)
-    model = build_network(spec)
+    model = build_network(ModelSpec(architecture="unet", encoder="resnet18", mean=(0.4,) * 4, std=(0.2,) * 4))
     for module in model.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
-            module.momentum = None  # running statistics: the average over all steps
+            module.momentum = None  # running statistics: the average over every step
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(0)
-    for _ in range(20):
-        rows, cols = rng.integers(0, 720 - 128, 4), rng.integers(0, 700 - 128, 4)
-        corners = list(zip(rows, cols, strict=True))
-        x = torch.from_numpy(np.stack([image[:, r : r + 128, c : c + 128] for r, c in corners])) / 255.0
-        y = torch.from_numpy(np.stack([labels[r : r + 128, c : c + 128] for r, c in corners])).long()
-        loss = F.cross_entropy(model(x), y.clamp(max=4), ignore_index=0)
+    for _ in range(30):
+        corners = list(zip(rng.integers(0, 720 - 64, 8), rng.integers(0, 700 - 64, 8), strict=True))
+        x = torch.from_numpy(np.stack([image[:, r : r + 64, c : c + 64] for r, c in corners])) / 255.0
+        y = torch.from_numpy(np.stack([labels[r : r + 64, c : c + 64] for r, c in corners])).long().clamp(max=4)
+        loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=0)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -98,7 +97,13 @@ def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trai
     classes = _classes(engine, scene)
     assert len(np.unique(classes)) > 1
     small = _classes(Engine(model, torch.device("cpu"), exact=True, block=384), scene)
-    assert (small == classes).mean() >= 0.999  # one grid fixed to the region: blocks only regroup windows
+    # One grid of windows fixed to the region: away from the edges of the small blocks (where one window alone
+    # predicts 64 px on either side) cutting the region into 384-px blocks changes nothing.
+    rows, cols = np.arange(classes.shape[0]) % blend.STRIDE, np.arange(classes.shape[1]) % blend.STRIDE
+    inside = ((rows >= blend.MARGIN) & (rows < blend.STRIDE - blend.MARGIN))[:, None] & (
+        (cols >= blend.MARGIN) & (cols < blend.STRIDE - blend.MARGIN)
+    )[None, :]
+    assert (small == classes)[inside].mean() >= 0.999
 
     with rasterio.open(scene) as src:
         same, total = blend.seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
