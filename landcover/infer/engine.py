@@ -111,7 +111,8 @@ class Engine:
         fuse = fuse and isinstance(model, TutorialUNet)
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)  # type: ignore[arg-type]
         self.blend = spec_of(model).is_zoo  # predicts every pixel of its input: blended overlapping windows
-        self.speed = speed or choose_settings(device, Precision.fp32 if exact else Precision.auto, Workload.INFERENCE)
+        precision = Precision.fp32 if exact else Precision.auto
+        self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec_of(model).name)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
         unit = blend.STRIDE if self.blend else CENTRE

@@ -40,6 +40,7 @@ from landcover.limits import memory_available
 from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.pretrained import EncoderWeights
+from landcover.model.registry import spec_of
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
@@ -379,7 +380,7 @@ class Trainer:
         except LandcoverError as exc:
             error = exc
         agree_on_errors(error, world)
-        speed = choose_settings(world.device, opts.precision.value, "training")
+        speed = choose_settings(world.device, opts.precision.value, "training", model=spec_of(model).name)
         model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(parameter_groups(model), lr=self.lr, weight_decay=opts.weight_decay)
