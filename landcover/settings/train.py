@@ -10,7 +10,7 @@ from pydantic import model_validator
 from landcover.choices import Architecture, Choice, Precision
 from landcover.io.errors import LandcoverError
 from landcover.limits import default_threads, memory_available
-from landcover.settings.fields import Settings, option
+from landcover.settings.fields import MAX_SEED, Settings, option
 
 if TYPE_CHECKING:
     import torch
@@ -134,7 +134,9 @@ class TrainSettings(Settings):
         help="Hold the encoder's weights for the first N epochs (a warm-up of the decoder on pretrained weights).",
         metavar="N",
     )
-    seed: int = option(default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N")
+    seed: int = option(
+        default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N", ge=0, le=MAX_SEED
+    )
     precision: Precision = option(default=Precision.auto, help="auto (bf16 where fast), bf16 or fp32.")
     threads: int | None = option(
         default=None, ge=1, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"
@@ -166,6 +168,13 @@ class TrainSettings(Settings):
     )
     early_stop: int | None = option(
         "--early-stop", default=None, ge=1, help="Stop when --monitor has not improved for N epochs."
+    )
+    keep_checkpoints: int = option(
+        "--keep-checkpoints",
+        default=3,
+        ge=1,
+        help="Keep the newest N epoch checkpoints (best.pt and trained.pt are kept too).",
+        metavar="N",
     )
     force: bool = option(
         "--force",
