@@ -31,6 +31,7 @@ from landcover.settings import (
     EvaluateSettings,
     ExportSettings,
     ImportCntkSettings,
+    ModelsSettings,
     PredictSettings,
     SampleDataSettings,
     ScoreSettings,
@@ -176,6 +177,20 @@ def convert_patches_command(settings: ConvertPatchesSettings) -> None:
 
     names = convert_patches(settings.npz_dir, settings.out_dir, force=settings.force)
     console.print(f"wrote {len(names)} pairs to {settings.out_dir}")
+
+
+@app.command("models")
+@settings_command(ModelsSettings)
+def models_command(settings: ModelsSettings) -> None:
+    """List the networks --model builds: parameters, GFLOP per 256 x 256 sample, and (--measure) speed here.
+
+    Examples:
+      landcover models
+      landcover models --measure --only tutorial-unet,unet,segformer
+    """
+    from landcover.infer.models_table import models_table
+
+    models_table(settings)
 
 
 @app.command("sample-data")

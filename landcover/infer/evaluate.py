@@ -35,7 +35,7 @@ from landcover.io.outputs import Named, OutputFolder, StagedResult
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
-from landcover.model.unet import TutorialUNet
+from landcover.model.build import Network
 from landcover.settings import EvaluateSettings
 from landcover.tracking import check_tracking_reachable, track_evaluation
 
@@ -148,7 +148,7 @@ def _run(
     scene_name: str,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
-    model: TutorialUNet,
+    model: Network,
     region: Window,
     staged: StagedResult,
 ) -> dict[str, Any]:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from landcover.constants import CLASS_NAMES
 from landcover.io.errors import LandcoverError
 from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
-from landcover.model.unet import TutorialUNet
+
+if TYPE_CHECKING:
+    from landcover.model.build import Network
 
 
-def load_checked_model(path: Path, bands: int) -> TutorialUNet:
+def load_checked_model(path: Path, bands: int) -> Network:
     """The model (a checkpoint, or a tutorial CNTK ``.model`` imported in memory), checked against the scene."""
     if path.suffix == ".model" and path.is_file():
         from landcover.cntk.importer import import_cntk_model
 
-        model = import_cntk_model(path)
+        model: Network = import_cntk_model(path)
     else:
         model = model_from_checkpoint(read_checkpoint(path)).eval()
     if model.config.in_channels != bands:

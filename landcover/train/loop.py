@@ -38,13 +38,17 @@ from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named
 from landcover.io.progress import ProgressReporter
 from landcover.limits import memory_available
+from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
+from landcover.model.pretrained import EncoderWeights
+from landcover.model.registry import spec_of
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import check_tracking_reachable, track_training
 from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_batch_memory, check_model_dir
+from landcover.train.model_choice import fetch_weights, hold_encoder, new_zoo_model, parameter_groups, resolve_model
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
 from landcover.train.resume import (
     checkpoint_path,
@@ -237,7 +241,9 @@ class Trainer:
         if self.world.is_main:
             emit(message)
 
-    def build_model(self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None) -> TutorialUNet:
+    def build_model(
+        self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None, weights: EncoderWeights | None = None
+    ) -> Network:
         """The network to train: resumed, fine-tuned from --init-from, or new with dataset statistics."""
         if plan.resume is not None:
             return model_from_checkpoint(plan.resume)
@@ -245,6 +251,8 @@ class Trainer:
             model = model_from_checkpoint(init_from)
             self.say(f"fine-tuning {self.options.init_from} ({model.config.normalisation} normalisation)")
             return model
+        if self.options.model is not None and self.options.model.default_encoder is not None:
+            return new_zoo_model(self.options, weights, lambda: dataset_statistics(shard, self.world.device), self.say)
         mean, std = dataset_statistics(shard, self.world.device)
         torch.manual_seed(self.options.seed)
         self.say(f"dataset normalisation: mean {np.round(mean, 3).tolist()} std {np.round(std, 3).tolist()}")
@@ -327,6 +335,7 @@ class Trainer:
         error: LandcoverError | None = None
         shard = Shard([], [], [])
         init_from: dict[str, Any] | None = None
+        pretrained: EncoderWeights | None = None
         validator: Validator | None = None
         dataset = ""
         try:
@@ -340,6 +349,7 @@ class Trainer:
             dataset = dataset_fingerprint(pairs)
             if opts.init_from:
                 init_from = read_checkpoint(opts.init_from)
+            pretrained = fetch_weights(opts, self.model_dir)
             mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
             budget = int(self.memory_budget_gb * 2**30)
             shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
@@ -368,11 +378,15 @@ class Trainer:
         metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
         monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor.value)
         tracker = track_training(opts, world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
-        model = self.build_model(shard, plan, init_from).to(world.device)
-        speed = choose_settings(world.device, opts.precision.value, "training")
+        try:
+            model = self.build_model(shard, plan, init_from, pretrained).to(world.device)
+        except LandcoverError as exc:
+            error = exc
+        agree_on_errors(error, world)
+        speed = choose_settings(world.device, opts.precision.value, "training", model=spec_of(model).name)
         model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=opts.weight_decay)
+        optimizer = torch.optim.AdamW(parameter_groups(model), lr=self.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
             optimizer.load_state_dict(stored["optimizer"])
             restore_random_state(own_entry(stored, world).get("random"))
@@ -414,6 +428,7 @@ class Trainer:
             part = None
             if plan.position is not None and plan.position["epoch"] == epoch:
                 part = {**plan.position, "rank": own_entry(stored, world)}
+            hold_encoder(optimizer, epoch, opts.freeze_encoder_epochs)
             stats = self.train_epoch(loop, sampler, epoch, plan.schedule, stop=stop, part=part)
             if isinstance(stats, Interrupted):
                 training = self.training_state(epoch - 1, optimizer, metrics, plan, dataset, monitor, False)
@@ -486,7 +501,7 @@ class Trainer:
         }
 
     def stop_part_way(
-        self, part: Interrupted, stop: StopRequests, model: TutorialUNet, training: dict[str, Any]
+        self, part: Interrupted, stop: StopRequests, model: Network, training: dict[str, Any]
     ) -> NoReturn:
         """Write the checkpoint before the step the ranks stopped at (rank 0), wait for it, raise :class:`Preempted`.
 
@@ -508,7 +523,7 @@ class Trainer:
         )
         raise Preempted(stop.signal_name, path)
 
-    def keep_best(self, model: TutorialUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
+    def keep_best(self, model: Network, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
         """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
 
         ``best.pt`` is written before the epoch's checkpoint, so a run killed in between and resumed writes it
@@ -604,6 +619,7 @@ def train(settings: TrainSettings) -> Path:
     """
     from landcover.parallel.world import init_world
 
+    settings = resolve_model(settings)  # the network first: an unknown encoder fails before anything else
     inputs = [Named(path=settings.input_dir, option="--input-dir")]
     inputs += [
         Named(path=path, option=flag)
