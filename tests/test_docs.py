@@ -2,6 +2,7 @@
 reference covers every command, and every page is in the site's nav."""
 
 import importlib.util
+import re
 from pathlib import Path
 
 import typer
@@ -9,7 +10,7 @@ import yaml
 
 from landcover.cli import app as landcover_app
 from runner.cli import app as runner_app
-from tests.cli_help import ROOT, make_problems, readme_problems, walk
+from tests.cli_help import ROOT, documents, fenced_code, make_problems, readme_problems, walk
 
 
 def load_hook():
@@ -71,3 +72,29 @@ def test_every_page_is_in_the_nav():
     assert pages - in_nav == set(), "add these pages to the nav in mkdocs.yml"
     assert in_nav - pages - generated == set(), "the nav names pages that do not exist"
     assert all(Path(docs, page).suffix == ".md" for page in in_nav)
+
+
+# What a fresh clone lacks (docs/data-sources.md says where each comes from): the tutorial's models, real patches,
+# the tutorial's job files, ../shared.
+NEEDS_FILES = re.compile(
+    r"import-cntk|convert-patches|tutorial250\.pt|\.model\b|chesapeake-wv|\.\./shared|LANDCOVER_SHARED"
+)
+
+
+def test_command_lines_that_need_files_a_clone_lacks_say_so():
+    """Every documented command line that uses the tutorial's models or real data says so (`# needs: ...`)."""
+    unmarked = []
+    for path in documents():
+        if path.name in {"data-sources.md", "README.md"}:  # where they come from; the README links to that page
+            continue
+        for line in re.sub(r"\\[ \t]*\n\s*", " ", fenced_code(path.read_text())).splitlines():
+            code, _, comment = line.partition("#")
+            if NEEDS_FILES.search(code) and "needs:" not in comment:
+                unmarked.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert unmarked == [], "mark these lines with '# needs: ...' (see docs/data-sources.md)"
+
+
+def test_the_data_sources_page_names_both_sources():
+    page = (ROOT / "docs" / "data-sources.md").read_text()
+    assert "Chesapeake Land Cover" in page and "lila.science" in page and "CVPR 2019" in page
+    assert "github.com/Azure/pixel_level_land_classification" in page and "sample_models/" in page
