@@ -2,11 +2,15 @@ import subprocess
 import sys
 
 from runner.cli import app
-from tests.cli_help import docs_problems, problems
+from tests.cli_help import cut_flags, docs_problems, problems
 
 
 def test_every_command_has_help_that_teaches():
     assert problems(app, "runner") == []
+
+
+def test_no_flag_is_cut_at_80_columns():
+    assert cut_flags(app, "runner", width=80) == []
 
 
 def test_documented_commands_agree_with_the_commands():
