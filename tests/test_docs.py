@@ -1,6 +1,7 @@
 """The documentation: its command lines name real make targets, the checks catch a wrong line, the generated CLI
 reference covers every command, and every page is in the site's nav."""
 
+import ast
 import importlib.util
 import re
 from pathlib import Path
@@ -98,3 +99,29 @@ def test_the_data_sources_page_names_both_sources():
     page = (ROOT / "docs" / "data-sources.md").read_text()
     assert "Chesapeake Land Cover" in page and "lila.science" in page and "CVPR 2019" in page
     assert "github.com/Azure/pixel_level_land_classification" in page and "sample_models/" in page
+
+
+PAGE_REFERENCE = re.compile(r"docs/([\w/.-]+\.md)(?:, section ([A-Z][\w -]*\w))?")
+
+
+def _message_strings() -> list[tuple[Path, str]]:
+    """Every string constant of the two packages (messages and hints among them), f-strings' text parts too."""
+    found = []
+    for path in sorted([*(ROOT / "landcover").rglob("*.py"), *(ROOT / "runner").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((path, node.value))
+    return found
+
+
+def test_messages_point_at_pages_and_sections_that_exist():
+    """A hint that names a page (`docs/image.md, section A Docker Engine`) names a page and heading that exist."""
+    strings = _message_strings()
+    for path, text in strings:
+        assert "see README" not in text, f"{path.relative_to(ROOT)}: {text!r} (name a docs/ page)"
+        for match in PAGE_REFERENCE.finditer(text):
+            page = ROOT / "docs" / match.group(1)
+            assert page.is_file(), f"{path.relative_to(ROOT)} names {match.group(0)}"
+            if match.group(2):
+                assert f"\n## {match.group(2)}\n" in page.read_text(), f"{path.relative_to(ROOT)}: {match.group(0)}"
+    assert any("section" in text and PAGE_REFERENCE.search(text) for _, text in strings)

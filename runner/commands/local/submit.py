@@ -12,14 +12,15 @@ from rich.console import Console
 
 from runner.backends.base import BackendError
 from runner.backends.local import CANCELLED_EXIT, SubmitOptions, local_backend
+from runner.commands.job_file import JOB_FILE_HELP, read_job
 from runner.errors import fail
-from runner.jobspec import JobSpecError, check_extra_args, load_job, local_notes
+from runner.jobspec import JobSpecError, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
@@ -51,9 +52,8 @@ def submit(
       runner local submit jobs/training_job.json --backend docker --gpus all
     """
     console, notes = Console(), Console(stderr=True, highlight=False, soft_wrap=True)
+    spec = read_job(job_file, extra_args, root)
     try:
-        spec = load_job(job_file)
-        check_extra_args(extra_args)
         here = local_notes(spec, len(os.sched_getaffinity(0)))
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
@@ -78,7 +78,7 @@ def submit(
     if directory.exists():
         fail(f"job {name!r} already exists", "choose another --name, or see it with `runner show`")
     try:
-        plan = runs.plan(spec, name, local, SubmitOptions(gpus=gpus, image=image, extra_args=extra_args))
+        plan = runs.plan(spec, name, local, SubmitOptions(gpus, image, extra_args, dry_run))
         if not dry_run:
             runs.preflight(plan)
     except BackendError as exc:

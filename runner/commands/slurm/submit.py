@@ -18,10 +18,10 @@ from runner.backends.base import BackendError
 from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
+from runner.commands.job_file import JOB_FILE_HELP, read_job
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, check_extra_args, load_job
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
 
@@ -47,7 +47,7 @@ def _signal_ok(text: str) -> bool:
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
@@ -91,11 +91,7 @@ def submit(
       runner slurm submit jobs/training_job.json --dry-run
     """
     console, notes = Console(), Console(stderr=True, highlight=False)
-    try:
-        spec = load_job(job_file)
-        check_extra_args(extra_args)
-    except JobSpecError as exc:
-        fail(str(exc), exc.hint)
+    spec = read_job(job_file, extra_args, root)
     try:
         config = load_config(
             partition=partition,
