@@ -23,6 +23,7 @@ from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.paths import check_output_dir, check_output_file
+from landcover.io.text import counted
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
     ConvertPatchesSettings,
@@ -137,7 +138,7 @@ def score_command(settings: ScoreSettings) -> None:
         check_output_file(settings.preview, "--preview")
     grid = PairGrid(settings.margin) if settings.preview else None
     metrics = score_pairs(load_model(settings.model_path), settings.data_dir, margin=settings.margin, on_pair=grid)
-    title = f"{settings.model_path.name} on {metrics['images']} images in {settings.data_dir}"
+    title = f"{settings.model_path.name} on {counted(metrics['images'], 'image')} in {settings.data_dir}"
     if settings.json_out:
         console.print_json(json.dumps(metrics))
     else:
@@ -159,7 +160,7 @@ def convert_patches_command(settings: ConvertPatchesSettings) -> None:
 
     check_output_dir(settings.out_dir, "OUT_DIR")
     names = convert_patches(settings.npz_dir, settings.out_dir)
-    console.print(f"wrote {len(names)} pairs to {settings.out_dir}")
+    console.print(f"wrote {counted(len(names), 'pair')} to {settings.out_dir}")
 
 
 @app.command("sample-data")

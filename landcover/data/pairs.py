@@ -18,6 +18,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 
 from landcover.constants import LABEL_MAP, UNKNOWN
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 
 IMAGE_SUFFIX = "_NAIP.tif"
 LABEL_SUFFIX = "_LandCover.tif"
@@ -84,7 +85,7 @@ def check_image(src: rasterio.DatasetReader, path: Path | str) -> None:
     """Refuse imagery that is not 4-band 8-bit."""
     if src.count != BANDS:
         raise LandcoverError(
-            f"{path}: has {src.count} bands, expected {BANDS} (R, G, B, NIR)",
+            f"{path}: has {counted(src.count, 'band')}, expected {BANDS} (R, G, B, NIR)",
             "use 4-band NAIP imagery",
         )
     if src.dtypes[0] != "uint8":
@@ -206,7 +207,7 @@ def label_classes(raw: np.ndarray, nodata: float | None, path: Path | str) -> np
             f" (+{len(codes) - 8} more)" if len(codes) > 8 else ""
         )
         raise LandcoverError(
-            f"{path}: label values {shown} are not land-cover codes 0-6 ({int(unknown.sum())} pixels)",
+            f"{path}: label values {shown} are not land-cover codes 0-6 ({counted(int(unknown.sum()), 'pixel')})",
             "if one of them means no data, set it as the file's nodata (gdal_edit.py -a_nodata 255 FILE); "
             "otherwise recode them to 0-6",
         )

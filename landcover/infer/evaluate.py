@@ -32,6 +32,7 @@ from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.paths import check_output_dir, clear_folder
 from landcover.io.progress import ProgressReporter
+from landcover.io.text import counted
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
 from landcover.model.unet import TutorialUNet
@@ -244,7 +245,7 @@ def _run(
     accuracy = f", pixel accuracy {metrics['pixel_accuracy']:.3f}" if metrics and metrics["pixel_accuracy"] else ""
     emit(
         f"evaluated {area:.2f} km² in {seconds:.1f} s ({summary['km2_per_s']:.2f} km²/s){accuracy}; "
-        f"{len(written)} files in {out}"
+        f"{counted(len(written), 'file')} in {out}"
     )
     result = {**summary, "metrics": metrics, "files": [str(p) for p in written]}
     track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set

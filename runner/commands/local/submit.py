@@ -17,6 +17,7 @@ from runner.errors import fail
 from runner.jobspec import JobSpecError, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
+from runner.text import counted
 
 
 def submit(
@@ -112,11 +113,11 @@ def submit(
     runs.submit(directory, record)
     if not wait:
         console.print(
-            f"submitted {name} ({backend}, {spec.process_count} processes); "
+            f"submitted {name} ({backend}, {counted(spec.process_count, 'process')}); "
             f"follow it with `runner logs {name} --follow`"
         )
         return
-    console.print(f"running {name} ({backend}, {spec.process_count} processes)")
+    console.print(f"running {name} ({backend}, {counted(spec.process_count, 'process')})")
     code = runs.wait(directory, notes)
     error = load_record(directory).error
     if error:

@@ -24,6 +24,7 @@ from runner.details import SlurmDetails
 from runner.errors import fail
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState, load_record
+from runner.text import counted
 
 
 def python_bin(python_env: str | None) -> str:
@@ -171,7 +172,7 @@ def submit(
     except BackendError as exc:
         shutil.rmtree(directory, ignore_errors=True)
         fail(exc.message, exc.hint)
-    where = f"{script.nodes} nodes x {script.tasks_per_node} ranks"
+    where = f"{counted(script.nodes, 'node')} x {counted(script.tasks_per_node, 'rank')}"
     job_id = getattr(record.details, "slurm_job_id", None)
     if not wait:
         console.print(f"submitted {name} (Slurm job {job_id}, {where}); follow it with `runner logs {name} --follow`")
