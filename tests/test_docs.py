@@ -125,3 +125,10 @@ def test_messages_point_at_pages_and_sections_that_exist():
             if match.group(2):
                 assert f"\n## {match.group(2)}\n" in page.read_text(), f"{path.relative_to(ROOT)}: {match.group(0)}"
     assert any("section" in text and PAGE_REFERENCE.search(text) for _, text in strings)
+
+
+def test_pages_that_start_mpirun_say_how_as_root():
+    """Open MPI refuses root without consent: the training page and Troubleshooting say how (runner adds it)."""
+    for page in ("training.md", "troubleshooting.md"):
+        text = (ROOT / "docs" / page).read_text()
+        assert "mpirun --allow-run-as-root" in text and "`runner` adds" in text, page

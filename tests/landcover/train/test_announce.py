@@ -42,5 +42,5 @@ def test_rerunning_a_finished_run_says_nothing_to_train(tmp_path):
     again = landcover(*args)
     assert again.returncode == 0, again.stderr
     assert "nothing to train:" in again.stdout and "--epochs 2 or more extends the run" in again.stdout
-    assert "training 1 epochs" not in again.stdout and "epoch 1/1: loss" not in again.stdout
+    assert "training 1 epoch" not in again.stdout and "epoch 1/1: loss" not in again.stdout
     assert Path(tmp_path / "m" / "trained.pt").is_file()
