@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +89,11 @@ def vrt_document(maps: list[MapFootprint], vrt_dir: Path) -> str:
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_mosaics(maps: list[Path], output_dir: Path) -> list[Path]:
-    """Write one VRT per grid (``mosaic.vrt`` when there is one grid); return them, largest group first."""
+def write_mosaics(maps: list[Path], output_dir: Path, claim: Callable[[list[str]], None] | None = None) -> list[Path]:
+    """Write one VRT per grid (``mosaic.vrt`` when there is one grid); return them, largest group first.
+
+    ``claim`` is called with each name before it is written (the output folder's record of its files).
+    """
     groups: dict[tuple[str, tuple[float, float]], list[MapFootprint]] = defaultdict(list)
     for path in maps:
         found = footprint(path)
@@ -98,6 +102,8 @@ def write_mosaics(maps: list[Path], output_dir: Path) -> list[Path]:
     written = []
     for group in ordered:
         name = "mosaic.vrt" if len(ordered) == 1 else f"mosaic-{_group_name(group[0].crs, group[0].resolution)}.vrt"
+        if claim is not None:
+            claim([name])
         with atomic_path(output_dir / name) as tmp:
             tmp.write_text(vrt_document(group, output_dir))
         written.append(output_dir / name)
