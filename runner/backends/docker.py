@@ -185,7 +185,7 @@ def _engine() -> Any:
     try:
         return docker_client()
     except BackendError as exc:
-        raise NoEngineError(f"--backend docker: {exc.message}", f"{ENGINE_HINT}, or use --backend process") from None
+        raise NoEngineError(f"--backend docker: {exc.message}", f"{exc.hint}, or use --backend process") from None
 
 
 def _gpus(options: SubmitOptions) -> tuple[str, str | None]:
