@@ -46,7 +46,6 @@ NOUNS = [
     "band",
     "label",
     "code",
-    "value",
     "layer",
     "parameter",
     "setting",
