@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.shellwords import Split, SplitError, shell_syntax, split_command
+from runner.text import counted
 
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
 BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
@@ -478,7 +479,7 @@ def local_notes(spec: JobSpec, cores: int) -> list[str]:
     if spec.node_count > 1:
         notes.append(
             f"nodeCount {spec.node_count}: the local backends run every node's processes on this one machine "
-            f"({spec.process_count} processes in all)"
+            f"({counted(spec.process_count, 'process')} in all)"
         )
     if spec.process_count > cores:
         notes.append(

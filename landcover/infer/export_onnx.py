@@ -32,6 +32,7 @@ from landcover.infer.model_file import load_checked_model
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_file
+from landcover.io.text import counted
 from landcover.model.build import Network
 from landcover.model.checkpoint import read_checkpoint
 from landcover.model.registry import spec_of
@@ -209,7 +210,7 @@ def read_check_region(image_path: Path, size: int, multiple: int) -> np.ndarray:
         height = min(size, src.height) // multiple * multiple
         width = min(size, src.width) // multiple * multiple
         if height == 0 or width == 0:
-            raise LandcoverError(f"{image_path}: smaller than {multiple} pixels", "check on a larger scene")
+            raise LandcoverError(f"{image_path}: smaller than {counted(multiple, 'pixel')}", "check on a larger scene")
         window = Window((src.width - width) // 2, (src.height - height) // 2, width, height)
         return np.asarray(src.read(window=window))
 
@@ -279,7 +280,7 @@ def export_and_check(settings: ExportSettings) -> str:
     if pixels is not None and check_image is not None and agreement is not None:
         lines.append(
             f"ONNX Runtime (CPU) vs PyTorch on {pixels.shape[2]} x {pixels.shape[1]} px of {check_image.name}: "
-            f"same class on {100 * agreement.fraction:.4f} % of {agreement.pixels} pixels, "
+            f"same class on {100 * agreement.fraction:.4f} % of {counted(agreement.pixels, 'pixel')}, "
             f"max |{output} difference| {agreement.max_abs_difference:.3g}"
         )
     return "\n".join(lines)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from landcover.constants import CLASS_NAMES
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
 
 if TYPE_CHECKING:
@@ -23,12 +24,12 @@ def load_checked_model(path: Path, bands: int) -> Network:
         model = model_from_checkpoint(read_checkpoint(path)).eval()
     if model.config.in_channels != bands:
         raise LandcoverError(
-            f"{path}: the model takes {model.config.in_channels} bands, the image has {bands}",
+            f"{path}: the model takes {counted(model.config.in_channels, 'band')}, the image has {bands}",
             "use a model trained on 4-band NAIP imagery",
         )
     if model.config.num_classes != len(CLASS_NAMES):
         raise LandcoverError(
-            f"{path}: the model predicts {model.config.num_classes} classes, expected {len(CLASS_NAMES)}",
+            f"{path}: the model predicts {counted(model.config.num_classes, 'class')}, expected {len(CLASS_NAMES)}",
             "use a landcover model (classes 0-4)",
         )
     return model

@@ -37,6 +37,7 @@ from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named
 from landcover.io.progress import ProgressReporter
+from landcover.io.text import counted
 from landcover.limits import memory_available
 from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
@@ -47,6 +48,7 @@ from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import check_tracking_reachable, track_training
+from landcover.train.announce import nothing_to_train
 from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_batch_memory, check_model_dir
 from landcover.train.model_choice import fetch_weights, hold_encoder, new_zoo_model, parameter_groups, resolve_model
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
@@ -275,7 +277,7 @@ class Trainer:
         if opts.restart and (mismatch is not None or opts.epochs != stored.last_epoch):
             if opts.epochs <= done:
                 raise LandcoverError(
-                    f"--restart --epochs {opts.epochs}: {resume['path']} has {done} epochs done already",
+                    f"--restart --epochs {opts.epochs}: {resume['path']} has {counted(done, 'epoch')} done already",
                     f"give --epochs above {done} (training stops after epoch --epochs)",
                 )
             self.say(
@@ -286,7 +288,7 @@ class Trainer:
         if mismatch is not None:
             raise mismatch
         position = training.get("position")
-        where = f", {position['step']} steps into epoch {position['epoch']}" if position else ""
+        where = f", {counted(position['step'], 'step')} into epoch {position['epoch']}" if position else ""
         if position and position["epoch"] > opts.epochs:
             raise LandcoverError(
                 f"--epochs {opts.epochs}: {resume['path']} is part-way through epoch {position['epoch']}",
@@ -296,7 +298,8 @@ class Trainer:
         if opts.epochs > stored.last_epoch:
             schedule = stored.extended(done, opts.epochs)
             self.say(
-                f"extending the run from {stored.last_epoch} to {opts.epochs} epochs: the rate follows one cosine "
+                f"extending the run from {stored.last_epoch} to {counted(opts.epochs, 'epoch')}: "
+                "the rate follows one cosine "
                 f"from its current {schedule.rate_after(done):.3g} to {schedule.rate(opts.epochs + 1, 0):.3g} "
                 f"at epoch {opts.epochs}"
             )
@@ -356,7 +359,8 @@ class Trainer:
             if validation:
                 validator = Validator(validation, world)
                 self.say(
-                    f"validation: {len(validation)} pairs ({', '.join(validator.names)}), {opts.monitor} monitored"
+                    f"validation: {counted(len(validation), 'pair')} ({', '.join(validator.names)}), "
+                    f"{opts.monitor} monitored"
                 )
         except LandcoverError as exc:
             error = exc
@@ -404,10 +408,12 @@ class Trainer:
             compiled=opts.compile,
             channels_last=speed.channels_last,
         )
+        idle = nothing_to_train(plan.start_epoch, opts.epochs, plan.resume, plan.fresh_optimizer)
         self.say(
-            f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {self.batch_size} x {world.size} "
-            f"rank(s) on {world.device} ({speed.describe()}, {torch.get_num_threads()} threads per rank; "
-            f"{speed.reason})"
+            idle
+            or f"training {counted(opts.epochs, 'epoch')} x {counted(self.steps_per_epoch, 'step')} of "
+            f"{self.batch_size} x {counted(world.size, 'rank')} on {world.device} ({speed.describe()}, "
+            f"{counted(torch.get_num_threads(), 'thread')} per rank; {speed.reason})"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
         if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
@@ -417,10 +423,6 @@ class Trainer:
             self.keep_best(model, monitor, 0, scores)
             self.say(f"epoch 0 (before training): {describe(scores)}")
         stopped = bool(stored.get("stopped_early")) and not plan.fresh_optimizer
-        if stopped:
-            self.say(
-                f"the run stopped early at epoch {stored['epoch']} (best: epoch {monitor.best_epoch}); nothing to train"
-            )
         for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
             if stopped:
                 break
@@ -460,7 +462,7 @@ class Trainer:
             )
             if stopped:
                 self.say(
-                    f"early stop: {opts.monitor} has not improved for {opts.early_stop} epochs "
+                    f"early stop: {opts.monitor} has not improved for {counted(opts.early_stop or 0, 'epoch')} "
                     f"(best: epoch {monitor.best_epoch}, {self.model_dir / BEST_NAME})"
                 )
             barrier()

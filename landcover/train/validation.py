@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from landcover.constants import CLASS_NAMES, MARGIN, UNKNOWN
 from landcover.data.pairs import ImagePair, read_pair
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.metrics import check_scorable, pair_confusion, summarise
 from landcover.model.apply import whole_image_scores
 from landcover.model.build import Network, fresh_copy
@@ -42,7 +43,8 @@ def hold_out(pairs: list[ImagePair], fraction: float, seed: int) -> tuple[list[I
     count = max(1, round(fraction * len(pairs)))
     if count >= len(pairs):
         raise LandcoverError(
-            f"--val-fraction {fraction} holds out {count} of the {len(pairs)} pairs, leaving none to train on",
+            f"--val-fraction {fraction} holds out {count} of the {counted(len(pairs), 'pair')}, "
+            "leaving none to train on",
             "lower --val-fraction, or give --val-dir",
         )
     chosen = set(np.random.default_rng([seed, len(pairs)]).choice(len(pairs), size=count, replace=False).tolist())

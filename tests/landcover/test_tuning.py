@@ -153,7 +153,7 @@ def test_train_and_evaluate_on_the_avx2_class_run_their_rules(tmp_path):
     ]
     run = subprocess.run([sys.executable, "-m", "landcover", *train], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "(fp32, NCHW, 1 threads per rank; CPU AVX2 without fast bf16)" in run.stdout
+    assert "(fp32, NCHW, 1 thread per rank; CPU AVX2 without fast bf16)" in run.stdout
     evaluate = [
         *("evaluate", "--input-filename", str(data / "tile0_NAIP.tif")),
         *("--model-filename", str(model_dir / "trained.pt")),
