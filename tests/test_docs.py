@@ -86,7 +86,7 @@ def test_command_lines_that_need_files_a_clone_lacks_say_so():
     """Every documented command line that uses the tutorial's models or real data says so (`# needs: ...`)."""
     unmarked = []
     for path in documents():
-        if path.name in {"data-sources.md", "README.md"}:  # where they come from; the README links to that page
+        if path.name == "data-sources.md":  # where they come from; the README links to that page
             continue
         for line in re.sub(r"\\[ \t]*\n\s*", " ", fenced_code(path.read_text())).splitlines():
             code, _, comment = line.partition("#")
