@@ -12,7 +12,6 @@ import pytest
 
 KNOWN: dict[tuple[str, str], str] = {
     ("options", "export"): "issue 25 class 7: --tile-size has no bound: 2**31 or 2**63 is a traceback in torch",
-    ("reruns", "pairs"): "issue 25 class 3: a pair cut short after it was written counts as already there, exit 0",
 }
 """(property, command) -> the reason: ``issue 25 class N`` and what breaks."""
 

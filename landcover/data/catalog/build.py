@@ -172,13 +172,40 @@ def tiles(window: Window, size: int | None) -> list[tuple[str, Window]]:
     return out
 
 
+def job_identity(job: PairJob) -> dict[str, str | int]:
+    """What a job's pairs are made from: each local raster's size and mtime (a URL by itself)."""
+    identity: dict[str, str | int] = {}
+    for href in (job.image_href, *(label.href for label in job.labels)):
+        path = None if is_url(href) else Path(href)
+        if path is not None and path.is_file():
+            info = path.stat()
+            identity[href] = f"{info.st_size}:{info.st_mtime_ns}"
+        else:
+            identity[href.split("?", 1)[0]] = "remote"
+    return identity
+
+
+def pair_intact(out: OutputFolder, manifest: Manifest, name: str, identity: dict[str, str | int]) -> bool:
+    """Whether an earlier run finished a pair from these sources, and both its files are unchanged since.
+
+    A pair file cut short or replaced after it was written no longer matches its record (size and mtime), nor
+    does a pair made from an image or labels since replaced: the pair is written again.
+    """
+    record = manifest.pairs.get(name)
+    if record is None:
+        return False
+    files = [f"{name}{suffix}" for suffix in (IMAGE_SUFFIX, LABEL_SUFFIX)]
+    return not record.written or all(out.intact(f, identity) for f in files)
+
+
 def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: Summary, out: OutputFolder) -> None:
     """Write one image's pairs, skipping those an earlier run finished.
 
     Raises:
         LandcoverError: The image or a label raster cannot be read.
     """
-    if manifest.job_done(job.name):
+    identity = job_identity(job)
+    if manifest.job_done(job.name) and all(pair_intact(out, manifest, n, identity) for n in manifest.jobs[job.name]):
         for name in manifest.jobs[job.name]:
             summary.add(manifest.pairs[name], new=False)
         return
@@ -198,7 +225,7 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
             for suffix, tile in tiles(Window(0, 0, grid.width, grid.height), settings.tile_size):
                 name = f"{job.name}{suffix}"
                 names.append(name)
-                if name in manifest.pairs:
+                if pair_intact(out, manifest, name, identity):
                     summary.add(manifest.pairs[name], new=False)
                     continue
                 rows, cols = tile.toslices()
@@ -214,6 +241,8 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
                         src.crs,
                         window_transform(tile, transform),
                     )
+                    out.record(f"{name}{IMAGE_SUFFIX}", identity, save=False)
+                    out.record(f"{name}{LABEL_SUFFIX}", identity)
                 manifest.add_pair(record)
                 summary.add(record, new=True)
     manifest.add_job(job.name, names)
