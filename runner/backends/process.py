@@ -147,7 +147,7 @@ class ProcessBackend(LocalBackend):
                     os.kill(identity.pid, signal.SIGTERM)
         if left:
             pids = " ".join(str(identity.pid) for identity in left)
-            return f"sent SIGTERM to the {len(left)} processes the job left running (pids {pids})"
+            return f"sent SIGTERM to what the job left running (pid {pids})"
         if pid_taken_by_another(leader):
             return f"pid {leader.pid} is not the job's process any more (another process has it): nothing signalled"
         return f"the job's process {leader.pid} has ended: nothing signalled"
