@@ -21,7 +21,7 @@ from landcover import __version__
 from landcover.cli_help import show_value_names
 from landcover.cli_params import settings_command, several_ranks
 from landcover.constants import PREEMPTED_EXIT_CODE
-from landcover.io.console import console, error_console, fail
+from landcover.io.console import console, error_console, error_markup, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
@@ -365,7 +365,7 @@ def main() -> None:
         sys.exit(2)
     except LandcoverError as exc:
         if launched_by_mpi():
-            error_console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            error_console.print(error_markup(exc.message, exc.hint), soft_wrap=True)
             abort_job(2)
         fail(exc.message, exc.hint)
     except Exception:

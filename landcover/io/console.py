@@ -32,11 +32,22 @@ error_console = Console(stderr=True, highlight=False, force_terminal=False if _P
 EXIT_BAD_INPUT = 2
 
 
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other control characters written as escapes: one line, always."""
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
+
+
+def error_markup(message: str, hint: str = "") -> str:
+    """The error line as Rich markup: a value's own brackets (``[nan, nan]``) and line breaks stay text."""
+    text = f"[bold red]error:[/] {escape(one_line(message))}"
+    if hint:
+        text += f" [dim]({escape(one_line(hint))})[/]"
+    return text
+
+
 def fail(message: str, hint: str = "") -> NoReturn:
     """Print a one-line error (with its fix) on stderr and exit with code 2."""
-    text = f"[bold red]error:[/] {escape(message)}"  # a message's own brackets ([nan, nan]) are text, not markup
-    if hint:
-        text += f" [dim]({escape(hint)})[/]"
+    text = error_markup(message, hint)
     error_console.print(text, soft_wrap=True)
     sys.exit(EXIT_BAD_INPUT)
 

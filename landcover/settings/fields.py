@@ -26,6 +26,10 @@ from pydantic.fields import FieldInfo
 from landcover.io.errors import LandcoverError
 
 MAX_SEED = 2**32 - 1
+MAX_THREADS = 1024
+"""More threads than any node has cores: a larger ``--threads`` is a typo, and past 2**31 an overflow in torch."""
+MAX_TILE = 16384
+"""The largest window or tile side (pixels) an option may ask for: 16384² x 4 bands of float32 is 4 GiB."""
 """The largest random seed (NumPy's and Python's generators take 0 to 2**32 - 1 alike everywhere)."""
 
 CLI_KEY = "cli"

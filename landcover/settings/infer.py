@@ -6,7 +6,7 @@ from pathlib import Path
 
 from landcover.choices import Choice
 from landcover.constants import MARGIN
-from landcover.settings.fields import Settings, argument, option
+from landcover.settings.fields import MAX_THREADS, MAX_TILE, Settings, argument, option
 
 MODEL_FILENAME_HELP = "A landcover checkpoint (.pt)."
 ASSET_HELP = "STAC item asset to read \\[default: its GeoTIFF, role data before visual]."
@@ -22,7 +22,7 @@ class ApplySettings(Settings):
         "--model-filename", "--model_filename", help=MODEL_FILENAME_HELP, metavar="CHECKPOINT"
     )
     exact: bool = option("--exact", default=False, help=EXACT_HELP)
-    block: int = option("--block-size", default=1024, ge=128, help=BLOCK_HELP, metavar="PIXELS")
+    block: int = option("--block-size", default=1024, ge=128, le=MAX_TILE, help=BLOCK_HELP, metavar="PIXELS")
     asset: str | None = option("--asset", default=None, help=ASSET_HELP, metavar="KEY")
 
 
@@ -92,7 +92,7 @@ class PredictSettings(ApplySettings):
     output_dir: Path = option(
         "--output-dir", "--output_dir", help="Where the maps, mosaic and summary go.", metavar="DIR"
     )
-    threads: int | None = option(default=None, ge=1, help=THREADS_HELP, metavar="N")
+    threads: int | None = option(default=None, ge=1, le=MAX_THREADS, help=THREADS_HELP, metavar="N")
 
     CLI_ORDER = ("scenes", "model_filename", "output_dir", "asset", "exact", "block", "threads")
 
@@ -144,6 +144,8 @@ class ExportSettings(Settings):
     tile_size: int | None = option(
         "--tile-size",
         default=None,
+        ge=1,
+        le=MAX_TILE,
         help="Fix height = width (GIS tools that tile) \\[default: dynamic].",
         metavar="PIXELS",
     )

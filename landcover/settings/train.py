@@ -10,7 +10,7 @@ from pydantic import model_validator
 from landcover.choices import Architecture, Choice, Precision
 from landcover.io.errors import LandcoverError
 from landcover.limits import default_threads, memory_available
-from landcover.settings.fields import MAX_SEED, Settings, option
+from landcover.settings.fields import MAX_SEED, MAX_THREADS, Settings, option
 
 if TYPE_CHECKING:
     import torch
@@ -139,7 +139,7 @@ class TrainSettings(Settings):
     )
     precision: Precision = option(default=Precision.auto, help="auto (bf16 where fast), bf16 or fp32.")
     threads: int | None = option(
-        default=None, ge=1, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"
+        default=None, ge=1, le=MAX_THREADS, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"
     )
     memory_budget_gb: float | None = option(
         "--memory-budget-gb",

@@ -148,7 +148,8 @@ class ProcessBackend(LocalBackend):
                     os.kill(identity.pid, signal.SIGTERM)
         if left:
             pids = " ".join(str(identity.pid) for identity in left)
-            return f"sent SIGTERM to the {counted(len(left), 'process')} the job left running (pids {pids})"
+            label = "pid" if len(left) == 1 else "pids"
+            return f"sent SIGTERM to {counted(len(left), 'process')} the job left running ({label} {pids})"
         if pid_taken_by_another(leader):
             return f"pid {leader.pid} is not the job's process any more (another process has it): nothing signalled"
         return f"the job's process {leader.pid} has ended: nothing signalled"

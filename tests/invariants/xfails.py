@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 
-KNOWN: dict[tuple[str, str], str] = {
-    ("options", "export"): "issue 25 class 7: --tile-size has no bound: 2**31 or 2**63 is a traceback in torch",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 """(property, command) -> the reason: ``issue 25 class N`` and what breaks."""
 
 SLOW = frozenset({"train"})
