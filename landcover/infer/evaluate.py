@@ -23,6 +23,7 @@ from landcover.data.pairs import (
     open_raster,
 )
 from landcover.data.sources import SceneSource, open_scene, resolve_source
+from landcover.infer.confidence import confidence
 from landcover.infer.engine import Engine
 from landcover.infer.model_file import load_checked_model
 from landcover.infer.outputs import StreamingRaster, write_json, write_preview
@@ -158,7 +159,7 @@ def _run(
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(min(torch.get_num_threads(), cpu_count()))  # torch counts the host's cores, not a quota
-    engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=options.probabilities)
+    engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=True)
     out = options.output_dir
     height, width = int(region.height), int(region.width)
     base = {"width": width, "height": height, "crs": scene.crs, "transform": window_transform(region, scene.transform)}
@@ -173,6 +174,9 @@ def _run(
             bands=NAIP_COLOUR_INTERPRETATION if scene.count == 4 else None,
         ),
     }
+    writers["confidence.tif"] = StreamingRaster(
+        out / "confidence.tif", {**base, "count": 1, "dtype": "uint8", "nodata": 0}, categorical=False
+    )
     if labels is not None:
         writers["true_labels.tif"] = StreamingRaster(
             out / "true_labels.tif", {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
@@ -206,7 +210,9 @@ def _run(
                     truth[~block.valid] = 0
                     writers["true_labels.tif"].write(truth, local)
                     confusion += confusion_matrix(truth, block.classes)
-                if block.probabilities is not None:
+                assert block.probabilities is not None
+                writers["confidence.tif"].write(confidence(block.probabilities, block.classes, block.valid), local)
+                if options.probabilities:
                     writers["probabilities.tif"].write(block.probabilities, local)
                 bar.advance(block.classes.size)
         written = [writer.finish() for writer in writers.values()]

@@ -140,7 +140,7 @@ class SceneMapper:
 
         self.options, self.plan, self.rank = options, plan, world.rank
         model = load_checked_model(options.model_filename, 4)
-        self.engine = Engine(model, world.device, exact=options.exact, block=options.block)
+        self.engine = Engine(model, world.device, exact=options.exact, block=options.block, probabilities=True)
 
     def __call__(self, index: int) -> SceneOutcome:
         """Map one scene; a scene that fails becomes a ``failed`` outcome with its reason."""

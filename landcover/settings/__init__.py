@@ -18,8 +18,10 @@ from landcover.settings.data import ConvertPatchesSettings, ImportCntkSettings, 
 from landcover.settings.fields import CliMeta, Settings, argument, flag_of, option, resume_fields
 from landcover.settings.infer import EvaluateSettings, ExportOutput, ExportSettings, PredictSettings, ScoreSettings
 from landcover.settings.train import ClassWeights, Monitor, Precision, TrainSettings
+from landcover.settings.view import Basemap, ViewSettings
 
 __all__ = [
+    "Basemap",
     "Choice",
     "ClassWeights",
     "CliMeta",
@@ -35,6 +37,7 @@ __all__ = [
     "ScoreSettings",
     "Settings",
     "TrainSettings",
+    "ViewSettings",
     "argument",
     "flag_of",
     "option",

@@ -29,7 +29,18 @@ def test_force_empties_the_folder_so_only_this_run_s_files_remain(tmp_path: Path
     names = sorted(p.name for p in out.iterdir())
     assert "notes.txt" not in names and "probabilities.tif" not in names
     assert (out / "metrics.json").read_text() != "an earlier run"
-    assert set(names) == {"NAIP.tif", "metrics.json", "pred_labels.tif", "preview.png", "true_labels.tif"}
+    assert set(names) == {
+        "NAIP.tif",
+        "confidence.tif",
+        "metrics.json",
+        "pred_labels.tif",
+        "pred_labels.tif.aux.xml",
+        "pred_labels.qml",
+        "preview.png",
+        "true_labels.tif",
+        "true_labels.tif.aux.xml",
+        "true_labels.qml",
+    }
 
 
 def test_hidden_part_files_of_an_interrupted_run_are_removed_and_do_not_count(tmp_path: Path) -> None:
