@@ -24,7 +24,9 @@ def bind(host: str, port: int | None) -> socket.socket:
         return socket.create_server((host, port or 0), reuse_port=False)
     except OSError as exc:
         if port is not None and exc.errno in (98, 48):  # EADDRINUSE (Linux, macOS)
-            raise LandcoverError(f"--port {port}: in use on {host}", "choose another port, or leave --port out") from exc
+            raise LandcoverError(
+                f"--port {port}: in use on {host}", "choose another port, or leave --port out"
+            ) from exc
         raise LandcoverError(f"--host {host}: cannot listen there ({exc.strerror})", "use 127.0.0.1") from exc
 
 
