@@ -103,7 +103,7 @@ def info_document(catalog: Catalog, basemap: str) -> dict[str, Any]:
 
 def create_app(catalog: Catalog, *, token: str | None = None, basemap: str = "none") -> FastAPI:
     """The app serving one catalog."""
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, redirect_slashes=False)
     if token is not None:
         app.add_middleware(TokenCheck, token=token)
     info = info_document(catalog, basemap)

@@ -56,6 +56,8 @@ def view(settings: ViewSettings) -> None:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
     try:
         server.run(sockets=[server_socket])
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down on Ctrl+C, then handed the signal on
     finally:
         server_socket.close()
     emit("landcover view: stopped")

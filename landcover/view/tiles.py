@@ -37,7 +37,7 @@ CONFIDENCE_RAMP = "rdylgn"
 @cache
 def confidence_colourmap() -> dict[int, tuple[int, int, int, int]]:
     """The confidence ramp, value 0 (nodata) clear."""
-    ramp = dict(cmap.get(CONFIDENCE_RAMP))
+    ramp: dict[int, tuple[int, int, int, int]] = {int(k): v for k, v in cmap.get(CONFIDENCE_RAMP).items()}  # type: ignore[union-attr]
     ramp[0] = (0, 0, 0, 0)
     return ramp
 
@@ -71,7 +71,7 @@ def _disagreement(raster: Raster, x: int, y: int, z: int, **_: Any) -> ImageData
 
 def tile_image(layer: Layer, x: int, y: int, z: int) -> ImageData | None:
     """The layer's data for one tile, or None where it has none."""
-    box = WEB_MERCATOR.bounds(x, y, z)
+    box = WEB_MERCATOR.bounds(morecantile.Tile(x, y, z))
     hits = [r for r in layer.rasters if _meets(r.bounds, (box.left, box.bottom, box.right, box.top))]
     if not hits:
         return None

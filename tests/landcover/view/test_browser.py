@@ -44,7 +44,8 @@ def screen_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
     """Where a place is on the screen (the map's projection plus the map's offset in the page)."""
     found = page.evaluate(
         """([lon, lat]) => { const p = window.landcoverView.map.project([lon, lat]);
-        const box = document.getElementById('map').getBoundingClientRect(); return [p.x + box.left, p.y + box.top]; }""",
+        const box = document.getElementById('map').getBoundingClientRect();
+        return [p.x + box.left, p.y + box.top]; }""",
         [lon, lat],
     )
     return found[0], found[1]
