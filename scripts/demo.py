@@ -5,8 +5,9 @@
    into a fresh model folder per run (`--model-dir` through `--extra-args`), so every demo trains anew,
 3. `runner local submit jobs/evaluation_job.json`: the 2018 tutorial's 1 km region of the evaluation scene,
    with the model just trained,
-4. where everything went. With ../shared beside the checkout, the tutorial's 250-epoch model (imported from
-   CNTK) is scored on real Chesapeake patches too, with a preview grid.
+4. where everything went, ending with the one `landcover view` command that shows the evaluation's maps.
+   With ../shared beside the checkout, the tutorial's 250-epoch model (imported from CNTK) is scored on
+   real Chesapeake patches too, with a preview grid.
 """
 
 from __future__ import annotations
@@ -25,6 +26,20 @@ DEMO_EPOCH_SIZE = "300"  # 68 s of training on 2 cores with fast bf16, 5.5 minut
 def run(tool: str, *args: str) -> None:
     print(f"$ {tool} " + " ".join(args), flush=True)
     subprocess.run([sys.executable, "-m", tool, *args], check=True, cwd=ROOT)
+
+
+def output_folder(job: str, key: str, root: list[str]) -> str:
+    """Where a job's output directory is (the first line of `runner files JOB --output KEY`: `KEY LOCATION`)."""
+    print(f"$ runner files {job} --output {key} " + " ".join(root), flush=True)
+    listing = subprocess.run(
+        [sys.executable, "-m", "runner", "files", job, "--output", key, *root],
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    print(listing, end="", flush=True)
+    return listing.splitlines()[0].split(maxsplit=1)[1]
 
 
 def main() -> None:
@@ -64,7 +79,7 @@ def main() -> None:
         f"--model-filename $AZ_BATCHAI_MOUNT_ROOT/{model_dir}/trained.pt",
         *root,
     )
-    run("runner", "files", f"demo-eval-{stamp}", "--output", "IMAGES", *root)
+    images = output_folder(f"demo-eval-{stamp}", "IMAGES", root)
     blob = RUNNER_ROOT / "mounts" / "blobfuse"
     patches = SHARED / "data" / "real" / "chesapeake-wv-2014"
     scored = ""
@@ -78,7 +93,9 @@ def main() -> None:
         f"\nmodel:   {RUNNER_ROOT / 'mounts' / model_dir / 'trained.pt'} (metrics.jsonl beside it)\n"
         f"maps:    the IMAGES folder listed above (open preview.png first)\n{scored}"
         f"jobs:    runner list --root {RUNNER_ROOT}; runner logs demo-train-{stamp} --root {RUNNER_ROOT}\n"
-        f"again:   make demo trains a new model each run; rm -rf {RUNNER_ROOT} also regenerates the data"
+        f"again:   make demo trains a new model each run; rm -rf {RUNNER_ROOT} also regenerates the data\n"
+        f"\nsee the map (imagery, prediction, truth, disagreement, confidence; offline, Ctrl+C stops):\n"
+        f"  {ROOT / '.venv' / 'bin' / 'landcover'} view {images}"
     )
 
 
