@@ -60,7 +60,7 @@ def test_several_folders_make_one_mosaic_and_their_metrics_add_up(tmp_path: Path
     assert len(catalog.layer("prediction").rasters) == 2  # type: ignore[union-attr]
     assert len(catalog.layer("disagreement").rasters) == 2  # type: ignore[union-attr]
     assert catalog.metrics is not None and catalog.metrics["pixel_accuracy"] == pytest.approx(0.84375)
-    west, south, east, north = catalog.bounds()
+    west, _, east, _ = catalog.bounds()
     assert west < -74 and east > 8  # Virginia's coast to Switzerland
 
 
@@ -69,3 +69,17 @@ def test_a_single_map_or_mosaic_is_a_prediction_layer(predicted) -> None:
     for path in (out / "mosaic.vrt", next(out.glob("*_landcover.tif"))):
         (layer,) = build_catalog([str(path)]).layers
         assert layer.id == "prediction" and layer.kind == "classes"
+
+
+def test_a_remote_cog_is_read_by_ranges_and_tiled(tmp_path: Path) -> None:
+    from landcover.view.tiles import WEB_MERCATOR, render, tile_image
+    from tests.data.http_server import serve_directory
+
+    folder = write_view_folder(tmp_path / "served", "utm")
+    with serve_directory(folder) as server:
+        (imagery, false_colour) = build_catalog([f"{server.url}/NAIP.tif"]).layers
+        assert imagery.id == "true-colour" and false_colour.id == "false-colour"
+        west, south, east, north = imagery.rasters[0].bounds
+        tile = WEB_MERCATOR.tile((west + east) / 2, (south + north) / 2, imagery.rasters[0].maxzoom)
+        image = tile_image(imagery, tile.x, tile.y, tile.z)
+        assert image is not None and render(imagery, image).startswith(b"\x89PNG")
