@@ -36,15 +36,20 @@ STRIP = 1024
 
 
 def _fields(rows: np.ndarray, cols: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Classes in 64-px fields, smooth imagery coloured by class, confidence by field: compressible, like maps."""
+    """Classes in 64-px fields, smooth imagery coloured by class, confidence by field: compressible, like maps.
+
+    ``rows`` is a column (h, 1) and ``cols`` a row (1, w) of int32 pixel indices.
+    """
     rng = np.random.default_rng(seed)
     table = rng.integers(1, 5, size=4096, dtype=np.uint8)
     field = ((rows // 64) * 7919 + (cols // 64) * 104729 + seed) % 4096
     classes = table[field]
-    palette = np.array([[0, 0, 0, 0], [30, 60, 110, 20], [40, 100, 40, 200], [140, 170, 90, 150], [160, 150, 140, 90]])
-    shade = ((rows + cols) % 32).astype(np.int16)
-    imagery = np.clip(palette[classes].transpose(2, 0, 1) + shade, 1, 255).astype(np.uint8)
-    confidence = (64 + (field % 191)).astype(np.uint8)
+    palette = np.array(
+        [[0, 0, 0, 0], [30, 60, 110, 20], [40, 100, 40, 200], [140, 170, 90, 150], [160, 150, 140, 90]], dtype=np.uint8
+    )
+    shade = ((rows + cols) % 32).astype(np.uint8)
+    imagery = np.stack([palette[:, band][classes] + shade for band in range(4)])  # at most 231: no overflow
+    confidence = (64 + field % 191).astype(np.uint8)
     return classes, imagery, confidence
 
 
@@ -72,7 +77,8 @@ def write_scene(folder: Path, names: dict[str, str], side: int, origin: tuple[fl
     }  # fmt: skip
     for top in range(0, side, STRIP):
         height = min(STRIP, side - top)
-        rows, cols = np.mgrid[top : top + height, 0:side]
+        rows = np.arange(top, top + height, dtype=np.int32)[:, None]
+        cols = np.arange(side, dtype=np.int32)[None, :]
         classes, imagery, confidence = _fields(rows, cols, seed)
         window = Window(0, top, side, height)
         writers["imagery"].write(imagery, window)

@@ -21,7 +21,8 @@ def bind(host: str, port: int | None) -> socket.socket:
         LandcoverError: The port is in use, or the address is not this machine's.
     """
     try:
-        return socket.create_server((host, port or 0), reuse_port=False)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        return socket.create_server((host, port or 0), family=family)
     except OSError as exc:
         if port is not None and exc.errno in (98, 48):  # EADDRINUSE (Linux, macOS)
             raise LandcoverError(

@@ -153,3 +153,10 @@ def test_a_given_port_is_used(start_viewer, view_folders) -> None:
         port = probe.getsockname()[1]
     viewer = start_viewer(str(view_folders["utm"]), "--port", str(port))
     assert viewer.base == f"http://127.0.0.1:{port}"
+
+
+def test_an_online_basemap_only_when_asked(start_viewer, view_folders) -> None:
+    asked = start_viewer(str(view_folders["utm"]), "--basemap", "osm")
+    assert json.loads(get(asked.base, "/info")[1])["basemap"] == "osm"
+    page = get(asked.base, "/static/view.js")[1].decode()
+    assert page.count("https://") == 1 and 'info.basemap === "osm"' in page  # the one other host, only then
