@@ -8,12 +8,14 @@ shows a class that is not in the map; imagery is resampled bilinearly and stretc
 
 from __future__ import annotations
 
+import warnings
 from functools import cache
 from typing import Any
 
 import morecantile
 import numpy as np
 import rasterio
+from rasterio.errors import NotGeoreferencedWarning
 from rio_tiler.colormap import cmap
 from rio_tiler.errors import EmptyMosaicError, PointOutsideBounds, TileOutsideBounds
 from rio_tiler.io import Reader
@@ -87,14 +89,16 @@ def tile_image(layer: Layer, x: int, y: int, z: int) -> ImageData | None:
 
 def render(layer: Layer, image: ImageData) -> bytes:
     """A PNG of the tile: stretched imagery, or values through the layer's colour map; nodata clear."""
-    if layer.kind == "imagery":
-        return image.rescale(in_range=layer.stretch).render(img_format="PNG")
-    colours = {
-        "classes": CLASS_COLOURMAP,
-        "disagreement": DISAGREEMENT_COLOURS,
-        "confidence": confidence_colourmap(),
-    }[layer.kind]
-    return image.render(img_format="PNG", colormap=colours)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a PNG has no georeferencing, by design
+        if layer.kind == "imagery":
+            return image.rescale(in_range=layer.stretch).render(img_format="PNG")
+        colours = {
+            "classes": CLASS_COLOURMAP,
+            "disagreement": DISAGREEMENT_COLOURS,
+            "confidence": confidence_colourmap(),
+        }[layer.kind]
+        return image.render(img_format="PNG", colormap=colours)
 
 
 def point_value(layer: Layer, lon: float, lat: float) -> dict[str, Any] | None:
