@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 TORCH_PIN := torch===2.13.0 torchvision==0.28.0
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system-deps test test-fast lint docs demo train train-local image clean gpu-wheels
+.PHONY: setup system-deps test test-fast fuzz lint docs demo train train-local image clean gpu-wheels
 
 setup: $(STAMP)
 
@@ -34,6 +34,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -m "not slow"
+
+# The invariant harness (tests/invariants) at length: a fresh seed, FUZZ_EXAMPLES examples per property, failures
+# shrunk to minimal ones; `make test` runs it with a fixed seed and a few examples.
+FUZZ_EXAMPLES ?= 60
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz INVARIANT_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/invariants
 
 lint: setup
 	$(BIN)/ruff check landcover runner tests scripts docs/hooks

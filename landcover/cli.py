@@ -6,6 +6,7 @@ generated from it (:mod:`landcover.cli_params`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -22,7 +23,7 @@ from landcover.cli_params import settings_command
 from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
-from landcover.io.paths import check_output_dir, check_output_file
+from landcover.io.outputs import Named, staged_file
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
     ConvertPatchesSettings,
@@ -115,9 +116,10 @@ def import_cntk_command(settings: ImportCntkSettings) -> None:
     """
     from landcover.cntk.importer import import_cntk
 
-    check_output_file(settings.destination, "CHECKPOINT", force=settings.force)
-    written = import_cntk(settings.source, settings.destination, force=settings.force)
-    console.print(f"imported {settings.source} -> {written}")
+    target, source = Named(path=settings.destination, option="CHECKPOINT"), Named(path=settings.source, option="MODEL")
+    with staged_file(target, command="import-cntk", inputs=[source], force=settings.force) as staged:
+        import_cntk(settings.source, staged, force=True)
+    console.print(f"imported {settings.source} -> {settings.destination}")
 
 
 @app.command("score")
@@ -134,18 +136,25 @@ def score_command(settings: ScoreSettings) -> None:
     from landcover.infer.score import score_pairs
     from landcover.model.checkpoint import load_model
 
-    if settings.preview is not None:
-        check_output_file(settings.preview, "--preview")
-    grid = PairGrid(settings.margin) if settings.preview else None
-    metrics = score_pairs(load_model(settings.model_path), settings.data_dir, margin=settings.margin, on_pair=grid)
-    title = f"{settings.model_path.name} on {metrics['images']} images in {settings.data_dir}"
-    if settings.json_out:
-        console.print_json(json.dumps(metrics))
-    else:
-        print_metrics(metrics, title=title)
-    if grid is not None and settings.preview is not None:
-        written = grid.write(settings.preview, title=title, metrics=metrics, total=metrics["images"])
-        console.print(f"preview: {written}")
+    inputs = [Named(path=settings.model_path, option="CHECKPOINT"), Named(path=settings.data_dir, option="PAIRS_DIR")]
+    preview = settings.preview
+    with contextlib.ExitStack() as stack:
+        staged = None
+        if preview is not None:
+            target = Named(path=preview, option="--preview")
+            staged = stack.enter_context(staged_file(target, command="score", inputs=inputs, force=settings.force))
+        grid = PairGrid(settings.margin) if preview else None
+        model = load_model(settings.model_path)
+        metrics = score_pairs(model, settings.data_dir, margin=settings.margin, on_pair=grid)
+        title = f"{settings.model_path.name} on {metrics['images']} images in {settings.data_dir}"
+        if settings.json_out:
+            console.print_json(json.dumps(metrics))
+        else:
+            print_metrics(metrics, title=title)
+        if grid is not None and staged is not None:
+            grid.write(staged, title=title, metrics=metrics, total=metrics["images"])
+    if preview is not None:
+        console.print(f"preview: {preview}")
 
 
 @app.command("convert-patches")
@@ -158,8 +167,7 @@ def convert_patches_command(settings: ConvertPatchesSettings) -> None:
     """
     from landcover.data.chesapeake import convert_patches
 
-    check_output_dir(settings.out_dir, "OUT_DIR")
-    names = convert_patches(settings.npz_dir, settings.out_dir)
+    names = convert_patches(settings.npz_dir, settings.out_dir, force=settings.force)
     console.print(f"wrote {len(names)} pairs to {settings.out_dir}")
 
 
@@ -225,7 +233,6 @@ def export_command(settings: ExportSettings) -> None:
     """
     from landcover.infer.export_onnx import export_and_check
 
-    check_output_file(settings.out_path, "ONNX", force=settings.force)
     console.print(export_and_check(settings), soft_wrap=True)
 
 
@@ -291,6 +298,9 @@ def pairs_command(
     max_items: Annotated[int | None, typer.Option(help="At most this many images.", metavar="N")] = None,
     retries: Annotated[int, typer.Option(help="Retries of transient HTTP errors (429, 5xx).", metavar="N")] = 3,
     timeout: Annotated[float, typer.Option(help="HTTP timeout for the STAC API.", metavar="SECONDS")] = 30.0,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start over: remove the pairs an earlier run wrote (only those).")
+    ] = False,
 ) -> None:
     r"""Build aligned *_NAIP.tif / *_LandCover.tif COG pairs from a STAC API (or from rasters) for train.
 
@@ -324,6 +334,7 @@ def pairs_command(
         max_items=max_items,
         retries=retries,
         timeout_s=timeout,
+        force=force,
     )
     summary = build_pairs(settings)
     for line in summary.lines():

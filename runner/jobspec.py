@@ -6,13 +6,16 @@ error that names the field (``properties.cntkSettings.numberOfProcess``), not a 
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import posixpath
 import re
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from runner.shellwords import Split, SplitError, shell_syntax, split_command
 
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
 BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
@@ -24,9 +27,25 @@ RESERVED_PREFIX = "AZ_BATCHAI_"
 RANKS_PER_CORE_LIMIT = 8
 """Local jobs with more ranks than this per core are refused: every rank imports torch (about 300 MB
 resident each), so such a count exhausts the memory of any machine before it does work."""
+BATCHAI_VARIABLES = (
+    "AZ_BATCHAI_MOUNT_ROOT",
+    "AZ_BATCHAI_JOB_NAME",
+    "AZ_BATCHAI_JOB_ID",
+    "AZ_BATCHAI_NUM_GPUS",
+    "AZ_BATCHAI_STDOUTERR_DIR",
+    "AZ_BATCHAI_MPI_HOST_FILE",
+)
+"""The Batch AI variables the runner sets for every job (plus ``AZ_BATCHAI_OUTPUT_<ID>`` per output directory)."""
+MAX_DEPTH = 8
+"""How deeply a template's JSON may nest (the format itself needs 5 levels)."""
+MAX_ARG_BYTES = 32 * 4096
+"""Linux's limit on one argument of ``exec`` (``MAX_ARG_STRLEN``)."""
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FAKE_ROOT = "/__mount_root__"
-_MOUNT_PATH = re.compile(r"(?:\$\{AZ_BATCHAI_MOUNT_ROOT\}|\$AZ_BATCHAI_MOUNT_ROOT)[^\s'\",;:]*")
+_VARIABLE_PATH = re.compile(r"\$(?:\{(AZ_BATCHAI_\w+)\}|(AZ_BATCHAI_\w+))([^\s'\",;:]*)")
+_ROOT_PREFIX = re.compile(r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)(?=/|$)")
+_BATCHAI_REFERENCE = re.compile(r"\$\{?(AZ_BATCHAI_\w*)")
+_SHELL_HINT = "run a shell explicitly, e.g. bash -c '...' (quoted), or drop it"
 
 
 class JobSpecError(ValueError):
@@ -103,10 +122,40 @@ _PROPERTIES: dict[str, type] = {
 _TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object"}
 
 
+def _shown(value: Any) -> str:
+    """A JSON value as an error message shows it: short, on one line."""
+    if isinstance(value, dict | list):
+        return _TYPE_NAMES[type(value)]
+    text = json.dumps(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
 def _check(value: Any, kind: type, where: str) -> Any:
     if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise JobSpecError(f"{where} must be {_TYPE_NAMES[kind]}, not {json.dumps(value)}")
+        raise JobSpecError(f"{where} must be {_TYPE_NAMES[kind]}, not {_shown(value)}")
     return value
+
+
+def _check_text(data: Any) -> None:
+    """Refuse NUL characters (in keys or values) and JSON nested deeper than ``MAX_DEPTH``, naming the field."""
+    stack: list[tuple[Any, str, int]] = [(data, "job", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise JobSpecError(
+                f"{where}: nested more than {MAX_DEPTH} levels deep", "a job template has at most 5 levels"
+            )
+        if isinstance(value, str) and "\x00" in value:
+            raise JobSpecError(
+                f"{where} holds a NUL character (\\u0000)", "remove it: no path or argument can hold one"
+            )
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if "\x00" in key:
+                    raise JobSpecError(f"{where}: a key holds a NUL character (\\u0000)", "remove it")
+                stack.append((item, f"{where}.{key}" if where != "job" else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
 
 
 def _fields(obj: Any, allowed: dict[str, type], where: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -124,8 +173,10 @@ def parse_job(data: Any) -> JobSpec:
     """Validate a parsed job template.
 
     Raises:
-        JobSpecError: Naming the first field that is unknown, missing or of the wrong type.
+        JobSpecError: Naming the first field that is unknown, missing, of the wrong type, or leads out of the
+            mount root.
     """
+    _check_text(data)
     root = _fields(data, {"properties": dict, "$schema": str}, "job", ("properties",))
     props = _fields(root["properties"], _PROPERTIES, "properties", ("stdOutErrPathPrefix",))
     node_count = props.get("nodeCount", 1)
@@ -136,6 +187,34 @@ def parse_job(data: Any) -> JobSpec:
         raise JobSpecError(f"properties needs exactly one of {', '.join(_SETTINGS)} (found {len(settings)})")
     tool = settings[0]
     s = _fields(props[tool], _SETTINGS[tool], f"properties.{tool}")
+    command = _command(s, tool)
+    process_count = _process_count(s, props, tool, node_count)
+    outputs = _outputs(props)
+    environment = _environment(props)
+    known = {*BATCHAI_VARIABLES, *(f"AZ_BATCHAI_OUTPUT_{out.id}" for out in outputs)}
+    _check_command(command, f"properties.{tool}", known)
+    _check_root_path(props["stdOutErrPathPrefix"], "properties.stdOutErrPathPrefix")
+    for i, out in enumerate(outputs):
+        _check_root_path(out.path_prefix, f"properties.outputDirectories[{i}].pathPrefix")
+    for i, value in enumerate(environment.values()):
+        _check_variables(value, f"properties.environmentVariables[{i}].value", known)
+        _check_paths_in(value, f"properties.environmentVariables[{i}].value")
+    image, shm = _container(props)
+    return JobSpec(
+        node_count=node_count,
+        process_count=process_count,
+        std_out_err_path_prefix=props["stdOutErrPathPrefix"],
+        command=command,
+        tool=tool,
+        output_directories=tuple(outputs),
+        environment=environment,
+        image=image,
+        shm_size=shm,
+        mpi=tool != "customToolkitSettings",
+    )
+
+
+def _command(s: dict[str, Any], tool: str) -> str:
     script = s.get("pythonScriptFilePath")
     if script is not None:
         command = f"python {script} {s.get('commandLineArgs', '')}".strip()
@@ -143,16 +222,12 @@ def parse_job(data: Any) -> JobSpec:
         command = s["commandLine"]
     else:
         raise JobSpecError(f"properties.{tool} needs pythonScriptFilePath or commandLine")
-    counts = [
-        v
-        for v in (
-            s.get("numberOfProcesses"),
-            s.get("processCount"),
-            props.get("processCount"),
-            props.get("numberOfProcesses"),
-        )
-        if v is not None
-    ]
+    if not command.strip() or command.strip() == "python":
+        raise JobSpecError(f"properties.{tool}: the command line is empty", "give the command the job runs")
+    return str(command)
+
+
+def _process_count(s: dict[str, Any], props: dict[str, Any], tool: str, node_count: int) -> int:
     named = {
         where: value
         for where, value in (
@@ -166,7 +241,7 @@ def parse_job(data: Any) -> JobSpec:
     if len(set(named.values())) > 1:
         given = ", ".join(f"{where} = {value}" for where, value in named.items())
         raise JobSpecError(f"the process counts disagree ({given})", "give the process count once")
-    process_count = counts[0] if counts else node_count
+    process_count: int = next(iter(named.values()), node_count)
     if process_count < 1:
         raise JobSpecError(f"properties.{tool}: the process count must be at least 1")
     if process_count % node_count:
@@ -175,17 +250,10 @@ def parse_job(data: Any) -> JobSpec:
             "number of processes)",
             f"make processCount a multiple of {node_count}, e.g. {node_count * max(1, process_count // node_count)}",
         )
-    if not command.strip() or command.strip() == "python":
-        raise JobSpecError(f"properties.{tool}: the command line is empty", "give the command the job runs")
-    try:
-        shlex.split(command)
-    except ValueError as exc:
-        raise JobSpecError(
-            f"properties.{tool}: the command line cannot be split into arguments ({str(exc).lower()})",
-            'balance its quotes; a quote inside an argument is escaped as \\"',
-        ) from None
-    _check_paths_in(command, f"properties.{tool}")
-    _check_paths_in(props["stdOutErrPathPrefix"], "properties.stdOutErrPathPrefix")
+    return process_count
+
+
+def _outputs(props: dict[str, Any]) -> list[OutputDirectory]:
     outputs: list[OutputDirectory] = []
     for i, entry in enumerate(props.get("outputDirectories", [])):
         where = f"properties.outputDirectories[{i}]"
@@ -199,15 +267,20 @@ def parse_job(data: Any) -> JobSpec:
             raise JobSpecError(f"{where}.id {out['id']!r} must be letters, digits and _")
         if any(out["id"] == seen.id for seen in outputs):
             raise JobSpecError(f"{where}.id {out['id']!r} is given twice", "give every output directory its own id")
-        _check_paths_in(out["pathPrefix"], f"{where}.pathPrefix")
         suffix = out.get("pathSuffix", "")
-        if suffix.startswith("/") or ".." in suffix.split("/"):
+        if suffix.startswith("/") or ".." in suffix.split("/") or "$" in suffix:
             raise JobSpecError(
-                f"{where}.pathSuffix {suffix!r} leads out of the output directory",
-                "use a relative folder name without '..'",
+                f"{where}.pathSuffix {suffix!r} leads out of the output directory"
+                if "$" not in suffix
+                else f"{where}.pathSuffix {suffix!r}: no variable is replaced in a path suffix",
+                "use a relative folder name without '..' or '$'",
             )
-        outputs.append(OutputDirectory(out["id"], out["pathPrefix"], out.get("pathSuffix", "")))
-    environment = {}
+        outputs.append(OutputDirectory(out["id"], out["pathPrefix"], suffix))
+    return outputs
+
+
+def _environment(props: dict[str, Any]) -> dict[str, str]:
+    environment: dict[str, str] = {}
     for i, entry in enumerate(props.get("environmentVariables", [])):
         variable = _fields(
             entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]", ("name", "value")
@@ -225,70 +298,153 @@ def parse_job(data: Any) -> JobSpec:
         if name in environment:
             raise JobSpecError(f"{where} {name!r} is given twice", "give every variable once")
         environment[name] = variable["value"]
-    image, shm = None, None
-    if "containerSettings" in props:
-        container = _fields(
-            props["containerSettings"],
-            {"imageSourceRegistry": dict, "shmSize": str},
-            "properties.containerSettings",
-            ("imageSourceRegistry",),
-        )
-        registry = _fields(
-            container["imageSourceRegistry"],
-            {"image": str, "serverUrl": str, "credentials": dict},
-            "properties.containerSettings.imageSourceRegistry",
-            ("image",),
-        )
-        image, shm = registry["image"], container.get("shmSize")
-    return JobSpec(
-        node_count=node_count,
-        process_count=process_count,
-        std_out_err_path_prefix=props["stdOutErrPathPrefix"],
-        command=command,
-        tool=tool,
-        output_directories=tuple(outputs),
-        environment=environment,
-        image=image,
-        shm_size=shm,
-        mpi=tool != "customToolkitSettings",
+    return environment
+
+
+def _container(props: dict[str, Any]) -> tuple[str | None, str | None]:
+    if "containerSettings" not in props:
+        return None, None
+    container = _fields(
+        props["containerSettings"],
+        {"imageSourceRegistry": dict, "shmSize": str},
+        "properties.containerSettings",
+        ("imageSourceRegistry",),
     )
+    registry = _fields(
+        container["imageSourceRegistry"],
+        {"image": str, "serverUrl": str, "credentials": dict},
+        "properties.containerSettings.imageSourceRegistry",
+        ("image",),
+    )
+    return registry["image"], container.get("shmSize")
+
+
+def _words(text: str, where: str) -> Split:
+    try:
+        return split_command(text)
+    except SplitError as exc:
+        raise JobSpecError(
+            f"{where}: the command line cannot be split into arguments ({exc})",
+            'balance its quotes; a quote inside an argument is escaped as \\"',
+        ) from None
+
+
+def _check_command(command: str, where: str, known: set[str]) -> None:
+    """The command line splits, names only variables the runner sets, holds no shell syntax, stays in the root."""
+    words = _words(command, where)
+    _check_variables(command, where, known)
+    found = shell_syntax(words, lambda name: name in known)
+    if found is not None:
+        if found.startswith("$") and not found.startswith("$("):
+            raise JobSpecError(
+                f"{where}: {found} would be passed literally: the command line runs without a shell, which replaces "
+                "only $AZ_BATCHAI_* variables",
+                "write the value itself, or " + _SHELL_HINT,
+            )
+        raise JobSpecError(
+            f"{where}: {found!r} is shell syntax, but the command line runs without a shell (it would be passed "
+            "literally as an argument)",
+            _SHELL_HINT,
+        )
+    _check_paths_in(command, where)
+
+
+def _check_variables(text: str, where: str, known: set[str]) -> None:
+    """Refuse a ``$AZ_BATCHAI_*`` name the runner does not set, suggesting the closest one it does."""
+    for match in _BATCHAI_REFERENCE.finditer(text):
+        name = match.group(1)
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f"did you mean ${close[0]}?" if close else f"known: {', '.join('$' + k for k in sorted(known))}"
+            raise JobSpecError(f"{where}: ${name} is not a variable the runner sets", hint)
+
+
+def _check_root_path(value: str, where: str) -> None:
+    """A path prefix the runner creates folders under: ``$AZ_BATCHAI_MOUNT_ROOT`` itself or a folder inside it."""
+    hint = "start it with $AZ_BATCHAI_MOUNT_ROOT/ (e.g. $AZ_BATCHAI_MOUNT_ROOT/afs): the runner writes only there"
+    if not value.strip():
+        raise JobSpecError(f"{where} is empty", hint)
+    prefix = _ROOT_PREFIX.match(value)
+    if prefix is None:
+        raise JobSpecError(f"{where} {value!r} is not under $AZ_BATCHAI_MOUNT_ROOT", hint)
+    if "$" in value[prefix.end() :]:
+        raise JobSpecError(
+            f"{where} {value!r}: only $AZ_BATCHAI_MOUNT_ROOT is replaced in a path prefix", "write the folder names"
+        )
+    _check_paths_in(value, where)
 
 
 def _check_paths_in(text: str, where: str) -> None:
-    """Refuse a path under ``$AZ_BATCHAI_MOUNT_ROOT`` whose ``..`` leads out of the mount root."""
-    for match in _MOUNT_PATH.finditer(text):
-        path = posixpath.normpath(expand(match.group(0), {MOUNT_ROOT_VARIABLE: _FAKE_ROOT}))
+    """Refuse a path built on a Batch AI variable whose ``..`` climbs above the folder the variable names.
+
+    That is out of the mount root, or out of the job's own stdouterr or output folder.
+    """
+    for match in _VARIABLE_PATH.finditer(text):
+        name = match.group(1) or match.group(2)
+        path = posixpath.normpath(_FAKE_ROOT + match.group(3))
         if path != _FAKE_ROOT and not path.startswith(_FAKE_ROOT + "/"):
             raise JobSpecError(
-                f"{where}: {match.group(0)!r} leads out of ${MOUNT_ROOT_VARIABLE}",
-                "remove the '..': jobs see only the mounted file share and blob container",
+                f"{where}: {match.group(0)!r} leads out of ${name}",
+                "remove the '..': a template's paths stay inside the mount root",
             )
 
 
 class ExtraArgsError(JobSpecError):
-    """``--extra-args`` cannot be split into arguments the way a shell would."""
+    """``--extra-args`` cannot be split into arguments the way a shell would, or holds shell syntax."""
 
 
 def check_extra_args(text: str) -> list[str]:
     """The arguments ``--extra-args`` adds to the job's command line, split as a POSIX shell splits them.
 
     Raises:
-        ExtraArgsError: Unbalanced quotes or a trailing backslash.
+        ExtraArgsError: Unbalanced quotes, a trailing backslash, or shell syntax (no shell runs the command).
     """
     try:
-        return shlex.split(text)
-    except ValueError as exc:
+        words = split_command(text)
+    except SplitError as exc:
         raise ExtraArgsError(
-            f"--extra-args {text!r}: {str(exc).lower()}",
+            f"--extra-args {text!r}: {exc}",
             "balance the quotes; quote the whole value for your shell, e.g. --extra-args '--name \"a b\"'",
         ) from None
+    found = shell_syntax(words, lambda name: name.startswith(RESERVED_PREFIX))
+    if found is not None:
+        raise ExtraArgsError(
+            f"--extra-args: {found!r} would be passed literally (the job's command line runs without a shell)",
+            "give plain arguments only",
+        )
+    return words.args
+
+
+def check_exec_limits(argv: list[str]) -> None:
+    """Refuse a command line that ``exec`` would refuse (one argument over 128 KiB, or all over ``ARG_MAX``).
+
+    Raises:
+        JobSpecError: Naming the argument, its size and the limit.
+    """
+    total = 0
+    for index, arg in enumerate(argv):
+        size = len(arg.encode(errors="surrogateescape")) + 1
+        if size > MAX_ARG_BYTES:
+            raise JobSpecError(
+                f"argument {index + 1} of the command line is {size - 1} bytes; Linux starts a process with at most "
+                f"{MAX_ARG_BYTES - 1} bytes in one argument",
+                "pass large values in a file and its path on the command line",
+            )
+        total += size
+    limit = os.sysconf("SC_ARG_MAX") // 2  # the other half for the environment
+    if total > limit:
+        raise JobSpecError(
+            f"the command line is {total} bytes; this machine starts a process with at most about {limit}",
+            "pass large values in a file and its path on the command line",
+        )
 
 
 def local_notes(spec: JobSpec, cores: int) -> list[str]:
     """What a template means on one machine (the local backends): one line for each thing to know.
 
     Raises:
-        JobSpecError: More ranks than the machine could start (``RANKS_PER_CORE_LIMIT`` per core).
+        JobSpecError: More ranks than the machine could start (``RANKS_PER_CORE_LIMIT`` per core), or a command
+            line longer than ``exec`` accepts.
     """
     notes = []
     if spec.process_count > RANKS_PER_CORE_LIMIT * cores:
@@ -297,6 +453,7 @@ def local_notes(spec: JobSpec, cores: int) -> list[str]:
             "with its own copy of torch",
             f"use at most {RANKS_PER_CORE_LIMIT * cores} here (one per core is fastest), or submit to a cluster",
         )
+    check_exec_limits(split_command(spec.command).args)
     if spec.node_count > 1:
         notes.append(
             f"nodeCount {spec.node_count}: the local backends run every node's processes on this one machine "
@@ -310,6 +467,48 @@ def local_notes(spec: JobSpec, cores: int) -> list[str]:
     return notes
 
 
+class _DuplicateKeyError(ValueError):
+    """A JSON object names one key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook`` that refuses a key given twice (``json`` would keep the last silently)."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _DuplicateKeyError(key)
+        obj[key] = value
+    return obj
+
+
+def read_template(path: Path) -> Any:
+    """A job template file's JSON, strictly: no duplicate keys, no nesting beyond what the reader can take.
+
+    Raises:
+        JobSpecError: Missing, unreadable or malformed (one line starting with the path).
+    """
+    try:
+        return json.loads(path.read_text(), object_pairs_hook=_unique_keys)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise MissingJobFileError(f"{path}: no such job file") from None
+    except UnicodeDecodeError:
+        raise JobSpecError(f"{path}: not a UTF-8 text file", "give the job template (JSON) itself") from None
+    except PermissionError:
+        raise JobSpecError(f"{path}: cannot be read (permission denied)", "check the file's permissions") from None
+    except OSError as exc:
+        raise JobSpecError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise JobSpecError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except _DuplicateKeyError as exc:
+        raise JobSpecError(
+            f"{path}: the key {str(exc)!r} is given twice in one object", "give every field once"
+        ) from None
+    except RecursionError:
+        raise JobSpecError(f"{path}: nested too deeply to read", "a job template has at most 5 levels") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise JobSpecError(f"{path}: not valid JSON ({' '.join(str(exc).split())[:120]})") from None
+
+
 def load_job(path: str | Path) -> JobSpec:
     """Read and validate a job template file.
 
@@ -317,16 +516,7 @@ def load_job(path: str | Path) -> JobSpec:
         JobSpecError: Missing file, malformed JSON, or an invalid field (the message starts with the path).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text())
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        raise MissingJobFileError(f"{path}: no such job file") from None
-    except UnicodeDecodeError:
-        raise JobSpecError(f"{path}: not a UTF-8 text file", "give the job template (JSON) itself") from None
-    except PermissionError:
-        raise JobSpecError(f"{path}: cannot be read (permission denied)", "check the file's permissions") from None
-    except json.JSONDecodeError as exc:
-        raise JobSpecError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    data = read_template(path)
     try:
         return parse_job(data)
     except JobSpecError as exc:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.jobspec import MOUNT_ROOT_VARIABLE, JobSpec, expand
+from runner.jobspec import MOUNT_ROOT_VARIABLE, JobSpec, JobSpecError, expand
 
 JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 EXPERIMENT = "default"
@@ -113,3 +113,35 @@ def job_environment(spec: JobSpec, variables: dict[str, str]) -> dict[str, str]:
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("LANDCOVER_PROGRESS", "plain")  # the logs go to files: periodic lines, not a live bar
     return env
+
+
+def confine_on_host(spec: JobSpec, paths: JobPaths, mounts: Path) -> None:
+    """Check, on this machine, that a job's paths stay inside the mount root with symbolic links followed.
+
+    The folders the runner creates (stdouterr, output directories) and every ``$AZ_BATCHAI_MOUNT_ROOT/...`` path
+    of the command line and the environment are resolved; a link under the mount root that leads out of it is
+    refused (the template's ``..`` were refused when it was read).
+
+    Raises:
+        JobSpecError: Naming the field, the path and where it really is.
+    """
+    root = os.path.realpath(mounts)
+    named = [("properties.stdOutErrPathPrefix", paths.stdouterr)]
+    named += [(f"properties.outputDirectories {key}", path) for key, path in paths.outputs.items()]
+    texts = [(f"properties.{spec.tool}", spec.command), *((f"variable {k}", v) for k, v in spec.environment.items())]
+    job_root = paths.variables[MOUNT_ROOT_VARIABLE]  # as the job sees it: mapped back onto this machine
+    under_root = re.compile(re.escape(job_root) + r"(?=/|$)[^\s'\",;:]*")
+    for where, text in texts:
+        expanded = expand(text, paths.variables)
+        named += [(where, str(mounts) + m.group(0)[len(job_root) :]) for m in under_root.finditer(expanded)]
+    seen = set()
+    for where, path in named:
+        if path in seen:
+            continue
+        seen.add(path)
+        resolved = os.path.realpath(path)
+        if resolved != root and not resolved.startswith(root.rstrip(os.sep) + os.sep):
+            raise JobSpecError(
+                f"{where}: {path} is really {resolved}, outside the mount root {root} (a symbolic link leads out)",
+                "make the link point inside the mount root, or copy the data in",
+            )

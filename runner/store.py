@@ -6,6 +6,10 @@ holds only what the job was given (Batch AI's variables and the template's), nev
 
 A record carries ``format_version``; ``load_record`` upgrades older records (``upgrade``) before validating
 them, so jobs recorded by an earlier runner stay visible to ``runner list|show|logs|files``.
+
+A local job's record names its supervisor and its process by identity (pid, start time, boot id:
+``runner.procs``). ``load_current`` reads a record and checks that a job it calls queued or running still has
+its supervisor; one whose supervisor is gone without recording the end is failed, with the reason.
 """
 
 from __future__ import annotations
@@ -24,11 +28,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from runner.details import JobDetails, ProcessDetails
+from runner.procs import ProcessIdentity, boot_id, is_alive
 
 RECORD = "record.json"
 LOCK = ".record.lock"
-FORMAT_VERSION = 2
-"""1: runner 0.1.0 (no ``format_version`` key, untyped ``details``); 2: typed details per backend."""
+FORMAT_VERSION = 3
+"""1: runner 0.1.0 (no ``format_version`` key, untyped ``details``); 2: typed details per backend; 3: the
+supervisor and the job's process recorded by identity (pid, start time, boot id)."""
 
 
 class JobState(StrEnum):
@@ -72,7 +78,12 @@ class JobRecord(BaseModel):
     started: str | None = None
     finished: str | None = None
     exit_code: int | None = None
-    pid: int | None = None
+    pid: int | None = Field(default=None, gt=0)
+    """The job's process (mpirun, or the command itself); ``process`` names it for good."""
+    supervisor: ProcessIdentity | None = None
+    """The process that keeps this record current (``runner.supervise``; the submitting command until it starts)."""
+    process: ProcessIdentity | None = None
+    """The job's process group leader, as started."""
     container: str | None = None
     cancelled: bool = False
     error: str | None = None
@@ -109,6 +120,9 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
         details = dict(data.get("details") or {})
         details["backend"] = data.get("backend")
         data = {**data, "details": details, "format_version": 2}
+    if version <= 2:
+        # 2 -> 3: the identities are new fields; a pid recorded without one is never signalled.
+        data = {**data, "format_version": 3}
     return data
 
 
@@ -116,9 +130,14 @@ def save_record(directory: Path, record: JobRecord) -> None:
     """Write a job record atomically (temp file + rename)."""
     directory.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(dir=directory, prefix=".record.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        handle.write(record.model_dump_json(indent=2))
-    os.replace(name, directory / RECORD)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(record.model_dump_json(indent=2))
+        os.replace(name, directory / RECORD)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(name)  # a full disk leaves no half-written temp file behind
+        raise
 
 
 def load_record(directory: Path) -> JobRecord:
@@ -141,16 +160,55 @@ def load_record(directory: Path) -> JobRecord:
 
 
 @contextlib.contextmanager
-def update_record(directory: Path) -> Iterator[JobRecord]:
-    """Read the record under an exclusive lock, let the caller change it, write it back atomically."""
+def record_lock(directory: Path) -> Iterator[None]:
+    """Hold the record's exclusive lock (every writer takes it)."""
     with open(directory / LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextlib.contextmanager
+def update_record(directory: Path) -> Iterator[JobRecord]:
+    """Read the record under an exclusive lock, let the caller change it, write it back atomically."""
+    with record_lock(directory):
         record = load_record(directory)
         yield record
         save_record(directory, record)
 
 
+def lost_supervisor(record: JobRecord) -> str | None:
+    """Why a job that has not ended will never record its end (its supervisor is gone), or None."""
+    supervisor = record.supervisor
+    if record.ended or supervisor is None or is_alive(supervisor):
+        return None
+    restarted = " (the machine restarted since)" if supervisor.boot_id != boot_id() else ""
+    return f"supervisor pid {supervisor.pid} is gone{restarted}: the job's end was never recorded"
+
+
+def load_current(directory: Path) -> JobRecord:
+    """A job's record, with a job whose supervisor is gone marked failed (saved when the disk allows).
+
+    Raises:
+        RecordError: The record cannot be read.
+    """
+    record = load_record(directory)
+    if lost_supervisor(record) is None:
+        return record
+    with contextlib.suppress(OSError), record_lock(directory):
+        record = load_record(directory)  # again under the lock: the supervisor may have just written the end
+        reason = lost_supervisor(record)
+        if reason is None:
+            return record
+        record.state, record.error, record.finished = JobState.FAILED, reason, record.finished or now()
+        save_record(directory, record)
+        return record
+    reason = lost_supervisor(record)  # the disk refused the write: the truth, shown though not saved
+    if reason is not None:
+        record.state, record.error = JobState.FAILED, reason
+    return record
+
+
 def list_records(jobs: Path) -> list[JobRecord]:
     """Every job record under a jobs folder, oldest first."""
-    records = [load_record(d) for d in jobs.iterdir() if (d / RECORD).is_file()] if jobs.is_dir() else []
+    records = [load_current(d) for d in jobs.iterdir() if (d / RECORD).is_file()] if jobs.is_dir() else []
     return sorted(records, key=lambda r: r.created)

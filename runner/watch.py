@@ -10,7 +10,7 @@ from typing import TextIO
 
 from rich.console import Console
 
-from runner.store import load_record
+from runner.store import load_current, load_record
 
 POLL_S = 0.5
 
@@ -26,9 +26,10 @@ def follow_logs(
 ) -> bool:
     """Print a job's log; with ``follow``, keep printing until the job ends (Ctrl+C stops following only).
 
-    ``ended`` says whether the job has ended (default: its record says so); a backend whose record is kept
-    current by asking the scheduler passes its own. With ``both``, the job's stdout goes to stdout and its
-    stderr to stderr (``--wait``: a failing job shows its error lines, not only its exit code).
+    ``ended`` says whether the job has ended (default: its record says so, or its supervisor is gone); a
+    backend whose record is kept current by asking the scheduler passes its own. With ``both``, the job's
+    stdout goes to stdout and its stderr to stderr (``--wait``: a failing job shows its error lines, not only
+    its exit code).
 
     Returns:
         False when Ctrl+C stopped the following (the job keeps running), else True.
@@ -45,7 +46,7 @@ def follow_logs(
         while True:
             for index, (path, out) in enumerate(streams):
                 positions[index] += _copy_new(path, positions[index], out)
-            if not follow or (ended() if ended else load_record(directory).ended):
+            if not follow or (ended() if ended else load_current(directory).ended):
                 if follow:  # one last read after the end
                     follow = False
                     continue

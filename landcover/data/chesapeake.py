@@ -17,6 +17,7 @@ from rasterio.errors import NotGeoreferencedWarning
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
+from landcover.io.outputs import Named, staged_folder
 
 NAIP_CHANNELS = slice(0, 4)
 LABEL_CHANNEL = 8
@@ -50,12 +51,23 @@ def write_pair(image: np.ndarray, labels: np.ndarray, out_dir: Path, name: str) 
             dst.write(labels, 1)
 
 
-def convert_patches(npz_dir: str | Path, out_dir: str | Path) -> list[str]:
-    """Convert every ``*.npz`` patch in a directory into a GeoTIFF pair; return the pair names."""
+def convert_patches(npz_dir: str | Path, out_dir: str | Path, *, force: bool = False) -> list[str]:
+    """Convert every ``*.npz`` patch in a directory into a GeoTIFF pair; return the pair names.
+
+    The pairs are written as one result (:func:`landcover.io.outputs.staged_folder`): ``out_dir`` may not be,
+    hold or sit inside ``npz_dir``; same-named files landcover did not write are refused; an earlier
+    conversion is replaced only with ``force``, and only once every new pair is written.
+
+    Raises:
+        LandcoverError: No patches, a bad patch, or an output that is refused.
+    """
     npz_dir, out_dir = Path(npz_dir), Path(out_dir)
     paths = sorted(npz_dir.glob("*.npz"))
     if not paths:
         raise LandcoverError(f"{npz_dir}: no .npz patches", "point at the chesapeake-wv-2014 folder")
-    for path in paths:
-        write_pair(*read_patch(path), out_dir, path.stem)
+    names = [f"{p.stem}{suffix}" for p in paths for suffix in (IMAGE_SUFFIX, LABEL_SUFFIX)]
+    folder, given = Named(path=out_dir, option="OUT_DIR"), Named(path=npz_dir, option="NPZ_DIR")
+    with staged_folder(folder, command="convert-patches", names=names, inputs=[given], force=force) as result:
+        for path in paths:
+            write_pair(*read_patch(path), result.folder(), path.stem)
     return [p.stem for p in paths]

@@ -27,6 +27,8 @@ from rasterio.transform import from_origin
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
+from landcover.io.outputs import Named, staged_folder
+from landcover.io.paths import check_output_dir
 
 CRS = "EPSG:26917"
 EVALUATION_POINT = (37.055522, -78.638640)  # lat, lon of the tutorial's evaluation region
@@ -193,52 +195,50 @@ def sample_paths(out_dir: Path) -> list[Path]:
     return [out_dir / folder / f"{name}{suffix}" for folder, name in names for suffix in (IMAGE_SUFFIX, LABEL_SUFFIX)]
 
 
-def check_sample_targets(out_dir: Path, *, force: bool) -> None:
-    """Refuse an ``OUT_DIR`` that cannot be written, or whose files of the same names would be replaced.
+def check_sample_targets(out_dir: Path) -> None:
+    """Refuse an ``OUT_DIR`` that cannot be written, or where a folder sits at a sample file's name.
 
     Raises:
-        LandcoverError: One line naming the folder (or the first file in the way) and the fix.
+        LandcoverError: One line naming the folder (or the first path in the way) and the fix.
     """
-    from landcover.io.paths import check_output_dir
-
     check_output_dir(out_dir, "OUT_DIR")
     for folder in ("training_data", "evaluation_data"):
         check_output_dir(out_dir / folder, "OUT_DIR")
-    taken = [path for path in sample_paths(out_dir) if path.exists() or path.is_symlink()]
-    for path in taken:
+    for path in sample_paths(out_dir):
         if path.is_dir():
             raise LandcoverError(f"OUT_DIR: {path} is a folder, where a sample file goes", "choose another OUT_DIR")
-    if taken and not force:
-        more = f" and {len(taken) - 1} more" if len(taken) > 1 else ""
-        raise LandcoverError(
-            f"OUT_DIR {out_dir}: {taken[0]}{more} exist already and would be replaced",
-            "choose another OUT_DIR, or add --force to replace them",
-        )
 
 
-def write_sample_data(out_dir: str | Path, seed: int = 0, *, force: bool = True) -> list[Path]:
+def write_sample_data(out_dir: str | Path, seed: int = 0, *, force: bool = False) -> list[Path]:
     """Write the training pairs and the evaluation scene; return the files written.
+
+    The files are written as one result (:func:`landcover.io.outputs.staged_folder`): into a staging
+    folder, moved into place once all are written; files of the same names that landcover did not write are
+    refused (also with ``force``).
 
     Args:
         out_dir: Folder that receives ``training_data/`` and ``evaluation_data/``.
         seed: Everything generated follows from this integer.
-        force: Replace files of the same names (``False``: refuse, before anything is written).
+        force: Replace the files an earlier ``sample-data`` wrote there (``False``: refuse, before any work).
 
     Returns:
         The GeoTIFF paths written.
 
     Raises:
-        LandcoverError: ``out_dir`` cannot be written, or holds same-named files and ``force`` is False.
+        LandcoverError: ``out_dir`` cannot be written, holds files in the way, or an earlier result without
+            ``force``.
     """
     out_dir = Path(out_dir)
-    check_sample_targets(out_dir, force=force)
+    check_sample_targets(out_dir)
+    names = [str(path.relative_to(out_dir)) for path in sample_paths(out_dir)]
     west, north = evaluation_origin()
-    written: list[Path] = []
-    for index in range(TRAINING_PAIRS):
-        # Training tiles lie in a row north of the evaluation scene, never overlapping it.
-        tile_west = west - 4 * TRAINING_SIZE + index * (TRAINING_SIZE + 100)
-        scene = generate_scene(seed * 1000 + index, TRAINING_SIZE, tile_west, north + 3 * TRAINING_SIZE)
-        written += write_scene(scene, out_dir / "training_data", f"C{index:02d}")
-    scene = generate_scene(seed * 1000 + 14, EVALUATION_SIZE, west, north)
-    written += write_scene(scene, out_dir / "evaluation_data", "C14")
-    return written
+    folder = Named(path=out_dir, option="OUT_DIR")
+    with staged_folder(folder, command="sample-data", names=names, force=force) as result:
+        for index in range(TRAINING_PAIRS):
+            # Training tiles lie in a row north of the evaluation scene, never overlapping it.
+            tile_west = west - 4 * TRAINING_SIZE + index * (TRAINING_SIZE + 100)
+            scene = generate_scene(seed * 1000 + index, TRAINING_SIZE, tile_west, north + 3 * TRAINING_SIZE)
+            write_scene(scene, result.folder("training_data"), f"C{index:02d}")
+        scene = generate_scene(seed * 1000 + 14, EVALUATION_SIZE, west, north)
+        write_scene(scene, result.folder("evaluation_data"), "C14")
+    return sample_paths(out_dir)

@@ -25,6 +25,11 @@ def style_path(raster: Path) -> Path:
     return raster.with_suffix(".qml")
 
 
+def sidecar_names(name: str) -> list[str]:
+    """The names of the sidecars :func:`write_category_sidecars` writes beside the raster ``name``."""
+    return [aux_path(Path(name)).name, style_path(Path(name)).name]
+
+
 def pam_document() -> str:
     """The PAM XML naming band 1's categories (value i is ``CLASS_LABELS[i]``)."""
     root = ET.Element("PAMDataset")

@@ -22,7 +22,8 @@ from landcover.data.pairs import (
     label_path_for,
     open_raster,
 )
-from landcover.data.sources import SceneSource, open_scene, resolve_source
+from landcover.data.sources import SceneSource, is_url, open_scene, resolve_source
+from landcover.infer.categories import sidecar_names
 from landcover.infer.confidence import confidence
 from landcover.infer.engine import Engine
 from landcover.infer.model_file import load_checked_model
@@ -31,7 +32,7 @@ from landcover.infer.region import RegionRequest, resolve_region
 from landcover.infer.report import print_metrics
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
-from landcover.io.paths import check_output_dir, clear_folder
+from landcover.io.outputs import Named, StagedResult, staged_folder
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
@@ -40,85 +41,80 @@ from landcover.settings import EvaluateSettings
 from landcover.tracking import check_tracking_reachable, track_evaluation
 
 
-def open_labels(
-    options: EvaluateSettings, source: SceneSource, scene: rasterio.DatasetReader
-) -> rasterio.DatasetReader | None:
-    """The label raster (given, or found beside a local scene by the _NAIP -> _LandCover naming), checked."""
+def labels_path(options: EvaluateSettings, source: SceneSource) -> Path | None:
+    """The label raster: ``--labels``, or the one beside a local scene by the _NAIP -> _LandCover naming."""
     local = source.local_path
     path = options.labels or (label_path_for(local) if local is not None else None)
     if path is None or (options.labels is None and (path == local or not path.exists())):
         return None
+    return path
+
+
+def open_labels(
+    options: EvaluateSettings, source: SceneSource, scene: rasterio.DatasetReader
+) -> rasterio.DatasetReader | None:
+    """The label raster (:func:`labels_path`), checked against the scene."""
+    path = labels_path(options, source)
+    if path is None:
+        return None
     labels = open_raster(path)
     try:
-        check_labels(labels, path, scene, local or Path(source.name))
+        check_labels(labels, path, scene, source.local_path or Path(source.name))
     except LandcoverError:
         labels.close()
         raise
     return labels
 
 
-LEFTOVER_SUFFIXES = (".part.tif", ".tmp")
-"""Hidden files an interrupted run leaves (:class:`StreamingRaster`, atomic writes): removed by every run."""
-
-
-def prepare_output_dir(output_dir: Path, *, force: bool) -> None:
-    """Check ``--output-dir`` before any work: writable, and empty unless ``--force``.
-
-    A folder that holds results already is refused: the new run's files beside an older run's would look
-    like one complete result (``metrics.json`` of one run beside the maps of another). With ``--force`` the
-    folder is emptied when the run starts, so it ends holding only this run's files. Hidden ``.part`` /
-    ``.tmp`` files an interrupted run left do not count, and are removed.
-
-    Raises:
-        LandcoverError: Not writable, or not empty without ``force``.
-    """
-    check_output_dir(output_dir)
-    if not output_dir.is_dir():
-        return
-    kept = sorted(entry.name for entry in output_dir.iterdir() if not _leftover(entry))
-    if kept and not force:
-        more = f" and {len(kept) - 1} more" if len(kept) > 1 else ""
-        raise LandcoverError(
-            f"--output-dir {output_dir}: holds {kept[0]}{more} already",
-            "choose an empty or new folder, or add --force to empty it first",
-        )
-
-
-def _leftover(entry: Path) -> bool:
-    return entry.name.startswith(".") and entry.name.endswith(LEFTOVER_SUFFIXES) and entry.is_file()
+def declared_outputs(options: EvaluateSettings, source: SceneSource) -> tuple[list[str], list[Named]]:
+    """The names evaluate writes into ``--output-dir``, and its inputs (which the folder must keep clear of)."""
+    labels = labels_path(options, source)
+    names = ["pred_labels.tif", *sidecar_names("pred_labels.tif"), "confidence.tif", "NAIP.tif", "preview.png"]
+    names += ["true_labels.tif", *sidecar_names("true_labels.tif"), "metrics.json"] if labels is not None else []
+    names += ["probabilities.tif"] if options.probabilities else []
+    inputs = [Named(path=options.model_filename, option="--model-filename")]
+    if not is_url(options.input_filename):
+        inputs.append(Named(path=Path(options.input_filename), option="--input-filename"))
+    if source.local_path is not None:
+        inputs.append(Named(path=source.local_path, option="--input-filename"))
+    if labels is not None:
+        inputs.append(Named(path=labels, option="--labels"))
+    return names, inputs
 
 
 def evaluate(options: EvaluateSettings) -> dict[str, Any]:
     """Run the evaluation and write every output; return a summary.
 
     Everything that can be checked before the work is checked first, in one line each: the output folder
-    (:func:`prepare_output_dir`), the MLflow server when one is configured, the scene, the region, the labels
-    and the model. A region that holds only nodata pixels is refused (there is nothing to map or score).
+    (:func:`landcover.io.outputs.staged_folder`: not an input's, not in use, no file landcover did not write at
+    an output's name, an earlier result only with ``--force``), the MLflow server when one is configured, the
+    scene, the region, the labels and the model. A region that holds only nodata pixels is refused. The
+    outputs are written into a staging folder and replace an earlier result only once all are complete.
     """
-    prepare_output_dir(options.output_dir, force=options.force)
-    check_tracking_reachable()
     source = resolve_source(options.input_filename, options.asset)
-    with open_scene(source) as scene:
-        region = resolve_region(
-            scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
-        )
-        check_has_data(scene, region.window, source.name)
-        labels = open_labels(options, source, scene)
-        model = load_checked_model(options.model_filename, scene.count)
-        output_dir = options.output_dir
-        output_dir.mkdir(parents=True, exist_ok=True)
-        if options.force:
-            clear_folder(output_dir)
-        for entry in output_dir.iterdir():
-            if _leftover(entry):
-                entry.unlink()
-        for note in region.warnings:
-            console.print(f"[yellow]warning:[/] {note}")
-        try:
-            return _run(options, source.name, scene, labels, model, region.window)
-        finally:
-            if labels is not None:
-                labels.close()
+    names, inputs = declared_outputs(options, source)
+    folder = Named(path=options.output_dir, option="--output-dir")
+    with staged_folder(
+        folder, command="evaluate", names=names, inputs=inputs, force=options.force, exclusive=True
+    ) as staged:
+        check_tracking_reachable()
+        with open_scene(source) as scene:
+            region = resolve_region(
+                scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
+            )
+            check_has_data(scene, region.window, source.name)
+            labels = open_labels(options, source, scene)
+            model = load_checked_model(options.model_filename, scene.count)
+            for note in region.warnings:
+                console.print(f"[yellow]warning:[/] {note}")
+            try:
+                result = _run(options, source.name, scene, labels, model, region.window, staged)
+            finally:
+                if labels is not None:
+                    labels.close()
+    result["files"] = [str(options.output_dir / name) for name in result["files"]]
+    track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
+    return result
 
 
 CHECK_SIDE = 1024
@@ -156,34 +152,35 @@ def _run(
     labels: rasterio.DatasetReader | None,
     model: TutorialUNet,
     region: Window,
+    staged: StagedResult,
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(min(torch.get_num_threads(), cpu_count()))  # torch counts the host's cores, not a quota
     engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=True)
-    out = options.output_dir
+    out = staged.path
     height, width = int(region.height), int(region.width)
     base = {"width": width, "height": height, "crs": scene.crs, "transform": window_transform(region, scene.transform)}
     writers = {
         "pred_labels.tif": StreamingRaster(
-            out / "pred_labels.tif", {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
+            out("pred_labels.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
         ),
         "NAIP.tif": StreamingRaster(
-            out / "NAIP.tif",
+            out("NAIP.tif"),
             {**base, "count": scene.count, "dtype": "uint8", "nodata": scene.nodata},
             categorical=False,
             bands=NAIP_COLOUR_INTERPRETATION if scene.count == 4 else None,
         ),
     }
     writers["confidence.tif"] = StreamingRaster(
-        out / "confidence.tif", {**base, "count": 1, "dtype": "uint8", "nodata": 0}, categorical=False
+        out("confidence.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, categorical=False
     )
     if labels is not None:
         writers["true_labels.tif"] = StreamingRaster(
-            out / "true_labels.tif", {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
+            out("true_labels.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
         )
     if options.probabilities:
         writers["probabilities.tif"] = StreamingRaster(
-            out / "probabilities.tif", {**base, "count": len(CLASS_NAMES), "dtype": "uint8"}, categorical=False
+            out("probabilities.tif"), {**base, "count": len(CLASS_NAMES), "dtype": "uint8"}, categorical=False
         )
     confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
     region_km2 = area_km2(scene.crs, scene.transform, width, height, int(region.col_off), int(region.row_off))
@@ -231,17 +228,17 @@ def _run(
         metrics = summarise(confusion)
         written.append(
             write_json(
-                out / "metrics.json",
+                out("metrics.json"),
                 {**metrics, **summary, "model": str(options.model_filename), "image": str(options.input_filename)},
             )
         )
         print_metrics(metrics, title=f"{options.model_filename.name} on {scene_name}")
     written.append(
         write_preview(
-            out / "preview.png",
-            out / "NAIP.tif",
-            out / "true_labels.tif" if labels is not None else None,
-            out / "pred_labels.tif",
+            out("preview.png"),
+            out("NAIP.tif"),
+            out("true_labels.tif") if labels is not None else None,
+            out("pred_labels.tif"),
             title=f"{options.model_filename.name} on {scene_name}",
             metrics=metrics,
         )
@@ -250,8 +247,6 @@ def _run(
     accuracy = f", pixel accuracy {metrics['pixel_accuracy']:.3f}" if metrics and metrics["pixel_accuracy"] else ""
     emit(
         f"evaluated {area:.2f} km² in {seconds:.1f} s ({summary['km2_per_s']:.2f} km²/s){accuracy}; "
-        f"{len(written)} files in {out}"
+        f"{len(written)} files in {options.output_dir}"
     )
-    result = {**summary, "metrics": metrics, "files": [str(p) for p in written]}
-    track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
-    return result
+    return {**summary, "metrics": metrics, "files": [p.name for p in written]}

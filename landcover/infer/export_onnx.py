@@ -31,6 +31,7 @@ from landcover.data.pairs import check_image, open_raster
 from landcover.infer.model_file import load_checked_model
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
+from landcover.io.outputs import Named, staged_file
 from landcover.model.checkpoint import read_checkpoint
 from landcover.model.unet import IN_CHANNELS, TutorialUNet, predicted_classes
 from landcover.settings import ExportSettings
@@ -249,11 +250,15 @@ def export_and_check(settings: ExportSettings) -> str:
     check_image, check_size, output = settings.check_image, settings.check_size, settings.output.value
     check_tile_size(tile_size)
     pixels = read_check_region(check_image, check_size, tile_size or NETWORK_MULTIPLE) if check_image else None
-    written = export_onnx(model_path, out_path, force=settings.force, output=output, tile_size=tile_size)
+    inputs = [Named(path=model_path, option="MODEL")]
+    inputs += [Named(path=check_image, option="--check-image")] if check_image else []
+    target = Named(path=out_path, option="ONNX")
+    with staged_file(target, command="export", inputs=inputs, force=settings.force) as staged:
+        export_onnx(model_path, staged, force=True, output=output, tile_size=tile_size)
+        agreement = compare_with_onnxruntime(model_path, staged, pixels) if pixels is not None else None
     shape = f"N x 4 x {tile_size} x {tile_size}" if tile_size else "N x 4 x H x W"
-    lines = [f"exported {model_path} -> {written} (input {INPUT_NAME}: {shape} in [0, 1]; output {output})"]
-    if pixels is not None and check_image is not None:
-        agreement = compare_with_onnxruntime(model_path, written, pixels)
+    lines = [f"exported {model_path} -> {out_path} (input {INPUT_NAME}: {shape} in [0, 1]; output {output})"]
+    if pixels is not None and check_image is not None and agreement is not None:
         lines.append(
             f"ONNX Runtime (CPU) vs PyTorch on {pixels.shape[2]} x {pixels.shape[1]} px of {check_image.name}: "
             f"same class on {100 * agreement.fraction:.4f} % of {agreement.pixels} pixels, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from rasterio.crs import CRS
 
 from landcover.constants import CLASS_COLOURS, CLASS_LABELS
 from landcover.data.geo import crs_label
-from landcover.infer.categories import write_category_sidecars
+from landcover.infer.categories import style_path, write_category_sidecars
 from landcover.infer.outputs import write_preview
 from landcover.io.atomic import atomic_path
 
@@ -89,8 +90,11 @@ def vrt_document(maps: list[MapFootprint], vrt_dir: Path) -> str:
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
-def write_mosaics(maps: list[Path], output_dir: Path) -> list[Path]:
-    """Write one VRT per grid (``mosaic.vrt`` when there is one grid); return them, largest group first."""
+def write_mosaics(maps: list[Path], output_dir: Path, claim: Callable[[list[str]], None] | None = None) -> list[Path]:
+    """Write one VRT per grid (``mosaic.vrt`` when there is one grid); return them, largest group first.
+
+    ``claim`` is called with each name before it is written (the output folder's record of its files).
+    """
     groups: dict[tuple[str, tuple[float, float]], list[MapFootprint]] = defaultdict(list)
     for path in maps:
         found = footprint(path)
@@ -99,6 +103,8 @@ def write_mosaics(maps: list[Path], output_dir: Path) -> list[Path]:
     written = []
     for group in ordered:
         name = "mosaic.vrt" if len(ordered) == 1 else f"mosaic-{_group_name(group[0].crs, group[0].resolution)}.vrt"
+        if claim is not None:
+            claim([name, style_path(Path(name)).name])
         with atomic_path(output_dir / name) as tmp:
             tmp.write_text(vrt_document(group, output_dir))
         write_category_sidecars(output_dir / name, names=False)  # the VRT names its classes itself

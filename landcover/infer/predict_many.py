@@ -11,19 +11,30 @@ its one-line reason and the rest go on. At the end rank 0 writes the mosaic VRT,
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from landcover.data.geo import area_km2
 from landcover.data.scenes import list_scenes
-from landcover.data.sources import SceneSource, open_scene
+from landcover.data.sources import SceneSource, is_url, open_scene
+from landcover.infer.categories import style_path
 from landcover.infer.model_file import load_checked_model
 from landcover.infer.mosaic import write_mosaics, write_overview
 from landcover.infer.outputs import write_json
-from landcover.infer.scene_map import finished_map, map_path, map_tags, model_digest, remove_leftovers, write_scene_map
+from landcover.infer.scene_map import (
+    TEMPORARY_PATTERNS,
+    finished_map,
+    map_path,
+    map_tags,
+    model_digest,
+    scene_files,
+    write_scene_map,
+)
 from landcover.io.console import console
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
+from landcover.io.outputs import Named, OutputFolder
 from landcover.io.paths import check_output_dir
 from landcover.io.progress import ProgressReporter
 from landcover.parallel.world import World, init_world
@@ -66,6 +77,7 @@ class Tally:
 
     total: int
     progress: ProgressReporter
+    record: Callable[[SceneOutcome], None] = lambda _outcome: None
     start: float = field(default_factory=time.perf_counter)
     outcomes: list[SceneOutcome] = field(default_factory=list)
     km2: float = 0.0
@@ -73,6 +85,7 @@ class Tally:
     def add(self, outcome: SceneOutcome) -> None:
         """Record one scene's outcome and show progress (scenes, km², km²/s)."""
         self.outcomes.append(outcome)
+        self.record(outcome)
         self.km2 += outcome.km2
         elapsed = time.perf_counter() - self.start
         done = f"{len(self.outcomes)}/{self.total}"
@@ -101,34 +114,62 @@ def _local_size(source: SceneSource) -> int:
     return path.stat().st_size if source.error is None and path is not None and path.is_file() else 0
 
 
-def make_plan(options: PredictSettings) -> Plan:
+def predict_inputs(options: PredictSettings, scenes: list[SceneSource]) -> list[Named]:
+    """What ``predict`` reads, which ``--output-dir`` must neither be, hold nor sit inside."""
+    inputs = [
+        Named(path=s.local_path, option="scenes being mapped:")
+        for s in scenes
+        if s.local_path is not None and s.error is None
+    ]
+    if not is_url(options.scenes):
+        inputs.append(Named(path=Path(options.scenes), option="--scenes"))
+    return [*inputs, Named(path=options.model_filename, option="--model-filename")]
+
+
+def make_plan(options: PredictSettings, out: OutputFolder) -> Plan:
     """List the scenes, check model and output folder, clean up, and decide what is left to do (rank 0).
+
+    The output folder (:class:`~landcover.io.outputs.OutputFolder`) is checked, then locked for the run;
+    what a killed run left half written is removed; every output name is claimed (a file landcover did not
+    write there is refused). A scene counts as mapped only when its map is unchanged since it was recorded,
+    opens to its last block, and was made from the scene as it is now (size and mtime), the same model and
+    precision (:func:`~landcover.infer.scene_map.finished_map`).
 
     Raises:
         LandcoverError: Bad ``--scenes``, model or ``--output-dir``.
     """
-    check_output_dir(options.output_dir)  # up front: a file, read-only or uncreatable folder before any work
+    check_output_dir(options.output_dir, "--output-dir")  # up front: a file, read-only or uncreatable folder
     scenes = list_scenes(options.scenes, options.asset)
     load_checked_model(options.model_filename, 4)
-    source_dirs = {s.local_path.parent.resolve() for s in scenes if s.local_path is not None and s.error is None}
-    if options.output_dir.resolve() in source_dirs:
-        raise LandcoverError(
-            f"--output-dir {options.output_dir}: holds scenes being mapped", "write the maps to a folder of their own"
-        )
-    options.output_dir.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(options.output_dir)
+    out.check(predict_inputs(options, scenes)).acquire()
+    out.remove_leftovers(TEMPORARY_PATTERNS)
     model = model_digest(options.model_filename)
     precision = "fp32" if options.exact else "auto"
+    paths = {i: map_path(options.output_dir, s) for i, s in enumerate(scenes) if s.error is None}
+    out.claim([name for p in paths.values() for name in scene_files(p)] + [SUMMARY, OVERVIEW, "mosaic.vrt"])
     todo, skipped = [], []
     for index, source in enumerate(scenes):
-        path = map_path(options.output_dir, source) if source.error is None else None
-        pixels = finished_map(path, map_tags(source, model, precision)) if path is not None else None
+        path = paths.get(index)
+        tags = map_tags(source, model, precision)
+        pixels = finished_map(path, tags) if path is not None and out.unchanged(path.name) else None
         if pixels is None or path is None:
             todo.append(index)
             continue
         skipped.append(SceneOutcome(index, source.name, source.location, "skipped", str(path), pixels))
     todo.sort(key=lambda index: _local_size(scenes[index]), reverse=True)
     return Plan(scenes, todo, skipped, model, precision)
+
+
+def record_map(out: OutputFolder) -> Callable[[SceneOutcome], None]:
+    """Record each finished map in the output folder's manifest (its size and mtime; rank 0)."""
+
+    def record(outcome: SceneOutcome) -> None:
+        if outcome.status == "done" and outcome.map is not None:
+            for name in scene_files(Path(outcome.map)):
+                out.record(name, save=False)
+            out.manifest.save(out.folder)
+
+    return record
 
 
 class SceneMapper:
@@ -162,14 +203,18 @@ class SceneMapper:
         return outcome
 
 
-def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int) -> dict[str, Any]:
+def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int, out: OutputFolder) -> dict[str, Any]:
     """Write the mosaic, overview and summary; return the summary."""
     seconds = time.perf_counter() - tally.start
     outcomes = sorted([*plan.skipped, *tally.outcomes], key=lambda outcome: outcome.index)
     maps = [Path(o.map) for o in outcomes if o.map is not None]
-    mosaics = write_mosaics(maps, options.output_dir) if maps else []
+    mosaics = write_mosaics(maps, options.output_dir, claim=out.claim) if maps else []
     if mosaics:
         write_overview(mosaics[0], options.output_dir / OVERVIEW, title=f"{len(maps)} scenes")
+        out.record(OVERVIEW, save=False)
+    for mosaic in mosaics:
+        out.record(mosaic.name, save=False)
+        out.record(style_path(mosaic).name, save=False)
     failed = [o for o in outcomes if o.status == "failed"]
     summary = {
         "scenes": len(outcomes),
@@ -185,6 +230,7 @@ def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int) -> d
         "per_scene": [asdict(o) for o in outcomes],
     }
     write_json(options.output_dir / SUMMARY, summary)
+    out.record(SUMMARY)
     return summary
 
 
@@ -197,17 +243,26 @@ def predict_many(options: PredictSettings) -> dict[str, Any] | None:
 
     Scenes that fail do not raise: they are counted in the summary (see :func:`failed_scenes`).
     """
-    from landcover.parallel.work_queue import run_queue
-
     world = init_world(options.threads)
     comm = None
     if world.size > 1:
         from mpi4py import MPI
 
         comm = MPI.COMM_WORLD
+    out = OutputFolder(options.output_dir, option="--output-dir", command="predict")
+    try:
+        return _predict(options, world, comm, out)
+    finally:
+        out.close()
+
+
+def _predict(options: PredictSettings, world: World, comm: Any, out: OutputFolder) -> dict[str, Any] | None:
+    """:func:`predict_many` with rank 0 holding the output folder ``out``."""
+    from landcover.parallel.work_queue import run_queue
+
     plan: Plan | None = None
     try:
-        plan = make_plan(options) if world.is_main else None
+        plan = make_plan(options, out) if world.is_main else None
     finally:
         if comm is not None:
             plan = comm.bcast(plan, root=0)
@@ -222,11 +277,11 @@ def predict_many(options: PredictSettings) -> dict[str, Any] | None:
                 f"on {world.size} rank{'s' if world.size > 1 else ''} ({world.device})",
                 soft_wrap=True,
             )
-        tally = Tally(len(plan.todo), progress)
+        tally = Tally(len(plan.todo), progress, record_map(out))
         run_queue(comm, plan.todo, mapper, tally.add)
     if not world.is_main:
         return None
-    summary = _finish(options, plan, tally, world.size)
+    summary = _finish(options, plan, tally, world.size, out)
     console.print(
         f"mapped {summary['done']} scenes ({summary['km2']:.2f} km² in {summary['seconds']:.1f} s, "
         f"{summary['km2_per_s']:.2f} km²/s on {world.size} rank{'s' if world.size > 1 else ''}), "

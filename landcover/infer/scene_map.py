@@ -16,6 +16,7 @@ from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 from landcover.data.sources import SceneSource
+from landcover.infer.categories import sidecar_names
 from landcover.infer.confidence import confidence
 from landcover.infer.engine import Engine
 from landcover.infer.outputs import StreamingRaster
@@ -36,6 +37,11 @@ def confidence_path(map_file: Path) -> Path:
     return map_file.with_name(map_file.name.removesuffix(MAP_SUFFIX) + CONFIDENCE_SUFFIX)
 
 
+def scene_files(map_file: Path) -> list[str]:
+    """The names of every file a scene's map comes with: the map, its class names and style, its confidence."""
+    return [map_file.name, *sidecar_names(map_file.name), confidence_path(map_file).name]
+
+
 def model_digest(path: Path) -> str:
     """A short SHA-256 of the model file, to tell maps made by different models apart."""
     digest = hashlib.sha256()
@@ -49,31 +55,35 @@ def map_tags(source: SceneSource, model: str, precision: str) -> dict[str, str]:
     """The tags a finished map carries: what it was made from and how.
 
     A URL's query string is left out: signed URLs (SAS tokens) change on every listing of the same scene.
+    A local scene's size and modification time are part of them: a scene replaced under the same path no
+    longer matches its map, which is then made again.
     """
     href = source.href.split("?", 1)[0] if source.remote else source.href
-    return {"LANDCOVER_SOURCE": href, "LANDCOVER_MODEL": model, "LANDCOVER_PRECISION": precision}
+    tags = {"LANDCOVER_SOURCE": href, "LANDCOVER_MODEL": model, "LANDCOVER_PRECISION": precision}
+    path = source.local_path
+    if path is not None and path.is_file():
+        info = path.stat()
+        tags |= {"LANDCOVER_SOURCE_SIZE": str(info.st_size), "LANDCOVER_SOURCE_MTIME_NS": str(info.st_mtime_ns)}
+    return tags
 
 
 def finished_map(path: Path, tags: dict[str, str]) -> int | None:
-    """The pixel count of a complete map made with these tags, or None (absent, unreadable, or made otherwise)."""
+    """The pixel count of a complete map made with these tags, or None (absent, unreadable, or made otherwise).
+
+    The map must open, carry the tags and give its last block (a COG stores full resolution last, so a
+    truncated file fails there).
+    """
     if not path.is_file():
         return None
     try:
         with rasterio.open(path) as src:
             found = src.tags()
             if all(found.get(key) == value for key, value in tags.items()):
+                src.read(1, window=Window(src.width - 1, src.height - 1, 1, 1))
                 return int(src.width * src.height)
     except RasterioError:
         return None
     return None
-
-
-def remove_leftovers(output_dir: Path) -> list[Path]:
-    """Delete the hidden partial files of a killed run; return them."""
-    leftovers = [path for pattern in TEMPORARY_PATTERNS for path in output_dir.glob(pattern)]
-    for path in leftovers:
-        path.unlink(missing_ok=True)
-    return leftovers
 
 
 def write_scene_map(engine: Engine, scene: rasterio.DatasetReader, path: Path, tags: dict[str, str]) -> int:

@@ -54,11 +54,3 @@ def write_text_atomic(target: str | os.PathLike[str], text: str) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text)
     return Path(target)
-
-
-def check_output_dir(path: Path) -> None:
-    """Check ``--output-dir`` up front (:func:`landcover.io.paths.check_output_dir`), then create it."""
-    from landcover.io.paths import check_output_dir as check
-
-    check(path)
-    path.mkdir(parents=True, exist_ok=True)

@@ -1,15 +1,13 @@
-"""Up-front checks of the paths a command will write, so a bad one fails before any work, in one line.
+"""Whether a path can be written, checked before any work, so a bad one fails in one line.
 
-Every command that writes (``train``, ``evaluate``, ``predict``, ``score --preview``, ``sample-data``,
-``export``, ``convert-patches``, ``import-cntk``) calls :func:`check_output_dir` or :func:`check_output_file`
-before it reads a pixel: a path that is a file where a folder is wanted (or the reverse), a folder that is
-read-only, or a path whose parent cannot be created is refused with the option's name and the fix.
-Nothing is created by the check itself; the command creates its folders when it writes.
+The output mechanism (:mod:`landcover.io.outputs`) that every command that writes goes through calls
+:func:`check_output_dir` or :func:`check_output_file` first: a path that is a file where a folder is wanted
+(or the reverse), a folder that is read-only, or a path whose parent cannot be created is refused with the
+option's name and the fix. Nothing is created by the check itself.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -92,15 +90,3 @@ def check_output_file(path: Path, option: str, *, force: bool | None = None) -> 
             raise LandcoverError(f"{option} {path}: its folder is not writable", "choose a writable folder")
         return
     _check_creatable(path.parent, option)
-
-
-def clear_folder(path: Path) -> int:
-    """Remove everything inside a folder (``--force`` on a results folder); return how many entries went."""
-    removed = 0
-    for entry in path.iterdir():
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.rmtree(entry)
-        else:
-            entry.unlink()
-        removed += 1
-    return removed

@@ -14,7 +14,9 @@ class SampleDataSettings(Settings):
 
     out_dir: Path = argument(help="Folder to receive training_data/ and evaluation_data/.", metavar="OUT_DIR")
     seed: int = option(default=0, help="Random seed; everything generated follows from it.", metavar="N")
-    force: bool = option("--force", default=False, help="Replace files of the same names in OUT_DIR.")
+    force: bool = option(
+        "--force", default=False, help="Replace the files an earlier sample-data wrote in OUT_DIR (only those)."
+    )
 
 
 class ConvertPatchesSettings(Settings):
@@ -24,6 +26,9 @@ class ConvertPatchesSettings(Settings):
 
     npz_dir: Path = argument(help="Folder of Chesapeake .npz patches.", metavar="NPZ_DIR")
     out_dir: Path = argument(help="Folder to write the GeoTIFF pairs to.", metavar="OUT_DIR")
+    force: bool = option(
+        "--force", default=False, help="Replace the pairs an earlier convert-patches wrote in OUT_DIR (only those)."
+    )
 
 
 class ImportCntkSettings(Settings):
@@ -33,4 +38,6 @@ class ImportCntkSettings(Settings):
 
     source: Path = argument(help="A CNTK v2 .model file of the 2018 tutorial.", metavar="MODEL")
     destination: Path = argument(help="The checkpoint (.pt) to write.", metavar="CHECKPOINT")
-    force: bool = option("--force", default=False, help="Overwrite an existing checkpoint.")
+    force: bool = option(
+        "--force", default=False, help="Replace a checkpoint an earlier import-cntk wrote (never another file)."
+    )

@@ -57,7 +57,9 @@ class EvaluateSettings(ApplySettings):
     )
     probabilities: bool = option("--probabilities", default=False, help="Also write per-class probabilities.")
     force: bool = option(
-        "--force", default=False, help="Empty a --output-dir that holds files already, then write this run's."
+        "--force",
+        default=False,
+        help="Replace an earlier evaluate's files in --output-dir (only those; other files are kept).",
     )
 
     CLI_ORDER = (
@@ -112,6 +114,9 @@ class ScoreSettings(Settings):
     preview: Path | None = option(
         default=None, help="Also write a PNG grid of the pairs: imagery | truth | prediction.", metavar="PNG"
     )
+    force: bool = option(
+        "--force", default=False, help="Replace a --preview an earlier score wrote (never a file it did not write)."
+    )
 
 
 class ExportOutput(Choice):
@@ -130,7 +135,9 @@ class ExportSettings(Settings):
         help="A landcover checkpoint (.pt) or a CNTK .model of the 2018 tutorial.", metavar="MODEL"
     )
     out_path: Path = argument(help="The ONNX model (.onnx) to write.", metavar="ONNX")
-    force: bool = option("--force", default=False, help="Overwrite an existing file.")
+    force: bool = option(
+        "--force", default=False, help="Replace the file an earlier export wrote (never another file)."
+    )
     output: ExportOutput = option(
         default=ExportOutput.probabilities, help="probabilities (known classes, softmax) or scores (raw)."
     )

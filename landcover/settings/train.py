@@ -137,6 +137,13 @@ class TrainSettings(Settings):
     early_stop: int | None = option(
         "--early-stop", default=None, ge=1, help="Stop when --monitor has not improved for N epochs."
     )
+    keep_checkpoints: int = option(
+        "--keep-checkpoints",
+        default=3,
+        ge=1,
+        help="Keep the newest N epoch checkpoints (best.pt and trained.pt are kept too).",
+        metavar="N",
+    )
     force: bool = option(
         "--force",
         default=False,

@@ -4,38 +4,43 @@
   or a path that cannot be created fails in one line before the first epoch, not after it.
 - A folder holding a finished model (``trained.pt``, ``best.pt``) or ``metrics.jsonl`` but no epoch
   checkpoint to resume from is another run's result: it is refused unless ``--force`` (then replaced).
-- One run at a time per folder: rank 0 holds an exclusive ``fcntl.flock`` on ``--model-dir/.lock`` for the
-  whole run; the file names the holder (host, pid, start time), so a second run says in one line who has it.
-  The lock goes with the process (kill -9 included), so a stale lock never blocks a rerun.
+- ``--model-dir`` is none of the run's inputs, and neither holds nor sits inside one
+  (:func:`landcover.io.outputs.check_confined`).
+- One run at a time per folder: rank 0 holds the folder's lock (:class:`landcover.io.lock.FolderLock`, the same
+  every command that writes takes) for the whole run; a second run says in one line who has it.
+- A long run keeps only the newest ``--keep-checkpoints`` epoch checkpoints, besides ``best.pt`` and
+  ``trained.pt`` (:func:`landcover.train.resume.prune_checkpoints`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import fcntl
-import os
-import socket
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
 from landcover.io.errors import LandcoverError
+from landcover.io.lock import FolderLock
+from landcover.io.outputs import Named, check_confined
 from landcover.io.paths import check_output_dir
 
 if TYPE_CHECKING:
     from landcover.model.unet import ModelConfig
 
-LOCK_NAME = ".lock"
 RESULT_NAMES = ("trained.pt", "best.pt", "metrics.jsonl")
 """A finished run's files: replaced only by a run that resumes it (epoch checkpoints beside them) or ``--force``."""
 
 
-def check_model_dir(model_dir: Path, *, force: bool) -> None:
-    """Refuse a ``--model-dir`` that cannot be written or holds another run's results without checkpoints.
+def check_model_dir(model_dir: Path, *, force: bool, inputs: Sequence[Named] = ()) -> None:
+    """Refuse a ``--model-dir`` that cannot be written, overlaps an input, or holds another run's results.
+
+    An input (``--input-dir``, ``--val-dir``, ``--init-from``) may not be, hold or sit inside it; a finished
+    run's results without epoch checkpoints to resume from are refused unless ``force``.
 
     Raises:
         LandcoverError: One line naming ``--model-dir`` and the fix.
     """
     check_output_dir(model_dir, "--model-dir")
+    check_confined([Named(path=model_dir, option="--model-dir")], inputs)
     if force or not model_dir.is_dir() or any(model_dir.glob("epoch-*.pt")):
         return
     found = [name for name in RESULT_NAMES if (model_dir / name).exists()]
@@ -46,46 +51,17 @@ def check_model_dir(model_dir: Path, *, force: bool) -> None:
         )
 
 
-class ModelDirLock:
-    """An exclusive lock on a model folder for one training run (rank 0 takes it)."""
+class ModelDirLock(FolderLock):
+    """The lock of a model folder for one training run (rank 0 takes it): :class:`~landcover.io.lock.FolderLock`."""
 
     def __init__(self, model_dir: Path) -> None:
-        """Remember the folder; :meth:`acquire` takes the lock."""
-        self.path = model_dir / LOCK_NAME
-        self.handle: IO[str] | None = None
+        """The lock of ``model_dir``, named ``--model-dir`` in messages."""
+        super().__init__(model_dir, option="--model-dir", command="train")
 
     def acquire(self) -> ModelDirLock:
-        """Take the lock, creating the folder, and write who holds it.
-
-        Raises:
-            LandcoverError: Another process holds it (named from the lock file).
-        """
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the run
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
-            raise LandcoverError(
-                f"--model-dir {self.path.parent}: in use by {holder}",
-                "wait for that run to finish, or train into another --model-dir",
-            ) from exc
-        handle.seek(0)
-        handle.truncate()
-        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        handle.write(f"landcover train pid {os.getpid()} on {socket.gethostname()} since {started}\n")
-        handle.flush()
-        self.handle = handle
+        """Take the lock (see :meth:`FolderLock.acquire`)."""
+        super().acquire()
         return self
-
-    def release(self) -> None:
-        """Let go of the lock (the file stays: removing it would race with a run that waits for it)."""
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
-            self.handle = None
 
 
 def activation_bytes_per_crop(config: ModelConfig | None = None) -> int:

@@ -35,6 +35,7 @@ from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
+from landcover.io.outputs import Named
 from landcover.io.progress import ProgressReporter
 from landcover.limits import memory_available
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
@@ -49,6 +50,7 @@ from landcover.train.resume import (
     checkpoint_path,
     choose_resume_point,
     dataset_fingerprint,
+    prune_checkpoints,
     remove_superseded_steps,
     resume_mismatch,
 )
@@ -433,6 +435,7 @@ class Trainer:
                     make_checkpoint(model, provenance=self.provenance(), training={**training, "ranks": ranks}), path
                 )
                 remove_superseded_steps(self.model_dir, path)
+                prune_checkpoints(self.model_dir, opts.keep_checkpoints)
                 write_metrics(self.model_dir, metrics)
                 write_settings(self.model_dir, opts)
             self.say(
@@ -600,7 +603,13 @@ def train(settings: TrainSettings) -> Path:
     """
     from landcover.parallel.world import init_world
 
-    check_model_dir(settings.model_dir, force=settings.force)  # before any work, on every rank
+    inputs = [Named(path=settings.input_dir, option="--input-dir")]
+    inputs += [
+        Named(path=path, option=flag)
+        for path, flag in ((settings.val_dir, "--val-dir"), (settings.init_from, "--init-from"))
+        if path
+    ]
+    check_model_dir(settings.model_dir, force=settings.force, inputs=inputs)  # before any work, on every rank
     check_tracking_reachable()
     world = init_world(settings.threads)
     if settings.epoch_size is None and world.is_main and world.device.type != "cuda":

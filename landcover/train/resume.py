@@ -74,6 +74,19 @@ def remove_superseded_steps(model_dir: Path, kept: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def prune_checkpoints(model_dir: Path, keep: int) -> list[Path]:
+    """Remove all but the newest ``keep`` whole-epoch checkpoints; return those removed.
+
+    Part-way checkpoints are left to :func:`remove_superseded_steps`; ``best.pt`` and ``trained.pt`` are not
+    epoch checkpoints. The newest stays, so a resume is as exact as before.
+    """
+    whole = [path for path in checkpoints(model_dir) if (order := checkpoint_order(path)) and order[1] == math.inf]
+    removed = whole[max(1, keep) :]
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
+
+
 def find_resume_point(model_dir: Path, say: Callable[[str], None]) -> Path | None:
     """The newest complete checkpoint in ``model_dir``; truncated ones are reported and skipped."""
     for path in checkpoints(model_dir):

@@ -66,8 +66,16 @@ class Backend(ABC):
         """Stream the job's log until it ends; return its exit code."""
 
     @abstractmethod
-    def cancel(self, directory: Path, record: JobRecord) -> None:
-        """Stop the job, queued or running; its state becomes failed (cancelled), its logs stay."""
+    def cancel(self, directory: Path, record: JobRecord) -> str | None:
+        """Stop the job, queued or running; its state becomes failed (cancelled), its logs stay.
+
+        Returns:
+            A line saying what was signalled (or why nothing was), or None.
+        """
+
+    def stop_leftovers(self, directory: Path, record: JobRecord) -> str | None:
+        """For a job already ended: stop what it left running (None: nothing, the default)."""
+        return None
 
     @abstractmethod
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:

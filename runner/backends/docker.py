@@ -282,13 +282,17 @@ class DockerBackend(LocalBackend):
         """The container's bind mounts, as its record keeps them."""
         return list(_container(record.details).mounts)
 
-    def stop(self, record: JobRecord) -> None:
-        """Stop the container (SIGTERM to tini, which passes it to mpirun and the ranks)."""
+    def stop(self, record: JobRecord) -> str | None:
+        """Stop the container (SIGTERM to tini, which passes it to mpirun and the ranks); a container id is unique."""
         import docker.errors
 
-        if record.container:
-            with contextlib.suppress(docker.errors.NotFound):  # already ended and removed
-                docker_client().containers.get(record.container).stop(timeout=STOP_TIMEOUT_S)
+        if not record.container:
+            return None
+        try:
+            docker_client().containers.get(record.container).stop(timeout=STOP_TIMEOUT_S)
+        except docker.errors.NotFound:  # already ended and removed
+            return None
+        return f"stopped container {record.container[:12]}"
 
     def cleanup(self, record: JobRecord) -> None:
         """Remove the container once its exit code is recorded."""

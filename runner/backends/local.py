@@ -2,11 +2,15 @@
 
 ``plan`` is pure given its inputs; ``submit`` starts ``python -m runner.supervise JOB_DIR`` detached, which
 calls the backend's ``run`` (the edge) and records the end state under the record's lock.
+
+The record always names a live process responsible for it: the submitting command until the supervisor's
+identity is written (under the lock, before the supervisor can start anything), then the supervisor. Every read
+(``refresh``, ``wait``, ``runner list``, ``runner logs --follow``) fails a job whose supervisor is gone.
 """
 
 from __future__ import annotations
 
-import contextlib
+import os
 import subprocess
 import sys
 from abc import abstractmethod
@@ -18,9 +22,10 @@ from rich.console import Console
 from runner.backends.base import BACKENDS, Backend, BackendError, JobOutput, backend_for
 from runner.details import JobDetails, ProcessDetails
 from runner.job_outputs import Mount, OutputFolder, job_files, output_folders, sized
-from runner.jobspec import JobSpec
-from runner.layout import JobPaths, LocalRoot, job_environment, job_paths
-from runner.store import JobRecord, load_record, save_record, update_record
+from runner.jobspec import JobSpec, JobSpecError
+from runner.layout import JobPaths, LocalRoot, confine_on_host, job_environment, job_paths
+from runner.procs import identify
+from runner.store import JobRecord, load_current, record_lock, save_record, update_record
 from runner.watch import follow_logs
 
 CANCELLED_EXIT = 130
@@ -78,15 +83,24 @@ class LocalBackend(Backend):
         """
 
     @abstractmethod
-    def stop(self, record: JobRecord) -> None:
-        """Stop a started job."""
+    def stop(self, record: JobRecord) -> str | None:
+        """Stop a started job's processes (only those proven to be its own); what was done, or None: nothing left."""
 
     def cleanup(self, record: JobRecord) -> None:
         """Release what the job held once its end is recorded."""
 
     def paths(self, spec: JobSpec, name: str, local: LocalRoot, gpus: int = 0) -> JobPaths:
-        """Batch AI's variables as the job sees them (one job id), its folders on this machine."""
-        return job_paths(spec, name, self.job_mount_root(local), gpus=gpus).on_host(local.mounts)
+        """Batch AI's variables as the job sees them (one job id), its folders on this machine.
+
+        Raises:
+            BackendError: A path that leads out of the mount root through a symbolic link.
+        """
+        paths = job_paths(spec, name, self.job_mount_root(local), gpus=gpus).on_host(local.mounts)
+        try:
+            confine_on_host(spec, paths, local.mounts)
+        except JobSpecError as exc:
+            raise BackendError(str(exc), exc.hint) from None
+        return paths
 
     def plan_for(
         self,
@@ -105,16 +119,33 @@ class LocalBackend(Backend):
         return []
 
     def submit(self, directory: Path, record: JobRecord) -> JobRecord:
-        """Save the record (queued) and start its supervisor detached."""
+        """Save the record (queued) and start its supervisor detached.
+
+        Raises:
+            OSError: The record could not be written (a full disk): no supervisor is left running.
+        """
+        record.supervisor = identify(os.getpid())
         save_record(directory, record)
-        self._supervisor = subprocess.Popen(
-            [sys.executable, "-m", "runner.supervise", str(directory)],
-            start_new_session=True,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        with record_lock(directory):  # the supervisor waits for it before it starts anything
+            self._supervisor = subprocess.Popen(
+                [sys.executable, "-m", "runner.supervise", str(directory)],
+                start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            record.supervisor = identify(self._supervisor.pid)
+            try:
+                save_record(directory, record)
+            except OSError:
+                self._supervisor.kill()  # our own child, still blocked on the lock: it has started nothing
+                self._supervisor.wait()
+                raise
         return record
+
+    def refresh(self, directory: Path, record: JobRecord) -> JobRecord:
+        """The record as it is now; a job whose supervisor is gone is failed, with the reason."""
+        return load_current(directory)
 
     def wait(self, directory: Path, console: Console) -> int:
         """Print stdout and stderr live until the job ends; its exit code (130: Ctrl+C stopped the waiting only)."""
@@ -122,18 +153,24 @@ class LocalBackend(Backend):
             return CANCELLED_EXIT
         if self._supervisor is not None:
             self._supervisor.wait()
-        code = load_record(directory).exit_code
+        code = load_current(directory).exit_code
         return 1 if code is None else code
 
-    def cancel(self, directory: Path, record: JobRecord) -> None:
+    def cancel(self, directory: Path, record: JobRecord) -> str | None:
         """Mark cancelled under the lock (a queued job then never starts); stop it if it has started."""
         with update_record(directory) as current:
             current.cancelled = True
             started = current.pid is not None or current.container is not None
             snapshot = current.model_copy()
         if started and not snapshot.ended:
-            with contextlib.suppress(ProcessLookupError):
-                self.stop(snapshot)
+            return self.stop(snapshot)
+        return None
+
+    def stop_leftovers(self, directory: Path, record: JobRecord) -> str | None:
+        """What a job that ended without its supervisor left running, stopped (only processes proven its own)."""
+        if record.pid is None and record.container is None:
+            return None
+        return self.stop(record)
 
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
         """Print stdout.txt / stderr.txt (written live by the supervisor)."""

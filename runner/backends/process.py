@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import signal
@@ -11,9 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from runner.backends.base import BackendError
 from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec, expand
 from runner.layout import LocalRoot
+from runner.procs import identify, is_alive, pid_taken_by_another, processes_started_with
+from runner.shellwords import split
 from runner.store import JobRecord, JobState, now, update_record
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
@@ -46,7 +50,7 @@ def job_command(
         as_root: Add ``--allow-run-as-root`` (OpenMPI refuses root otherwise).
         hostfile: An MPI host file.
     """
-    argv = shlex.split(expand(f"{spec.command} {extra_args}".strip(), variables))
+    argv = split(expand(f"{spec.command} {extra_args}".strip(), variables))
     if not spec.mpi:
         return argv
     return [*mpirun_prefix(spec.process_count, as_root=as_root, hostfile=hostfile), *argv]
@@ -88,18 +92,26 @@ class ProcessBackend(LocalBackend):
 
     def run(self, directory: Path) -> int | None:
         """Run the ranks with their output in the Batch AI stdout / stderr files."""
-        with update_record(directory) as record:
-            if record.cancelled:
-                return None
-            with open(record.stdout, "ab") as out, open(record.stderr, "ab") as err:
-                process = subprocess.Popen(
-                    record.command,
-                    stdout=out,
-                    stderr=err,
-                    env=process_environment(record.environment),
-                    start_new_session=True,
-                )
-            record.pid, record.state, record.started = process.pid, JobState.RUNNING, now()
+        process: subprocess.Popen[bytes] | None = None
+        try:
+            with update_record(directory) as record:
+                if record.cancelled:
+                    return None
+                with open(record.stdout, "ab") as out, open(record.stderr, "ab") as err:
+                    process = subprocess.Popen(
+                        record.command,
+                        stdout=out,
+                        stderr=err,
+                        env=process_environment(record.environment),
+                        start_new_session=True,
+                    )
+                record.pid, record.process = process.pid, identify(process.pid)
+                record.state, record.started = JobState.RUNNING, now()
+        except OSError:
+            if process is not None:  # started, but its record could not say so (a full disk): not left unrecorded
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+            raise
 
         def forward(signum: int, frame: FrameType | None) -> None:
             process.send_signal(signum)
@@ -107,7 +119,35 @@ class ProcessBackend(LocalBackend):
         signal.signal(signal.SIGTERM, forward)
         return process.wait()
 
-    def stop(self, record: JobRecord) -> None:
-        """SIGTERM to every rank (the job's process group)."""
-        if record.pid:
-            os.killpg(record.pid, signal.SIGTERM)
+    def stop(self, record: JobRecord) -> str | None:
+        """SIGTERM to the job's processes, and only to processes proven to be the job's.
+
+        The process group of the recorded leader while the leader is the same process (pid, start time, boot);
+        once the leader is gone, the processes it left that carry the job's unique ``AZ_BATCHAI_JOB_ID``.
+
+        Raises:
+            BackendError: A pid recorded without its identity (an earlier runner): it is never signalled.
+        """
+        leader = record.process
+        if leader is None:
+            if record.pid is None:
+                return None
+            raise BackendError(
+                f"pid {record.pid} was recorded without its start time (by an earlier runner): nothing signalled",
+                f"if it is still the job's, stop it yourself: kill -TERM -{record.pid}",
+            )
+        if is_alive(leader):
+            os.killpg(leader.pid, signal.SIGTERM)
+            return f"sent SIGTERM to the job's process group {leader.pid}"
+        job_id = record.environment.get("AZ_BATCHAI_JOB_ID")
+        left = processes_started_with("AZ_BATCHAI_JOB_ID", job_id, leader) if job_id else []
+        for identity in left:
+            with contextlib.suppress(ProcessLookupError):
+                if is_alive(identity):
+                    os.kill(identity.pid, signal.SIGTERM)
+        if left:
+            pids = " ".join(str(identity.pid) for identity in left)
+            return f"sent SIGTERM to the {len(left)} processes the job left running (pids {pids})"
+        if pid_taken_by_another(leader):
+            return f"pid {leader.pid} is not the job's process any more (another process has it): nothing signalled"
+        return f"the job's process {leader.pid} has ended: nothing signalled"

@@ -19,14 +19,19 @@ def cancel(
 ) -> None:
     """Stop a job; its state becomes failed (cancelled), its logs stay.
 
+    Only processes proven to be the job's are signalled (pid, start time and boot recorded at launch).
+
     Examples:
       runner cancel train1
     """
     directory, record, backend = find_job(name, root)
-    console = Console()
+    console = Console(highlight=False, soft_wrap=True)
     if record.ended:
-        console.print(f"{name} already ended ({record.state})")
+        with backend_errors():
+            done = backend.stop_leftovers(directory, record)
+        reason = f": {record.error}" if record.error else ""
+        console.print(f"{name} already ended ({record.state}{reason})" + (f"; {done}" if done else ""), markup=False)
         return
     with backend_errors():
-        backend.cancel(directory, record)
-    console.print(f"cancelling {name}")
+        done = backend.cancel(directory, record)
+    console.print(f"cancelling {name}" + (f": {done}" if done else ""), markup=False)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from runner.commands.jobs import open_root
-from runner.store import RECORD, RecordError, load_record
+from runner.store import RECORD, RecordError, load_current
 
 
 def list_jobs(
@@ -31,7 +31,7 @@ def list_jobs(
     for directory in sorted(jobs.iterdir()) if jobs.is_dir() else []:
         if (directory / RECORD).is_file():
             try:
-                records.append(load_record(directory))
+                records.append(load_current(directory))
             except (RecordError, OSError) as exc:
                 unreadable.append(directory.name)
                 notes.print(f"warning: {exc}", markup=False)

@@ -124,7 +124,7 @@ CASES += [
         cli="landcover",
         argv=(*TRAIN, "--model-dir", "{ws}/models"),
         message=("--model-dir", "in use by landcover train pid 4242 on trainhost", "another --model-dir"),
-        setup=(pairs(), hold_lock("models/.lock")),
+        setup=(pairs(), hold_lock("models/.landcover.lock")),
     ),
     # Item 3: evaluate does not mix its files with an earlier run's.
     BadInput(
@@ -148,7 +148,7 @@ CASES += [
         id="landcover-sample-data-same-named-file",
         cli="landcover",
         argv=("sample-data", "{ws}/data"),
-        message=("C00_NAIP.tif", "exist already", "--force"),
+        message=("C00_NAIP.tif", "already", "--force"),
         setup=(file("data/training_data/C00_NAIP.tif", b"my own scene"),),
         untouched=("data",),
     ),
@@ -156,7 +156,7 @@ CASES += [
         id="landcover-sample-data-evaluation-scene-exists",
         cli="landcover",
         argv=("sample-data", "{ws}/data"),
-        message=("C14_LandCover.tif", "exist already"),
+        message=("C14_LandCover.tif", "already"),
         setup=(file("data/evaluation_data/C14_LandCover.tif", b"my labels"),),
         untouched=("data",),
     ),

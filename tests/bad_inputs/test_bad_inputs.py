@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import os
 import pkgutil
-import subprocess
-import sys
-import traceback
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import tests.bad_inputs as package
 from tests.bad_inputs.case import BadInput
 from tests.bad_inputs.conftest import snapshot
+from tests.bad_inputs.invoke import invoke
 
 
 def _cases() -> list[BadInput]:
@@ -31,46 +27,27 @@ def _cases() -> list[BadInput]:
 CASES = _cases()
 
 
-def _app(cli: str):  # type: ignore[no-untyped-def]
-    if cli == "runner":
-        from runner.cli import app
-    else:
-        from landcover.cli import app
-    return app
-
-
-def _run(case: BadInput, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
+def _run(case: BadInput, workspace: Path) -> tuple[int, str, str]:
     argv, env = case.expand(workspace)
-    if case.subprocess:
-        result = subprocess.run(
-            [sys.executable, "-m", case.cli, *argv],
-            input=case.stdin,
-            capture_output=True,
-            text=True,
-            timeout=case.timeout,
-            cwd=workspace,
-            env={**os.environ, **env},
-        )
-        return result.returncode, result.stdout, result.stderr
-    monkeypatch.chdir(workspace)
-    result = CliRunner(env=env).invoke(_app(case.cli), argv, input=case.stdin, prog_name=case.cli)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        trace = "".join(traceback.format_exception(result.exception))
-        pytest.fail(f"{case.cli} {' '.join(argv)} raised instead of handling the input:\n{trace}")
-    return result.exit_code, result.stdout, result.stderr
+    outcome = invoke(
+        case.cli, argv, workspace, env, stdin=case.stdin, subprocess_run=case.subprocess, timeout=case.timeout
+    )
+    if outcome.trace is not None:
+        pytest.fail(f"{case.cli} {' '.join(argv)} raised instead of handling the input:\n{outcome.trace}")
+    return outcome.code, outcome.stdout, outcome.stderr
 
 
 @pytest.mark.parametrize(
     "case", [pytest.param(case, id=case.id, marks=[pytest.mark.slow] if case.slow else []) for case in CASES]
 )
-def test_bad_input(case: BadInput, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input(case: BadInput, tmp_path: Path) -> None:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     for make in case.setup:
         make(workspace)
     before = {path: snapshot(workspace / path) for path in case.untouched}
 
-    code, out, err = _run(case, workspace, monkeypatch)
+    code, out, err = _run(case, workspace)
 
     shown = f"exit {code}\n--- stdout\n{out}\n--- stderr\n{err}"
     assert "Traceback" not in out + err, shown

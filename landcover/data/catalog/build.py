@@ -24,10 +24,11 @@ from landcover.data.catalog.align import Grid, LabelSource, align_labels, open_r
 from landcover.data.catalog.classes import resolve_table
 from landcover.data.catalog.search import Catalog
 from landcover.data.catalog.settings import PairsSettings
-from landcover.data.catalog.writer import Manifest, PairRecord, Summary, write_pair
-from landcover.data.pairs import check_image
-from landcover.data.sources import choose_asset, resolve_source, stem
+from landcover.data.catalog.writer import MANIFEST, SUMMARY, Manifest, PairRecord, Summary, write_pair
+from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, check_image
+from landcover.data.sources import choose_asset, is_url, resolve_source, stem
 from landcover.io.errors import LandcoverError
+from landcover.io.outputs import Named, OutputFolder
 from landcover.io.progress import ProgressReporter
 
 LONLAT = "EPSG:4326"
@@ -163,7 +164,7 @@ def tiles(window: Window, size: int | None) -> list[tuple[str, Window]]:
     return out
 
 
-def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: Summary) -> None:
+def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: Summary, out: OutputFolder) -> None:
     """Write one image's pairs, skipping those an earlier run finished.
 
     Raises:
@@ -195,6 +196,7 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
                 tile_labels = labels[rows, cols]
                 record = PairRecord.of(name, job.name, tile_labels, written=bool(tile_labels.any()))
                 if record.written:
+                    out.claim([f"{name}{IMAGE_SUFFIX}", f"{name}{LABEL_SUFFIX}"])
                     write_pair(
                         Path(settings.output_dir),
                         name,
@@ -222,19 +224,40 @@ def build_pairs(settings: PairsSettings, *, progress: bool = True) -> Summary:
         LandcoverError: Nothing found, an unreachable or refusing server, unreadable rasters, unknown classes.
     """
     started = time.perf_counter()
+    out_dir = Path(settings.output_dir)
+    out = OutputFolder(out_dir, option="--output-dir", command="pairs").check(pairs_inputs(settings))
     plan = plan_catalog(settings) if settings.stac_api else plan_files(settings)
+    with out.acquire():
+        out.remove_leftovers([f".*{IMAGE_SUFFIX}.*.tmp", f".*{LABEL_SUFFIX}.*.tmp", f".{SUMMARY}.*.tmp"])
+        if settings.force:
+            out.remove_result()
+        out.claim([MANIFEST, SUMMARY])
+        summary = _build(plan, settings, out, progress)
+    summary.wall_s = round(time.perf_counter() - started, 3)
+    summary.save()
+    out.record(SUMMARY)
+    return summary
+
+
+def pairs_inputs(settings: PairsSettings) -> list[Named]:
+    """The local files ``pairs`` reads, which ``--output-dir`` must neither be, hold nor sit inside."""
+    given = [(h, "--images") for h in settings.images] + [(h, "--labels") for h in settings.labels]
+    inputs = [Named(path=Path(h), option=flag) for h, flag in given if not is_url(h)]
+    return inputs + ([Named(path=settings.geojson, option="--geojson")] if settings.geojson else [])
+
+
+def _build(plan: Plan, settings: PairsSettings, out: OutputFolder, progress: bool) -> Summary:
+    """Write the plan's pairs into the locked output folder; the summary (not yet saved)."""
     out_dir = Path(settings.output_dir)
     manifest = Manifest(out_dir)
     summary = Summary(str(out_dir), images_found=plan.images_found, label_items_found=plan.label_items_found)
     with ProgressReporter("pairs", len(plan.jobs), "images", enabled=progress) as reporter:
         for job in plan.jobs:
-            run_job(job, settings, manifest, summary)
+            run_job(job, settings, manifest, summary, out)
             reporter.advance(1)
     if summary.pairs == 0:
         raise LandcoverError(
             f"{out_dir}: no pair has any labelled pixel (the labels do not cover the images over this area)",
             "check --label-collection / --labels and the area",
         )
-    summary.wall_s = round(time.perf_counter() - started, 3)
-    summary.save()
     return summary

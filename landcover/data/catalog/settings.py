@@ -58,6 +58,7 @@ class PairsSettings(BaseModel):
     max_items: int | None = Field(None, ge=1, description="At most this many image items.")
     retries: int = Field(3, ge=0, le=20, description="Retries of transient HTTP errors.")
     timeout_s: float = Field(30.0, gt=0, description="HTTP timeout in seconds.")
+    force: bool = Field(False, description="Start over: remove the pairs an earlier run wrote (only those).")
 
     @field_validator("bbox", mode="before")
     @classmethod

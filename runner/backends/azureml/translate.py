@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runner.jobspec import OUTPUT_OPTIONS, JobSpec, JobSpecError
+from runner.shellwords import split
 from runner.store import JobState
 
 MOUNT = r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)"
@@ -81,7 +82,7 @@ def translate_command(spec: JobSpec, name: str, datastore: str, extra_args: str 
         outputs[_identifier(out.id)] = datastore_uri(
             datastore, "/".join(p for p in (prefix, name, out.path_suffix) if p)
         )
-    tokens = shlex.split(f"{spec.command} {extra_args}".strip())
+    tokens = split(f"{spec.command} {extra_args}".strip())
 
     def output_placeholder(match: re.Match[str]) -> str:
         key = match.group(1) or match.group(2)

@@ -17,6 +17,7 @@ from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
 from runner.layout import JobPaths, job_environment, job_paths
+from runner.shellwords import split
 
 MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
 """Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
@@ -142,7 +143,7 @@ def build_script(
     root = str(mount_root)
     paths = job_paths(spec, name, root, job_id=job_id, gpus=config.gpus_per_node)
     environment = job_environment(spec, paths.variables)
-    command = shlex.split(expand(f"{spec.command} {options.extra_args}".strip(), paths.variables))
+    command = split(expand(f"{spec.command} {options.extra_args}".strip(), paths.variables))
     launch = launch_line(
         config.container,
         command,

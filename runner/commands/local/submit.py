@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +12,7 @@ import typer
 from rich.console import Console
 
 from runner.backends.base import BackendError
-from runner.backends.local import CANCELLED_EXIT, SubmitOptions, local_backend
+from runner.backends.local import CANCELLED_EXIT, LocalBackend, SubmitOptions, local_backend
 from runner.errors import fail
 from runner.jobspec import JobSpecError, check_extra_args, load_job, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root
@@ -90,26 +91,19 @@ def submit(
     if dry_run:
         console.print(runs.describe(plan), soft_wrap=True, markup=False, highlight=False)
         return
-    stdouterr = Path(plan.paths.stdouterr)
-    stdouterr.mkdir(parents=True, exist_ok=True)
-    (stdouterr / "hostfile").write_text(f"localhost slots={spec.process_count}\n")
-    for folder in plan.paths.outputs.values():
-        Path(folder).mkdir(parents=True, exist_ok=True)
     record = JobRecord(
         name=name,
         backend=backend,
         state=JobState.QUEUED,
         command=plan.command,
-        stdout=str(stdouterr / "stdout.txt"),
-        stderr=str(stdouterr / "stderr.txt"),
+        stdout=str(Path(plan.paths.stdouterr) / "stdout.txt"),
+        stderr=str(Path(plan.paths.stdouterr) / "stderr.txt"),
         outputs=dict(plan.paths.outputs),
         environment=plan.environment,
         spec_file=str(job_file.resolve()),
         details=plan.details,
     )
-    Path(record.stdout).touch()
-    Path(record.stderr).touch()
-    runs.submit(directory, record)
+    _create_job(runs, directory, record, plan.paths.stdouterr, spec.process_count)
     if not wait:
         console.print(
             f"submitted {name} ({backend}, {spec.process_count} processes); "
@@ -124,3 +118,38 @@ def submit(
     if code not in (0, CANCELLED_EXIT):
         notes.print(f"{name} failed with exit code {code} (its stderr is above; `runner logs {name} --stderr`)")
     raise typer.Exit(code if code < 256 else 1)
+
+
+def _create_job(runs: LocalBackend, directory: Path, record: JobRecord, stdouterr: str, processes: int) -> None:
+    """Create the job's folders, log files and record, and start its supervisor; a full disk is one line.
+
+    On failure, the folders this call created are removed again: no job is left "queued" without a supervisor.
+    """
+    folders = [Path(stdouterr), *(Path(folder) for folder in record.outputs.values()), directory]
+    created = [_first_missing(folder) for folder in folders]
+    try:
+        for folder in folders[:-1]:
+            folder.mkdir(parents=True, exist_ok=True)
+        (Path(stdouterr) / "hostfile").write_text(f"localhost slots={processes}\n")
+        Path(record.stdout).touch()
+        Path(record.stderr).touch()
+        runs.submit(directory, record)
+    except OSError as exc:
+        for new in created:
+            if new is not None:
+                shutil.rmtree(new, ignore_errors=True)
+        where = exc.filename or directory
+        fail(
+            f"{where}: cannot write the job ({exc.strerror or exc}); nothing was submitted",
+            "free space there, or pass another --root",
+        )
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost folder of ``folder``'s path that does not exist yet (what creating it would add)."""
+    missing: Path | None = None
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing

@@ -48,7 +48,7 @@ def test_whole_scene_outputs(scene, model, tmp_path):
     out = tmp_path / "out"
     result = _evaluate(scene, model, out, "--probabilities")
     assert result.returncode == 0, result.stderr
-    assert {p.name for p in out.iterdir()} == OUTPUTS
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == OUTPUTS
     with rasterio.open(out / "pred_labels.tif") as pred, rasterio.open(scene) as src:
         assert pred.transform == src.transform and pred.crs == src.crs
         assert (pred.width, pred.height) == (288, 320)
@@ -109,8 +109,15 @@ def test_without_labels_there_are_no_metrics(tmp_path, model):
     labels.unlink()
     result = _evaluate(image, model, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    names = {p.name for p in (tmp_path / "out").iterdir()}
-    assert names == {"pred_labels.tif", "pred_labels.tif.aux.xml", "pred_labels.qml", "confidence.tif", "NAIP.tif", "preview.png"}
+    names = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
+    assert names == {
+        "pred_labels.tif",
+        "pred_labels.tif.aux.xml",
+        "pred_labels.qml",
+        "confidence.tif",
+        "NAIP.tif",
+        "preview.png",
+    }
 
 
 def _no_final_outputs(out: Path) -> bool:

@@ -19,6 +19,8 @@ from rasterio.windows import from_bounds
 
 from landcover.infer.predict_many import make_plan
 from landcover.io.errors import LandcoverError
+from landcover.io.lock import LOCK_NAME
+from landcover.io.outputs import MANIFEST_NAME, OutputFolder
 from landcover.settings import PredictSettings
 from tests.data.fixtures import truncate, write_cog, write_scene_folder
 from tests.data.http_server import serve_directory
@@ -54,7 +56,9 @@ def _maps(out: Path) -> dict[str, np.ndarray]:
 
 
 def _hidden(out: Path) -> list[str]:
-    return [path.name for path in out.iterdir() if path.name.startswith(".")]
+    """Hidden files other than landcover's record of its outputs and the folder's lock."""
+    own = {MANIFEST_NAME, LOCK_NAME}
+    return [path.name for path in out.iterdir() if path.name.startswith(".") and path.name not in own]
 
 
 @pytest.mark.slow
@@ -179,9 +183,10 @@ def test_bad_command_input_is_one_line(tmp_path, model, scenes):
     )
     assert_one_line_error(missing, f"--scenes {tmp_path / 'nowhere'}: no such file or folder")
     with pytest.raises(LandcoverError, match="holds scenes being mapped"):
-        make_plan(PredictSettings(scenes=str(folder), model_filename=model, output_dir=folder))
+        make_plan(PredictSettings(scenes=str(folder), model_filename=model, output_dir=folder), _out(folder))
     with pytest.raises(LandcoverError, match="no such model file"):
-        make_plan(PredictSettings(scenes=str(folder), model_filename=tmp_path / "none.pt", output_dir=tmp_path / "out"))
+        settings = PredictSettings(scenes=str(folder), model_filename=tmp_path / "none.pt", output_dir=tmp_path / "out")
+        make_plan(settings, _out(tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 
@@ -208,3 +213,7 @@ def test_stac_item_collection_over_http(tmp_path, model):
     assert [entry["status"] for entry in summary["per_scene"]] == ["done", "failed"]
     with rasterio.open(out / "q1_landcover.tif") as q1:
         assert q1.shape == (384, 256) and q1.tags()["LANDCOVER_SOURCE"] == f"{server.url}/q1.tif"
+
+
+def _out(folder):
+    return OutputFolder(folder, option="--output-dir", command="predict")

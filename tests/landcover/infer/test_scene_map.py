@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from landcover.data.sources import resolve_source
-from landcover.infer.scene_map import finished_map, map_tags, remove_leftovers
+from landcover.infer.scene_map import TEMPORARY_PATTERNS, finished_map, map_tags
+from landcover.io.outputs import OutputFolder
 from tests.data.fixtures import write_class_map
 
 
@@ -18,7 +19,16 @@ def test_finished_map_needs_the_same_source_model_and_precision(tmp_path):
     assert finished_map(tmp_path / "broken_landcover.tif", map_tags(source, "m", "auto")) is None
     leftover = tmp_path / ".y_landcover.abc123.part.tif"
     leftover.write_bytes(b"partial")
-    assert remove_leftovers(tmp_path) == [leftover] and not leftover.exists() and path.exists()
+    with OutputFolder(tmp_path, option="--output-dir", command="predict") as out:
+        assert out.remove_leftovers(TEMPORARY_PATTERNS) == [leftover] and not leftover.exists() and path.exists()
+
+
+def test_a_truncated_map_is_not_finished(tmp_path):
+    path = write_class_map(tmp_path / "x_landcover.tif", "EPSG:26917", 0.0, 100.0, 1)
+    tags = map_tags(resolve_source("s"), "m", "auto")
+    with open(path, "r+b") as handle:
+        handle.truncate(path.stat().st_size - 64)
+    assert finished_map(path, tags) is None
 
 
 def test_signed_urls_of_the_same_scene_share_their_tags():

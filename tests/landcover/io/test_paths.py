@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from landcover.io.errors import LandcoverError
-from landcover.io.paths import check_output_dir, check_output_file, clear_folder
+from landcover.io.paths import check_output_dir, check_output_file
 
 
 def test_a_new_folder_under_a_writable_one_passes_and_is_not_created(tmp_path: Path) -> None:
@@ -38,12 +38,3 @@ def test_an_existing_file_needs_force_and_a_folder_is_never_a_file(tmp_path: Pat
     check_output_file(tmp_path / "m.onnx", "--preview")
     with pytest.raises(LandcoverError, match="is a folder"):
         check_output_file(tmp_path, "ONNX", force=True)
-
-
-def test_clear_folder_removes_files_folders_and_links(tmp_path: Path) -> None:
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "f").write_text("x")
-    (tmp_path / "f").write_text("x")
-    (tmp_path / "link").symlink_to(tmp_path / "gone")
-    assert clear_folder(tmp_path) == 3
-    assert list(tmp_path.iterdir()) == []

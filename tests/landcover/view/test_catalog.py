@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import rasterio
 
 from landcover.infer.categories import aux_path, style_path
+from landcover.io.outputs import MANIFEST_NAME, OWN_NAMES
 from landcover.view.catalog import build_catalog
 from tests.data.fixtures import write_scene_folder
 from tests.data.models import fresh_checkpoint
@@ -40,7 +42,10 @@ def test_predict_writes_confidence_names_and_styles_per_scene_and_for_the_mosaic
             assert (s.width, s.height, s.crs, s.transform) == (c.width, c.height, c.crs, c.transform)
             assert s.nodata == 0 and s.read(1).min() >= 64
     assert style_path(out / "mosaic.vrt").is_file()
-    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert {p.name for p in out.iterdir() if p.name.startswith(".")} <= set(OWN_NAMES)
+    recorded = json.loads((out / MANIFEST_NAME).read_text())["files"]
+    visible = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
+    assert visible == {name for name, record in recorded.items() if record["complete"]}  # --force may replace them
 
 
 def test_a_predict_folder_shows_maps_confidence_and_the_scenes(predicted) -> None:
