@@ -213,6 +213,7 @@ def _run(
                     writers["probabilities.tif"].write(block.probabilities, local)
                 bar.advance(block.classes.size)
         written = [writer.finish() for writer in writers.values()]
+        written += [p.with_name(n) for p in written if p.name.endswith("_labels.tif") for n in sidecar_names(p.name)]
     except BaseException:
         for writer in writers.values():
             writer.abandon()

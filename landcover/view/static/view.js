@@ -81,8 +81,8 @@
   const legend = document.getElementById("legend");
   const areas = (id) => (info.layers.find((l) => l.id === id) || {}).areas;
   const predicted = areas("prediction"), truth = areas("truth");
-  const km2 = (a) => (a.km2 < 10 ? a.km2.toFixed(4) : a.km2.toFixed(1)) + " km²";
-  legend.innerHTML = "<tr><th>class</th><th>predicted</th><th></th>" + (truth ? "<th>truth</th><th></th>" : "") + "</tr>" +
+  const km2 = (a) => (a.km2 < 10 ? a.km2.toFixed(4) : a.km2.toFixed(1)) + "&nbsp;km²";
+  legend.innerHTML = "<tr><th>class</th><th colspan='2'>predicted</th>" + (truth ? "<th colspan='2'>truth</th>" : "") + "</tr>" +
     info.classes.map((c, i) => `<tr data-class="${c.value}"><td><span class="swatch" style="background:${c.colour}"></span>${c.label}</td>` +
       (predicted ? `<td class="km2">${km2(predicted[i])}</td><td class="percent">${predicted[i].percent.toFixed(1)}%</td>` : "<td></td><td></td>") +
       (truth ? `<td>${km2(truth[i])}</td><td>${truth[i].percent.toFixed(1)}%</td>` : "") + "</tr>").join("");
@@ -97,11 +97,12 @@
     const fmt = (v) => (v === null || v === undefined ? "–" : v.toFixed(3));
     const names = Object.keys(m.per_class);
     let html = `<div>pixel accuracy <b id="accuracy">${fmt(m.pixel_accuracy)}</b>, mean IoU <b>${fmt(m.mean_iou)}</b></div>`;
-    html += "<table><tr><th>class</th><th>IoU</th><th>precision</th><th>recall</th></tr>" +
-      names.slice(1).map((n) => `<tr><td>${n}</td><td>${fmt(m.per_class[n].iou)}</td><td>${fmt(m.per_class[n].precision)}</td><td>${fmt(m.per_class[n].recall)}</td></tr>`).join("") + "</table>";
+    // per_class is keyed by the known classes in order (1, 2, ...); the confusion matrix also has row and column 0
+    html += "<table id='per-class'><tr><th>class</th><th>IoU</th><th>precision</th><th>recall</th></tr>" +
+      names.map((n) => `<tr><td>${n}</td><td>${fmt(m.per_class[n].iou)}</td><td>${fmt(m.per_class[n].precision)}</td><td>${fmt(m.per_class[n].recall)}</td></tr>`).join("") + "</table>";
     if (m.confusion_matrix) {
-      html += "<div>confusion (rows truth, columns predicted)</div><table id='confusion'><tr><th></th>" + names.slice(1).map((n, i) => `<th>${i + 1}</th>`).join("") + "</tr>" +
-        m.confusion_matrix.slice(1).map((row, i) => `<tr><th>${names[i + 1]}</th>` + row.slice(1).map((v) => `<td>${v}</td>`).join("") + "</tr>").join("") + "</table>";
+      html += "<div>confusion in pixels (rows truth, columns predicted)</div><table id='confusion'><tr><th></th>" + names.map((n) => `<th>${n.slice(0, 5)}</th>`).join("") + "</tr>" +
+        m.confusion_matrix.slice(1).map((row, i) => `<tr><th>${names[i]}</th>` + row.slice(1).map((v) => `<td>${v}</td>`).join("") + "</tr>").join("") + "</table>";
     }
     document.getElementById("metrics").innerHTML = html;
   }

@@ -92,6 +92,10 @@ def test_legend_names_the_classes_with_their_areas(browser, start_viewer, view_f
         percent = float(row.locator(".percent").inner_text().rstrip("%"))
         assert km2 == pytest.approx((classes == value).sum() * pixel_km2, abs=1e-4)
         assert percent == pytest.approx(100 * (classes == value).mean(), abs=0.051)  # shown to 0.1
+    per_class = page.locator("#per-class").inner_text()
+    assert all(name in per_class for name in ("water", "trees", "herbaceous", "barren/impervious"))
+    herbaceous_row = page.locator("#confusion tr").nth(3).inner_text().split()  # truth herbaceous
+    assert herbaceous_row == ["herbaceous", "0", "0", str(96 * 96), str(80 * 128)]  # 80 x 128 called barren
     assert page.locator("#accuracy").inner_text() == "0.844"  # 1 - 64 x 128 disagreeing / 256 x 256 pixels
 
 
