@@ -141,3 +141,24 @@ def test_scenes_in_other_crs_display_where_they_belong(browser, start_viewer, vi
         x, y = screen_point(page, *lonlat(folder, row, col))
         assert near(colour_at(page, x, y), CLASS_COLOURS[value]), (grid, value)
     assert np.isfinite(page.evaluate("() => window.landcoverView.info.bounds[0]"))
+
+
+def test_disagreement_and_confidence_draw_where_they_should(browser, start_viewer, view_folders) -> None:
+    from landcover.view.tiles import DISAGREE, DISAGREEMENT_COLOURS, confidence_colourmap
+
+    folder = view_folders["utm"]
+    page = open_page(browser, start_viewer(str(folder)).url)
+    page.locator("input[data-layer='prediction']").uncheck()
+    page.locator("input[data-layer='true-colour']").uncheck()
+    page.locator("input[data-layer='disagreement']").check()
+    set_opacity(page, "disagreement", 100)
+    x, y = screen_point(page, *lonlat(folder, *DISAGREEMENT_PIXEL))
+    assert near(colour_at(page, x, y), DISAGREEMENT_COLOURS[DISAGREE])
+    water = screen_point(page, *lonlat(folder, *block_centres()[1]))
+    assert not near(colour_at(page, *water), DISAGREEMENT_COLOURS[DISAGREE])  # they agree there
+    page.locator("input[data-layer='disagreement']").uncheck()
+    page.locator("input[data-layer='confidence']").check()
+    set_opacity(page, "confidence", 100)
+    for value, (row, col) in block_centres().items():
+        x, y = screen_point(page, *lonlat(folder, row, col))
+        assert near(colour_at(page, x, y), confidence_colourmap()[CONFIDENCE[value]]), value
