@@ -19,10 +19,11 @@ from typer.core import TyperGroup
 
 from landcover import __version__
 from landcover.cli_help import show_value_names
-from landcover.cli_params import settings_command
+from landcover.cli_params import settings_command, several_ranks
 from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
+from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
@@ -70,6 +71,13 @@ class OneLineErrors(TyperGroup):
             fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
         except typer.Abort:
             fail("aborted")
+        except Exception as exc:  # the last line of defence: an OS or GDAL failure is one line naming its cause
+            error = as_landcover_error(exc, sys.argv[1:] if args is None else list(args))
+            if error is None:
+                raise
+            if several_ranks():
+                raise error from exc  # main() reports it and ends the whole MPI job
+            fail(error.message, error.hint)
         sys.exit(code if isinstance(code, int) else 0)
 
 

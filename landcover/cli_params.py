@@ -82,7 +82,7 @@ def parameters(model: type[Settings]) -> list[inspect.Parameter]:
     return result
 
 
-def _several_ranks() -> bool:
+def several_ranks() -> bool:
     """Whether this process is one of several MPI ranks (what ``landcover.parallel.world`` checks, without torch)."""
     names = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MV2_COMM_WORLD_SIZE")
     return any(os.environ.get(name, "1").isdigit() and int(os.environ.get(name, "1")) > 1 for name in names)
@@ -100,7 +100,7 @@ def settings_command(model: type[S]) -> Callable[[Callable[[S], None]], Callable
             try:
                 command(model.build(**values))
             except LandcoverError as exc:
-                if _several_ranks():
+                if several_ranks():
                     raise  # main() reports it and ends the whole MPI job
                 fail(exc.message, exc.hint)  # one line and exit 2, also where the app runs in-process
 

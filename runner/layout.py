@@ -145,3 +145,13 @@ def confine_on_host(spec: JobSpec, paths: JobPaths, mounts: Path) -> None:
                 f"{where}: {path} is really {resolved}, outside the mount root {root} (a symbolic link leads out)",
                 "make the link point inside the mount root, or copy the data in",
             )
+
+
+def first_missing(folder: Path) -> Path | None:
+    """The outermost folder of ``folder``'s path that does not exist yet (what creating it would add), or None."""
+    missing: Path | None = None
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing = path
+    return missing

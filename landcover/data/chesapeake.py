@@ -8,32 +8,59 @@ without a CRS and with an identity grid (both files of a pair share it).
 from __future__ import annotations
 
 import warnings
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
+from landcover.constants import LABEL_MAP
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_folder
+from landcover.io.sniff import file_kind
 
 NAIP_CHANNELS = slice(0, 4)
 LABEL_CHANNEL = 8
 
 
+def _refuse_values(path: Path, what: str, values: np.ndarray, allowed: str) -> None:
+    shown = ", ".join(f"{v:g}" for v in np.unique(values)[:6])
+    raise LandcoverError(
+        f"{path}: {what} values {shown} are not {allowed} ({values.size} pixels)",
+        "these are not Chesapeake patches as published; re-download or fix them",
+    )
+
+
 def read_patch(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Return a patch's NAIP as uint8 (4, H, W) and its raw labels as uint8 (H, W)."""
+    """Return a patch's NAIP as uint8 (4, H, W) and its labels as uint8 (H, W), refusing values out of range.
+
+    Raises:
+        LandcoverError: Not an ``.npz`` with ``arr_0`` of shape (1, >=9, H, W) and H, W > 0; NAIP values
+            outside 0-255 or not finite; label values that are not whole codes 0-6 (never wrapped or clipped).
+    """
     try:
-        array = np.load(path)["arr_0"]
-    except (OSError, KeyError, ValueError) as exc:
+        with np.load(path, allow_pickle=False) as archive:
+            array = np.asarray(archive["arr_0"])
+    except (AttributeError, TypeError, IndexError):  # np.load gave one array: an .npy file with an .npz name
+        kind = file_kind(path) or "not an .npz archive"
+        raise LandcoverError(f"{path}: this is {kind}, not an .npz patch", "expected an .npz with arr_0") from None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise LandcoverError(f"{path}: not a Chesapeake patch ({exc})", "expected an .npz with arr_0") from exc
-    if array.ndim != 4 or array.shape[1] <= LABEL_CHANNEL:
-        raise LandcoverError(f"{path}: array of shape {array.shape}", "expected (1, 29, H, W)")
-    image = np.clip(np.rint(array[0, NAIP_CHANNELS]), 0, 255).astype(np.uint8)
-    labels = array[0, LABEL_CHANNEL].astype(np.uint8)
-    return image, labels
+    if array.ndim != 4 or array.shape[1] <= LABEL_CHANNEL or array.shape[2] == 0 or array.shape[3] == 0:
+        raise LandcoverError(f"{path}: array of shape {array.shape}", "expected (1, 29, H, W) with H, W > 0")
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise LandcoverError(f"{path}: array of {array.dtype}", "expected numbers (float32)")
+    naip, raw = array[0, NAIP_CHANNELS].astype(np.float64), array[0, LABEL_CHANNEL].astype(np.float64)
+    bad = ~np.isfinite(naip) | (naip < -0.5) | (naip >= 255.5)
+    if bad.any():
+        _refuse_values(path, "NAIP", naip[bad], "0-255")
+    bad = ~np.isfinite(raw) | (raw != np.round(raw)) | (raw < 0) | (raw >= len(LABEL_MAP))
+    if bad.any():
+        _refuse_values(path, "label", raw[bad], f"land-cover codes 0-{len(LABEL_MAP) - 1}")
+    return np.rint(naip).astype(np.uint8), raw.astype(np.uint8)
 
 
 def write_pair(image: np.ndarray, labels: np.ndarray, out_dir: Path, name: str) -> None:

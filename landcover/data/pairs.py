@@ -7,21 +7,20 @@ class 0; other codes are refused: :func:`label_classes`).
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import rasterio
 from rasterio.enums import ColorInterp, MaskFlags
-from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
+from rasterio.errors import RasterioError
 
 from landcover.constants import LABEL_MAP, UNKNOWN
+from landcover.data.rasters import check_image_header, check_label_header, open_local, read_pixels
 from landcover.io.errors import LandcoverError
 
 IMAGE_SUFFIX = "_NAIP.tif"
 LABEL_SUFFIX = "_LandCover.tif"
-BANDS = 4
 NAIP_COLOUR_INTERPRETATION = (ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined)
 """How written NAIP files label their bands: GDAL would otherwise take the fourth (NIR) for alpha."""
 
@@ -68,41 +67,20 @@ def discover_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[I
 
 
 def open_raster(path: Path) -> rasterio.DatasetReader:
-    """Open a GeoTIFF, turning rasterio's errors into a one-line :class:`LandcoverError`."""
-    if not path.is_file():
-        raise LandcoverError(f"{path}: no such file", "check the path")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            return rasterio.open(path)
-    except RasterioIOError as exc:
-        reason = str(exc).splitlines()[0][:120]
-        raise LandcoverError(f"{path}: not a readable GeoTIFF ({reason})", "re-create or re-download it") from exc
+    """Open a local GeoTIFF, a path or file that is not one refused in one line (:func:`rasters.open_local`)."""
+    return open_local(path)
 
 
 def check_image(src: rasterio.DatasetReader, path: Path | str) -> None:
-    """Refuse imagery that is not 4-band 8-bit."""
-    if src.count != BANDS:
-        raise LandcoverError(
-            f"{path}: has {src.count} bands, expected {BANDS} (R, G, B, NIR)",
-            "use 4-band NAIP imagery",
-        )
-    if src.dtypes[0] != "uint8":
-        raise LandcoverError(
-            f"{path}: pixels are {src.dtypes[0]}, expected uint8",
-            "rescale to 8-bit first, e.g. gdal_translate -ot Byte -scale SRC DST",
-        )
+    """Refuse imagery that is not 4-band 8-bit (:func:`rasters.check_image_header`)."""
+    check_image_header(src, path)
 
 
 def check_labels(
     labels: rasterio.DatasetReader, labels_path: Path, image: rasterio.DatasetReader, image_path: Path
 ) -> None:
     """Refuse a label raster that is not one integer band on exactly the image's grid."""
-    if labels.count != 1 or not np.issubdtype(np.dtype(labels.dtypes[0]), np.integer):
-        raise LandcoverError(
-            f"{labels_path}: expected one band of integer labels, found {labels.count} x {labels.dtypes[0]}",
-            "labels are single-band class codes 0-6",
-        )
+    check_label_header(labels, labels_path)
     if (image.width, image.height) != (labels.width, labels.height):
         raise LandcoverError(
             f"{labels_path}: labels are {labels.width} x {labels.height} pixels, but {image_path.name} is "
@@ -147,12 +125,12 @@ def read_pair_masked(
         if not image_checked:
             check_image(image_src, pair.image)
         check_labels(label_src, pair.labels, image_src, pair.image)
+        image = read_pixels(image_src, pair.image)
+        raw = read_pixels(label_src, pair.labels, 1)  # a truncated label file is named, not its image
         try:
-            image = image_src.read()
-            raw = label_src.read(1)
             valid = image_valid(image_src, image)
-        except RasterioIOError as exc:
-            raise LandcoverError(f"{pair.image}: cannot read pixels ({exc})", "re-create the file") from exc
+        except RasterioError as exc:
+            raise LandcoverError(f"{pair.image}: cannot read its mask ({exc})", "re-create the file") from exc
     labels = label_classes(raw, label_src.nodata, pair.labels)
     if valid is not None:
         labels[~valid] = UNKNOWN

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,42 @@ def check_pairs(input_dir: str | Path, option: str = "--input-dir") -> list[Imag
                     f"use images of at least {MIN_SIZE} x {MIN_SIZE} pixels",
                 )
     return pairs
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_dev, info.st_ino
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def check_disjoint(training: list[ImagePair], validation: list[ImagePair]) -> None:
+    """Refuse validation pairs that are training pairs (the same files, through any path, or copies of them).
+
+    A model picked as ``best.pt`` on its own training data is not validated at all.
+
+    Raises:
+        LandcoverError: One line naming the first shared pair.
+    """
+    files = {_identity(pair.image): pair for pair in training}
+    sizes: dict[int, list[ImagePair]] = {}
+    for pair in training:
+        sizes.setdefault(pair.image.stat().st_size, []).append(pair)
+    for pair in validation:
+        same = files.get(_identity(pair.image))
+        if same is None:
+            candidates = sizes.get(pair.image.stat().st_size, [])
+            digest = _digest(pair.image) if candidates else ""
+            same = next((other for other in candidates if _digest(other.image) == digest), None)
+        if same is not None:
+            raise LandcoverError(
+                f"--val-dir: {pair.image} is the training image {same.image} (validation on training data "
+                "says nothing about new data)",
+                "give --val-dir a folder of other pairs, or hold some out with --val-fraction",
+            )
 
 
 def assign_pairs(pairs: list[ImagePair], rank: int, size: int, seed: int) -> list[ImagePair]:

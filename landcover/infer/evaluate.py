@@ -22,6 +22,7 @@ from landcover.data.pairs import (
     label_path_for,
     open_raster,
 )
+from landcover.data.rasters import read_pixels
 from landcover.data.sources import SceneSource, is_url, open_scene, resolve_source
 from landcover.infer.categories import sidecar_names
 from landcover.infer.confidence import confidence
@@ -32,7 +33,7 @@ from landcover.infer.region import RegionRequest, resolve_region
 from landcover.infer.report import print_metrics
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
-from landcover.io.outputs import Named, StagedResult, staged_folder
+from landcover.io.outputs import Named, OutputFolder, StagedResult
 from landcover.io.progress import ProgressReporter
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
@@ -93,25 +94,24 @@ def evaluate(options: EvaluateSettings) -> dict[str, Any]:
     """
     source = resolve_source(options.input_filename, options.asset)
     names, inputs = declared_outputs(options, source)
-    folder = Named(path=options.output_dir, option="--output-dir")
-    with staged_folder(
-        folder, command="evaluate", names=names, inputs=inputs, force=options.force, exclusive=True
-    ) as staged:
-        check_tracking_reachable()
-        with open_scene(source) as scene:
-            region = resolve_region(
-                scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
-            )
-            check_has_data(scene, region.window, source.name)
-            labels = open_labels(options, source, scene)
+    out = OutputFolder(options.output_dir, option="--output-dir", command="evaluate").check(inputs)
+    staged = StagedResult(out, names, force=options.force, exclusive=True).check()
+    check_tracking_reachable()
+    with open_scene(source) as scene:
+        region = resolve_region(
+            scene, RegionRequest(options.center_lat, options.center_lon, options.region_dim, options.bbox)
+        )
+        check_has_data(scene, region.window, source.name)
+        labels = open_labels(options, source, scene)
+        try:
             model = load_checked_model(options.model_filename, scene.count)
             for note in region.warnings:
                 console.print(f"[yellow]warning:[/] {note}")
-            try:
+            with staged:  # the inputs are good: now lock the folder, write into staging, commit when complete
                 result = _run(options, source.name, scene, labels, model, region.window, staged)
-            finally:
-                if labels is not None:
-                    labels.close()
+        finally:
+            if labels is not None:
+                labels.close()
     result["files"] = [str(options.output_dir / name) for name in result["files"]]
     track_evaluation(options, result)  # MLflow, when MLFLOW_TRACKING_URI is set
     return result
@@ -203,7 +203,8 @@ def _run(
                 writers["pred_labels.tif"].write(block.classes, local)
                 writers["NAIP.tif"].write(scene.read(window=block.window), local)
                 if labels is not None:
-                    truth = label_classes(labels.read(1, window=block.window), labels.nodata, labels.name)
+                    raw = read_pixels(labels, labels.name, 1, window=block.window)  # names a truncated file
+                    truth = label_classes(raw, labels.nodata, labels.name)
                     truth[~block.valid] = 0
                     writers["true_labels.tif"].write(truth, local)
                     confusion += confusion_matrix(truth, block.classes)

@@ -58,9 +58,17 @@ def parse_size(text: str, pixel_size: float) -> int:
     return max(1, round(pixels))
 
 
+def _latlon_bounds(src: rasterio.DatasetReader) -> tuple[float, float, float, float]:
+    """The scene's bounds as WEST, SOUTH, EAST, NORTH in degrees."""
+    transformer = Transformer.from_crs(src.crs, WGS84, always_xy=True)
+    left, bottom, right, top = src.bounds
+    west, south, east, north = transformer.transform_bounds(left, bottom, right, top, densify_pts=21)
+    return west, south, east, north
+
+
 def scene_bounds_latlon(src: rasterio.DatasetReader) -> str:
     """The scene's bounds in lat/lon, for error messages."""
-    west, south, east, north = Transformer.from_crs(src.crs, WGS84, always_xy=True).transform_bounds(*src.bounds)
+    west, south, east, north = _latlon_bounds(src)
     return f"lat {south:.6f} to {north:.6f}, lon {west:.6f} to {east:.6f}"
 
 
@@ -111,6 +119,12 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
                 "latitude -90..90, longitude -180..180",
             )
         x, y = to_scene.transform(request.center_lon, request.center_lat)
+        if not (math.isfinite(x) and math.isfinite(y)):  # e.g. (0, 0) in a UTM zone far away
+            raise LandcoverError(
+                f"--center-lat {request.center_lat} / --center-lon {request.center_lon}: outside the area the "
+                f"scene's CRS can place (scene covers {scene_bounds_latlon(src)})",
+                "choose a centre inside the scene",
+            )
         row, col = (~src.transform * (x, y))[::-1]
         metres = metres_per_pixel(src.crs, src.transform, row, col)
         assert metres is not None  # a scene without a CRS was refused above
@@ -124,11 +138,31 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
         raise LandcoverError(
             f"--bbox {request.bbox!r} is not WEST,SOUTH,EAST,NORTH", "e.g. --bbox -78.65,37.05,-78.63,37.06"
         ) from None
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
+        -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
+    ):
+        raise LandcoverError(
+            f"--bbox {request.bbox!r} is not longitudes and latitudes", "WEST, EAST -180..180; SOUTH, NORTH -90..90"
+        )
     if west >= east or south >= north:
         raise LandcoverError(f"--bbox {request.bbox!r} is empty", "WEST < EAST and SOUTH < NORTH, in degrees")
-    left, bottom, right, top = to_scene.transform_bounds(west, south, east, north, densify_pts=21)
+    # Cut the box down to the scene's own lat/lon bounds first: a box far larger than the scene (the whole
+    # world) does not survive projection into a local CRS such as a UTM zone.
+    scene_w, scene_s, scene_e, scene_n = _latlon_bounds(src)
+    inside = max(west, scene_w), max(south, scene_s), min(east, scene_e), min(north, scene_n)
+    if inside[0] >= inside[2] or inside[1] >= inside[3]:
+        raise LandcoverError(
+            f"{src.name}: the bounding box lies wholly outside the scene (scene covers {scene_bounds_latlon(src)})",
+            "choose a region inside the scene",
+        )
+    left, bottom, right, top = to_scene.transform_bounds(*inside, densify_pts=21)
     row_top, col_left = (~src.transform * (left, top))[::-1]
     row_bottom, col_right = (~src.transform * (right, bottom))[::-1]
     row0, row1 = sorted((row_top, row_bottom))
     col0, col1 = sorted((col_left, col_right))
-    return _clip(src, math.floor(row0), math.floor(col0), math.ceil(row1), math.ceil(col1), "bounding box")
+    region = _clip(src, math.floor(row0), math.floor(col0), math.ceil(row1), math.ceil(col1), "bounding box")
+    if inside != (west, south, east, north) and not region.warnings:
+        width, height = int(region.window.width), int(region.window.height)
+        note = f"the bounding box reaches outside the scene and was clipped to {width} x {height} pixels"
+        return Region(region.window, (note,))
+    return region

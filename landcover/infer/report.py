@@ -15,7 +15,14 @@ def _fmt(value: float | None) -> str:
 
 
 def print_metrics(metrics: dict[str, Any], title: str) -> None:
-    """Print pixel accuracy, mean IoU and the per-class scores as a table."""
+    """Print pixel accuracy, mean IoU and the per-class scores as a table (one line when nothing was scored)."""
+    if metrics["pixel_accuracy"] is None:
+        console.print(
+            f"[yellow]warning:[/] {title}: nothing scored: every label is 0 (unknown) or nodata, "
+            "so there is no accuracy or IoU (label files with classes 1-6 are needed to score)",
+            soft_wrap=True,
+        )
+        return
     table = Table(title=title, title_justify="left")
     for column in ("class", "pixels", "precision", "recall", "IoU"):
         table.add_column(column, justify="left" if column == "class" else "right")

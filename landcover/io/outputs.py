@@ -30,7 +30,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from landcover.io.atomic import fsync_directory, write_text_atomic
 from landcover.io.errors import LandcoverError
@@ -74,6 +74,16 @@ class Manifest(BaseModel):
     files: dict[str, FileRecord] = Field(default_factory=dict)
     pending: dict[str, int] = Field(default_factory=dict)
     """Results whose files are being moved into place (result -> pid): set while a commit runs."""
+
+    @field_validator("files")
+    @classmethod
+    def _inside(cls, files: dict[str, FileRecord]) -> dict[str, FileRecord]:
+        """Names stay inside the folder: a record naming ``../x`` or ``/x`` is damaged, never followed."""
+        for name in files:
+            path = Path(name)
+            if path.is_absolute() or ".." in path.parts or not path.parts:
+                raise ValueError(f"{name!r} is not a name inside the folder")
+        return files
 
     @classmethod
     def load(cls, folder: Path, option: str) -> Manifest:
@@ -175,8 +185,8 @@ def _hidden_own(name: str) -> bool:
 class OutputFolder:
     """One output folder of a run: confined, locked, with its manifest; leftovers of dead writers removed.
 
-    Use as a context manager (``with OutputFolder(...) as out:``): entering checks and locks, leaving
-    releases the lock.
+    :meth:`check` changes nothing; :meth:`acquire` (or entering ``with``) takes the lock; :meth:`close` (or
+    leaving ``with``) releases it.
     """
 
     def __init__(
@@ -394,23 +404,34 @@ class StagedResult:
                 "choose an empty or new folder, or add --force to write beside them (they are kept)",
             )
 
-    def prepare(self) -> StagedResult:
-        """Check the folder for this result, lock it, check again, and make the staging folder.
-
-        The checks run once before the lock is taken, so a refused run leaves the folder as it was, and again
-        under it (another run may have written in between); a stopped run's staging folder can be told from a
-        live one's only under the lock.
+    def check(self, *, locked: bool = False) -> StagedResult:
+        """Check the folder for this result, changing nothing (call it before any work).
 
         Raises:
-            LandcoverError: A name taken by a user's file, an earlier result without ``force``, in use, ...
+            LandcoverError: A name taken by a user's file, an earlier result without ``force``, ...
         """
-        for locked in (False, True):
-            if locked:
-                self.out.acquire()
-            self.out.refuse_foreign(self.names)
-            self._earlier(locked=locked)
-            if self.exclusive:
-                self._unrelated()
+        self.out.refuse_foreign(self.names)
+        self._earlier(locked=locked)
+        if self.exclusive:
+            self._unrelated()
+        return self
+
+    def prepare(self) -> StagedResult:
+        """Lock the folder, check it again, remove dead writers' leftovers, and make the staging folder.
+
+        The checks run before the lock is taken (:meth:`check`), so a refused run leaves the folder as it was,
+        and again under it (another run may have written in between); a stopped run's staging folder can be
+        told from a live one's only under the lock.
+
+        Raises:
+            LandcoverError: In use by another run, or a check fails now.
+        """
+        self.out.acquire()
+        try:
+            self.check(locked=True)
+        except LandcoverError:
+            self.out.close()
+            raise
         partial = [f".{Path(n).name}.*.tmp" for n in self.names] + [f".{Path(n).stem}.*.part.tif" for n in self.names]
         self.out.remove_leftovers(partial)
         self.staging = Path(tempfile.mkdtemp(prefix=self.out.staging_prefix(), dir=self.out.folder))
@@ -469,6 +490,33 @@ class StagedResult:
             shutil.rmtree(self.staging, ignore_errors=True)
             self.staging = None
 
+    def __enter__(self) -> StagedResult:
+        return self.prepare()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _trace: object) -> None:
+        """Commit on success; on failure drop the staging folder (a full disk becomes one line). Unlock."""
+        try:
+            if exc is None:
+                self.commit()
+        except (OSError, RuntimeError) as error:
+            exc = error
+            self._full_disk(error)
+            raise
+        finally:
+            self.abandon()
+            self.out.close()
+        if isinstance(exc, OSError | RuntimeError):
+            self._full_disk(exc)
+
+    def _full_disk(self, exc: BaseException) -> None:
+        out = self.out
+        if disk_full(exc, out.folder):
+            kept = "the earlier result is kept" if out.ours() else "nothing was written"
+            raise LandcoverError(
+                f"{out.option} {out.folder}: the disk is full, so this run's outputs were dropped; {kept}",
+                "free space on that disk, or write to another one",
+            ) from exc
+
 
 @contextlib.contextmanager
 def staged_folder(
@@ -491,22 +539,8 @@ def staged_folder(
         LandcoverError: See :meth:`OutputFolder.open` and :meth:`StagedResult.prepare`.
     """
     out = OutputFolder(folder.path, option=folder.option, command=command, result=result, target=target)
-    with contextlib.closing(out.check(inputs)):
-        staged = StagedResult(out, names, force=force, exclusive=exclusive).prepare()
-        try:
-            yield staged
-            staged.commit()
-        except (OSError, RuntimeError) as exc:  # rasterio's write errors are RuntimeErrors
-            staged.abandon()
-            if disk_full(exc, out.folder):
-                kept = "the earlier result is kept" if out.ours() else "nothing was written"
-                raise LandcoverError(
-                    f"{out.option} {out.folder}: the disk is full, so this run's outputs were dropped; {kept}",
-                    "free space on that disk, or write to another one",
-                ) from exc
-            raise
-        finally:
-            staged.abandon()
+    with StagedResult(out.check(inputs), names, force=force, exclusive=exclusive).check() as staged:
+        yield staged
 
 
 @contextlib.contextmanager

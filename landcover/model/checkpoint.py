@@ -29,6 +29,7 @@ from landcover.constants import CLASS_COLOURS, CLASS_NAMES, LABEL_MAP
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.model.unet import ModelConfig, TutorialUNet
+from landcover.model.validate import check_checkpoint, check_model_file
 
 FORMAT = "landcover-runner/checkpoint"
 FORMAT_VERSION = 1
@@ -106,14 +107,14 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
             do not fit the architecture it declares (one line naming the file, for every command).
     """
     path = Path(path)
-    if not path.is_file():
-        raise LandcoverError(f"{path}: no such model file", "check the path")
+    check_model_file(path)  # a readable file, and not one of another format (ONNX, CNTK, GeoTIFF, ...)
     try:
         checkpoint = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a file that is not a checkpoint; each is one line
         raise _unreadable(path, exc) from exc
     if not isinstance(checkpoint, dict) or checkpoint.get("format") != FORMAT:
         raise LandcoverError(f"{path}: not a landcover checkpoint (a PyTorch file of another kind)", _WHICH_FILES)
+    check_checkpoint(path, checkpoint)  # header types; finite normalisation, std > 0, BatchNorm variances >= 0
     if checkpoint.get("format_version", 0) > FORMAT_VERSION:
         raise LandcoverError(
             f"{path}: checkpoint format {checkpoint['format_version']} is newer than this landcover",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from landcover.settings.fields import Settings, argument, option
+from landcover.settings.fields import MAX_SEED, Settings, argument, option
 
 
 class SampleDataSettings(Settings):
@@ -13,7 +13,9 @@ class SampleDataSettings(Settings):
     COMMAND = "sample-data"
 
     out_dir: Path = argument(help="Folder to receive training_data/ and evaluation_data/.", metavar="OUT_DIR")
-    seed: int = option(default=0, help="Random seed; everything generated follows from it.", metavar="N")
+    seed: int = option(
+        default=0, help="Random seed; everything generated follows from it.", metavar="N", ge=0, le=MAX_SEED
+    )
     force: bool = option(
         "--force", default=False, help="Replace the files an earlier sample-data wrote in OUT_DIR (only those)."
     )

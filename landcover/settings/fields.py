@@ -23,6 +23,9 @@ from pydantic.fields import FieldInfo
 
 from landcover.io.errors import LandcoverError
 
+MAX_SEED = 2**32 - 1
+"""The largest random seed (NumPy's and Python's generators take 0 to 2**32 - 1 alike everywhere)."""
+
 CLI_KEY = "cli"
 """The key of a field's ``json_schema_extra`` that holds its :class:`CliMeta` (as a dictionary)."""
 

@@ -10,7 +10,7 @@ from pydantic import model_validator
 from landcover.choices import Choice, Precision
 from landcover.io.errors import LandcoverError
 from landcover.limits import default_threads, memory_available
-from landcover.settings.fields import Settings, option
+from landcover.settings.fields import MAX_SEED, Settings, option
 
 if TYPE_CHECKING:
     import torch
@@ -104,7 +104,9 @@ class TrainSettings(Settings):
         help="Fine-tune from a checkpoint (e.g. one made by import-cntk).",
         metavar="CHECKPOINT",
     )
-    seed: int = option(default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N")
+    seed: int = option(
+        default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N", ge=0, le=MAX_SEED
+    )
     precision: Precision = option(default=Precision.auto, help="auto (bf16 where fast), bf16 or fp32.")
     threads: int | None = option(
         default=None, ge=1, help="Threads per rank \\[default: CPUs / ranks on the node].", metavar="N"

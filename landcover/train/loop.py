@@ -31,7 +31,7 @@ from torch.nn.parallel import DistributedDataParallel
 from landcover.constants import UNKNOWN
 from landcover.data.pairs import ImagePair
 from landcover.data.sampler import CropSampler
-from landcover.data.shard import Shard, assign_pairs, check_pairs, load_shard
+from landcover.data.shard import Shard, assign_pairs, check_disjoint, check_pairs, load_shard
 from landcover.io.atomic import write_text_atomic
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
@@ -336,6 +336,7 @@ class Trainer:
                 pairs, validation = hold_out(pairs, opts.val_fraction, opts.seed)
             elif opts.val_dir:
                 validation = check_pairs(opts.val_dir, option="--val-dir")
+                check_disjoint(pairs, validation)
             dataset = dataset_fingerprint(pairs)
             if opts.init_from:
                 init_from = read_checkpoint(opts.init_from)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+READ_SIDE = 1024
+"""Rasters larger than this many pixels a side are read decimated (a mosaic may span a continent)."""
 PARTIAL_MARKS = (".part", ".tmp", ".partial")
 """Name endings of files that are still being written (left behind, they are debris)."""
 
@@ -20,7 +22,8 @@ def _raster(path: Path) -> str | None:
     with rasterio.open(path) as src:
         if src.width < 1 or src.height < 1 or src.count < 1:
             return f"a {src.width} x {src.height} raster of {src.count} bands"
-        data = src.read(masked=True)
+        shape = (src.count, min(src.height, READ_SIDE), min(src.width, READ_SIDE))  # all of it, or decimated
+        data = src.read(masked=True, out_shape=shape)
     if data.dtype.kind == "f" and data.count() and not np.isfinite(data.compressed()).all():
         return "non-finite values outside nodata"
     return None

@@ -21,6 +21,8 @@ from pydantic import BaseModel
 
 from landcover.data.catalog.settings import FLAGS as PAIRS_FLAGS
 from landcover.data.catalog.settings import PairsSettings
+from landcover.io.lock import LOCK_NAME
+from landcover.io.outputs import MANIFEST_NAME
 from landcover.settings import (
     ConvertPatchesSettings,
     EvaluateSettings,
@@ -44,8 +46,7 @@ from tests.data.generated import (
     write_raster,
 )
 from tests.invariants.harness import Scenario
-from tests.invariants.strategies import OVERLAPS
-from tests.invariants.tree import under
+from tests.invariants.strategies import FRESH
 
 Pair = tuple[RasterSpec, Corruption | None, RasterSpec, Corruption | None]
 """An image and its labels, each with its damage (``None``: intact)."""
@@ -139,6 +140,7 @@ class Tree:
     ws: Path
     inputs: set[str] = field(default_factory=set)
     garbage: list[str] = field(default_factory=list)
+    bookkeeping: set[str] = field(default_factory=set)
 
     def raster(self, rel: str, spec: RasterSpec, damage: Corruption | None) -> str:
         """Write a raster (then damage it) at ``rel``."""
@@ -180,22 +182,22 @@ class Tree:
         (self.ws / rel).write_text(text)
 
     def place(self, plan: Plan, *, default: str, folder: bool, same_name: str, near: str) -> tuple[str, str | None]:
-        """Where the output goes for ``plan.placement``; returns it and why an exit 0 would be wrong.
+        """Where the output goes for ``plan.placement``; returns it and why an exit 0 would be wrong (an overlap).
 
         Args:
             plan: The run's plan.
             default: The output's plain place.
             folder: Whether the output is a folder (else a file).
             same_name: A name the command writes (in the output folder; the file itself for a file output).
-            near: An input file or folder (relative) the overlapping placements aim at.
+            near: An input file or folder (relative) the overlapping placements aim at: the output is it, lies
+                under it, holds it (the folder above the input's folder, for a folder output), or links to it.
         """
         kind, ws = plan.placement, self.ws
         holder = near if (ws / near).is_dir() else str(Path(near).parent)
-        equal = (near if (ws / near).is_dir() else holder) if folder else near
         target = {
-            "equal-input": equal,
-            "inside-input": f"{holder}/out",
-            "contains-input": str(Path(holder).parent) if Path(holder).parent != Path(".") else holder,
+            "equal-input": near if (ws / near).is_dir() or not folder else holder,
+            "inside-input": f"{near}/out",
+            "contains-input": str(Path(holder).parent) if folder and Path(holder).parent != Path(".") else holder,
             "symlink-to-input": "linked",
             "dangling-symlink": "dangling",
         }.get(kind, default)
@@ -209,9 +211,19 @@ class Tree:
             os.symlink(ws / (holder if folder else near), ws / target)
         elif kind == "dangling-symlink":
             os.symlink(ws / "nowhere" / ("out" if folder else "out.file"), ws / target)
-        aimed = kind in OVERLAPS and any(under(path, {near, holder}) for path in self.inputs)
-        overlap = f"the output {target} ({kind}) at input {near}" if aimed else None
-        return target, overlap
+        if not folder:  # the tool's records beside a file output: its manifest and its folder's lock
+            parent = Path(target).parent
+            self.bookkeeping |= {(parent / MANIFEST_NAME).as_posix(), (parent / LOCK_NAME).as_posix()}
+        return target, self.overlap(target, kind)
+
+    def overlap(self, target: str, kind: str) -> str | None:
+        """Why writing to ``target`` is wrong: it is, lies inside or holds an input (links resolved)."""
+        where = Path(os.path.realpath(self.ws / target))
+        for rel in sorted(self.inputs):
+            path = Path(os.path.realpath(self.ws / rel))
+            if where == path or path in where.parents or where in path.parents:
+                return f"the output {target} ({kind}) overlapping input {rel}"
+        return None
 
     def scenario(
         self, argv: list[str], outputs: list[str], overlap: str | None, plan: Plan, model: type[BaseModel]
@@ -223,7 +235,7 @@ class Tree:
         return Scenario(
             argv=(*argv, *extra),
             inputs=frozenset(self.inputs),
-            outputs=frozenset(outputs),
+            outputs=frozenset([*outputs, *self.bookkeeping, FRESH]),
             garbage="; ".join(dict.fromkeys(self.garbage)) or None,
             overlap=overlap,
         )
@@ -242,6 +254,7 @@ def _evaluate(plan: Plan, tree: Tree) -> Scenario:
 def _predict(plan: Plan, tree: Tree) -> Scenario:
     for index, pair in enumerate(plan.pairs):
         tree.pair("data/scenes", f"s{index}", pair, labels=False)
+    tree.inputs.add("data/scenes")
     model = tree.checkpoint(plan.mutation)
     out, overlap = tree.place(plan, default="maps", folder=True, same_name="summary.json", near="data/scenes")
     argv = ["predict", "--scenes", "{ws}/data/scenes", "--model-filename", f"{{ws}}/{model}"]
@@ -251,6 +264,7 @@ def _predict(plan: Plan, tree: Tree) -> Scenario:
 def _score(plan: Plan, tree: Tree) -> Scenario:
     for index, pair in enumerate(plan.pairs):
         tree.pair("data/pairs", f"p{index}", pair)
+    tree.inputs.add("data/pairs")
     model = tree.checkpoint(plan.mutation)
     argv = ["score", f"{{ws}}/{model}", "{ws}/data/pairs"]
     if plan.placement == "new":
@@ -262,6 +276,7 @@ def _score(plan: Plan, tree: Tree) -> Scenario:
 def _train(plan: Plan, tree: Tree) -> Scenario:
     for index, pair in enumerate(plan.pairs):
         tree.pair("data/pairs", f"p{index}", pair)
+    tree.inputs.add("data/pairs")
     out, overlap = tree.place(plan, default="run", folder=True, same_name="trained.pt", near="data/pairs")
     argv = ["train", "--input-dir", "{ws}/data/pairs", "--model-dir", f"{{ws}}/{out}"]
     given = {option.split("=")[0] for option in plan.options}
@@ -294,7 +309,7 @@ def _pairs(plan: Plan, tree: Tree) -> Scenario:
 def _convert_patches(plan: Plan, tree: Tree) -> Scenario:
     for index, patch in enumerate(plan.patches or (PatchSpec(),)):
         write_patch(tree.ws / f"data/npz/n{index}.npz", patch)
-        tree.inputs.add(f"data/npz/n{index}.npz")
+        tree.inputs |= {f"data/npz/n{index}.npz", "data/npz"}
         classes = all(0 <= value <= 6 for value in patch.label_values)  # False for NaN too
         if patch.channels <= 8 or patch.ndim != 4 or patch.key != "arr_0" or not classes:
             tree.garbage.append(f"a patch {patch}")
@@ -340,22 +355,20 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "evaluate": Command(
-        _evaluate, EvaluateSettings, frozenset({"input_filename", "model_filename", "output_dir", "labels"})
-    ),
+    "evaluate": Command(_evaluate, EvaluateSettings, frozenset({"input_filename", "model_filename", "output_dir"})),
     "predict": Command(_predict, PredictSettings, frozenset({"scenes", "model_filename", "output_dir"})),
-    "score": Command(_score, ScoreSettings, frozenset({"model_path", "data_dir", "preview"})),
-    "export": Command(_export, ExportSettings, frozenset({"model_path", "out_path", "check_image"})),
+    "score": Command(_score, ScoreSettings, frozenset({"model_path", "data_dir"})),
+    "export": Command(_export, ExportSettings, frozenset({"model_path", "out_path"})),
     "train": Command(
         _train,
         TrainSettings,
-        frozenset({"input_dir", "model_dir", "compile", "init_from", "val_dir"}),
+        frozenset({"input_dir", "model_dir", "compile"}),
         long=frozenset({"epochs", "epoch_size", "batch_size", "threads", "memory_budget_gb"}),
     ),
     "pairs": Command(
         _pairs,
         PairsSettings,
-        frozenset({"images", "labels", "output_dir", "stac_api", "geojson"}),
+        frozenset({"images", "labels", "output_dir", "stac_api"}),
         flags={**PAIRS_FLAGS, "timeout_s": "--timeout"},
     ),
     "convert-patches": Command(_convert_patches, ConvertPatchesSettings, frozenset({"npz_dir", "out_dir"})),
@@ -368,6 +381,7 @@ def build(plan: Plan, ws: Path) -> Scenario:
     """Write ``plan``'s inputs into the empty tree ``ws`` and return its scenario."""
     tree = Tree(ws)
     tree.user_file("data/keep/notes.txt")  # a user's file beside the inputs: no run may touch it
+    os.symlink("loop", ws / "loop")  # a symbolic-link loop for path options
     return COMMANDS[plan.command].build(plan, tree)
 
 

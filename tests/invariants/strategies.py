@@ -103,6 +103,9 @@ def patch_specs() -> st.SearchStrategy[PatchSpec]:
 
 # ---------------------------------------------------------------------------------------------- options
 
+FRESH = "fresh"
+"""The folder under a run's tree where a generated path option may point a new output."""
+
 TEXT_PROBES = (
     "",
     " ",
@@ -128,6 +131,23 @@ TEXT_PROBES = (
     "nan,nan,nan,nan",
 )
 """Text values that sit at the edges of what text options parse (sizes, boxes, numbers, names)."""
+
+PATH_PROBES = (
+    "{ws}/" + FRESH + "/new",
+    "{ws}/missing.tif",
+    "",
+    "{ws}/data/keep",
+    "{ws}/data/keep/notes.txt",
+    "{ws}/data/pairs",
+    "{ws}/data/scene/scene_NAIP.tif",
+    "{ws}/models/m.pt",
+    "{ws}/loop",
+    "/dev/null",
+    "{ws}/" + "n" * 300,
+)
+"""Values of a path option: new, missing, a folder, a user's file, an input (the scenarios write ``data/pairs``,
+``data/scene``, ``models/m.pt``), a symbolic-link loop, a device, a name too long. A run may write under
+``FRESH`` (a scenario declares it an output), nowhere else."""
 
 _SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12)
 
@@ -184,7 +204,7 @@ def _choices(kind: Any) -> list[str]:
 def value_texts(field: FieldInfo, *, huge: bool = True) -> st.SearchStrategy[str] | None:
     """Command-line texts for a field's value: at and past its bounds, its choices and near-misses.
 
-    Returns ``None`` for a flag (a boolean: present or not) and for paths (the scenarios give those).
+    Returns ``None`` for a flag (a boolean: present or not).
 
     Raises:
         TypeError: A field type this derivation does not know yet (add it here, so that it is generated).
@@ -193,7 +213,9 @@ def value_texts(field: FieldInfo, *, huge: bool = True) -> st.SearchStrategy[str
     bounds = _bounds(field)
     if typing.get_origin(kind) is list and typing.get_args(kind) == (str,):
         kind = str  # a repeatable option: one generated occurrence
-    if kind is bool or kind is Path or typing.get_origin(kind) is list:
+    if kind is Path:
+        return st.sampled_from(PATH_PROBES)
+    if kind is bool or typing.get_origin(kind) is list:
         return None
     if kind is int:
         return st.sampled_from([str(v) for v in _ints(bounds, huge)])
@@ -210,8 +232,8 @@ def value_texts(field: FieldInfo, *, huge: bool = True) -> st.SearchStrategy[str
 
 def flag(model: type[BaseModel], name: str, flags: dict[str, str] | None = None) -> str:
     """A field's command-line flag: from its :class:`CliMeta`, or from a model's own flag table."""
-    if flags is not None:
-        return flags[name]
+    if flags is not None:  # a field the table lacks is spelled as Typer spells it
+        return flags.get(name, "--" + name.replace("_", "-"))
     assert issubclass(model, Settings)
     return flag_of(model, name)
 
@@ -221,7 +243,7 @@ def option_fields(model: type[BaseModel], skip: frozenset[str], flags: dict[str,
     names = []
     for name, field in model.model_fields.items():
         meta = CliMeta.of(field)
-        on_cli = meta is not None and not meta.argument if flags is None else name in flags
+        on_cli = meta is not None and not meta.argument if flags is None else True
         if on_cli and name not in skip and (value_texts(field) is not None or _base_type(field.annotation) is bool):
             names.append(name)
     return names
@@ -270,9 +292,6 @@ PLACEMENTS = (
     "dangling-symlink",
 )
 """Where an output goes relative to the inputs and to files the user has (see :mod:`tests.invariants.scenarios`)."""
-
-OVERLAPS = frozenset({"equal-input", "inside-input", "contains-input", "symlink-to-input"})
-"""Placements whose output coincides with, lies in or holds an input: a run must refuse them."""
 
 
 def placements() -> st.SearchStrategy[str]:

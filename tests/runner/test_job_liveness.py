@@ -38,6 +38,19 @@ def _root(base: Path) -> Path:
     return base
 
 
+@pytest.fixture(autouse=True)
+def _no_process_left(tmp_path: Path) -> Iterator[None]:
+    """After each test, end what its jobs left running (processes started under its root, and nothing else)."""
+    yield
+    marks = (f"AZ_BATCHAI_MOUNT_ROOT={tmp_path}".encode(), f"runner.supervise\0{tmp_path}".encode())
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            with contextlib.suppress(OSError):
+                text = (entry / "environ").read_bytes() + b"\0" + (entry / "cmdline").read_bytes()
+                if any(mark in text for mark in marks):
+                    os.kill(int(entry.name), signal.SIGKILL)
+
+
 def _template(base: Path, command: str, *, mpi: bool) -> Path:
     settings = (
         {"customMpiSettings": {"commandLine": command, "processCount": 1}}

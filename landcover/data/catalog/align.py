@@ -21,8 +21,12 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.vrt import WarpedVRT
 
 from landcover.data.catalog.classes import ClassTable
+from landcover.data.rasters import check_label_header, read_error, require_crs
 from landcover.data.sources import GDAL_REMOTE_OPTIONS, _remote_reason, is_url
 from landcover.io.errors import LandcoverError
+from landcover.io.oserrors import check_input_file
+
+PLACED_BY_LOCATION = "landcover pairs places labels on the image by location (pair such files by their names)"
 
 EXACT_TOLERANCE = 1e-6
 """Warper error threshold in pixels: every pixel centre is effectively projected exactly (the default, 0.125,
@@ -70,8 +74,11 @@ def open_raster_href(href: str, what: str) -> Iterator[rasterio.DatasetReader]:
         LandcoverError: Missing, unreadable or refused (one line naming ``what``).
     """
     remote = is_url(href)
-    if not remote and not Path(href).is_file():
-        raise LandcoverError(f"{what}: {href}: no such file", "check the path")
+    if not remote:
+        try:
+            check_input_file(Path(href))
+        except LandcoverError as exc:
+            raise LandcoverError(f"{what}: {exc.message}", exc.hint) from None
     with rasterio.Env(**(GDAL_REMOTE_OPTIONS if remote else {})), warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         try:
@@ -85,6 +92,9 @@ def open_raster_href(href: str, what: str) -> Iterator[rasterio.DatasetReader]:
 
 def read_failure(what: str, href: str, exc: RasterioIOError) -> LandcoverError:
     """One line for a read that failed after the open (a block refused or cut off)."""
+    if not is_url(href):  # a local file that opened but cannot be read: cut short or damaged
+        error = read_error(href, exc)
+        return LandcoverError(f"{what}: {error.message}", error.hint)
     reason, _ = _remote_reason(exc)
     return LandcoverError(f"{what}: {href.split('?')[0]}: {reason}", signature_hint(reason))
 
@@ -106,6 +116,8 @@ def align_labels(sources: list[LabelSource], grid: Grid) -> np.ndarray:
     covered = np.zeros((grid.height, grid.width), dtype=bool)
     for source in sources:
         with open_raster_href(source.href, f"labels {source.name}") as src:
+            check_label_header(src, f"labels {source.name}: {source.href.split('?')[0]}")
+            require_crs(src, f"labels {source.name}: {source.href.split('?')[0]}", PLACED_BY_LOCATION)
             nodata = src.nodata if src.nodata is not None else source.table.nodata
             vrt_options: dict[str, Any] = {
                 "crs": grid.crs,

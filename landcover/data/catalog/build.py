@@ -20,12 +20,20 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
-from landcover.data.catalog.align import Grid, LabelSource, align_labels, open_raster_href, read_failure
+from landcover.data.catalog.align import (
+    PLACED_BY_LOCATION,
+    Grid,
+    LabelSource,
+    align_labels,
+    open_raster_href,
+    read_failure,
+)
 from landcover.data.catalog.classes import resolve_table
 from landcover.data.catalog.search import Catalog
 from landcover.data.catalog.settings import PairsSettings
 from landcover.data.catalog.writer import MANIFEST, SUMMARY, Manifest, PairRecord, Summary, write_pair
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, check_image
+from landcover.data.rasters import require_crs
 from landcover.data.sources import choose_asset, is_url, resolve_source, stem
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, OutputFolder
@@ -176,6 +184,7 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
         return
     with open_raster_href(job.image_href, f"image {job.name}") as src:
         check_image(src, job.image_href.split("?")[0])
+        require_crs(src, f"image {job.name}: {job.image_href.split('?')[0]}", PLACED_BY_LOCATION)
         window = area_window(src, settings.area_bbox())
         names: list[str] = []
         if window is not None:
@@ -224,6 +233,7 @@ def build_pairs(settings: PairsSettings, *, progress: bool = True) -> Summary:
         LandcoverError: Nothing found, an unreachable or refusing server, unreadable rasters, unknown classes.
     """
     started = time.perf_counter()
+    settings.area_bbox()  # a bad --geojson is refused before anything is searched or written
     out_dir = Path(settings.output_dir)
     out = OutputFolder(out_dir, option="--output-dir", command="pairs").check(pairs_inputs(settings))
     plan = plan_catalog(settings) if settings.stac_api else plan_files(settings)

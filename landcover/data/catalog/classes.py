@@ -19,6 +19,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError
 
 from landcover.constants import CLASS_NAMES
+from landcover.data.pairs import label_classes
 from landcover.io.errors import LandcoverError
 
 TABLES_PACKAGE = "landcover.data.catalog"
@@ -74,6 +75,8 @@ class ClassTable(BaseModel):
         """Map an integer label array to the tutorial's classes (uint8)."""
         if values.dtype.kind not in "ui":
             raise LandcoverError(f"{self.name}: label values of type {values.dtype}", "labels must be integers")
+        if not self.classes:  # the tutorial's codes: 0-6 or the nodata value, anything else refused by name
+            return label_classes(values, self.nodata, f"labels {self.name}")
         clipped = np.clip(values, 0, 65535).astype(np.int64)
         return self.lookup()[clipped]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from landcover.data.catalog.area import bounds, read_area
 from landcover.io.errors import LandcoverError
 
 FLAGS = {
@@ -97,40 +97,14 @@ class PairsSettings(BaseModel):
 
     def area_geometry(self) -> dict[str, Any] | None:
         """The ``--geojson`` area as one GeoJSON geometry (a collection's features become a GeometryCollection)."""
-        if self.geojson is None:
-            return None
-        data = json.loads(self.geojson.read_text())
-        if data.get("type") == "FeatureCollection":
-            return {"type": "GeometryCollection", "geometries": [f["geometry"] for f in data["features"]]}
-        if data.get("type") == "Feature":
-            return dict(data["geometry"])
-        return dict(data)
+        return None if self.geojson is None else read_area(self.geojson)
 
     def area_bbox(self) -> tuple[float, float, float, float] | None:
         """The area's bounds in degrees (``--bbox``, or the bounds of ``--geojson``), or None for whole images."""
         if self.bbox is not None:
             return self.bbox
         geometry = self.area_geometry()
-        if geometry is None:
-            return None
-        points = list(_points(geometry))
-        xs, ys = [p[0] for p in points], [p[1] for p in points]
-        return min(xs), min(ys), max(xs), max(ys)
-
-
-def _points(geometry: Any) -> Any:
-    """Every coordinate pair of a GeoJSON geometry."""
-    if isinstance(geometry, dict):
-        if geometry.get("type") == "GeometryCollection":
-            for part in geometry["geometries"]:
-                yield from _points(part)
-        else:
-            yield from _points(geometry["coordinates"])
-    elif geometry and isinstance(geometry[0], (int, float)):
-        yield geometry
-    else:
-        for part in geometry:
-            yield from _points(part)
+        return None if geometry is None or self.geojson is None else bounds(self.geojson, geometry)
 
 
 def settings_from_options(**options: Any) -> PairsSettings:

@@ -6,6 +6,7 @@ read where the nodes wrote them; only the state comes from Slurm (``client.job_s
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from collections.abc import Callable
@@ -71,7 +72,16 @@ class SlurmBackend(Backend):
         except client.SlurmError as exc:
             raise BackendError(str(exc), "check the cluster with `sinfo` and the options with --dry-run") from None
         record.details = details.model_copy(update={"slurm_job_id": job_id})
-        save_record(directory, record)
+        try:
+            save_record(directory, record)
+        except OSError as exc:  # a job without its record could be neither followed nor cancelled: cancel it
+            with contextlib.suppress(client.SlurmError):
+                client.scancel(job_id)
+            raise BackendError(
+                f"{exc.filename or directory}: cannot write the job record ({exc.strerror or exc}); "
+                f"Slurm job {job_id} was cancelled",
+                "free space there, or pass another --root",
+            ) from None
         return record
 
     def refresh(self, directory: Path, record: JobRecord) -> JobRecord:

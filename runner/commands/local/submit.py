@@ -15,7 +15,7 @@ from runner.backends.base import BackendError
 from runner.backends.local import CANCELLED_EXIT, LocalBackend, SubmitOptions, local_backend
 from runner.errors import fail
 from runner.jobspec import JobSpecError, check_extra_args, load_job, local_notes
-from runner.layout import LocalRoot, check_job_name, default_root
+from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record
 
 
@@ -126,7 +126,7 @@ def _create_job(runs: LocalBackend, directory: Path, record: JobRecord, stdouter
     On failure, the folders this call created are removed again: no job is left "queued" without a supervisor.
     """
     folders = [Path(stdouterr), *(Path(folder) for folder in record.outputs.values()), directory]
-    created = [_first_missing(folder) for folder in folders]
+    created = [first_missing(folder) for folder in folders]
     try:
         for folder in folders[:-1]:
             folder.mkdir(parents=True, exist_ok=True)
@@ -143,13 +143,3 @@ def _create_job(runs: LocalBackend, directory: Path, record: JobRecord, stdouter
             f"{where}: cannot write the job ({exc.strerror or exc}); nothing was submitted",
             "free space there, or pass another --root",
         )
-
-
-def _first_missing(folder: Path) -> Path | None:
-    """The outermost folder of ``folder``'s path that does not exist yet (what creating it would add)."""
-    missing: Path | None = None
-    for path in (folder, *folder.parents):
-        if path.exists():
-            break
-        missing = path
-    return missing

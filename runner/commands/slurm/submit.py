@@ -22,7 +22,7 @@ from runner.commands.slurm.options import Account, Container, GpusPerNode, Image
 from runner.details import SlurmDetails
 from runner.errors import fail
 from runner.jobspec import JobSpecError, check_extra_args, load_job
-from runner.layout import LocalRoot, check_job_name, default_root
+from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record
 
 
@@ -147,12 +147,23 @@ def submit(
     if dry_run:
         console.print(script.text, soft_wrap=True, markup=False, highlight=False, end="")
         return
-    directory.mkdir(parents=True)
-    (directory / SCRIPT).write_text(script.text)
     stdouterr = Path(script.paths.stdouterr)
-    stdouterr.mkdir(parents=True, exist_ok=True)
-    for folder in script.paths.outputs.values():
-        Path(folder).mkdir(parents=True, exist_ok=True)
+    folders = [directory, stdouterr, *(Path(folder) for folder in script.paths.outputs.values())]
+    created = [first_missing(folder) for folder in folders]
+    try:
+        for folder in folders:
+            folder.mkdir(parents=True, exist_ok=True)
+        (directory / SCRIPT).write_text(script.text)
+        (stdouterr / "stdout.txt").touch()
+        (stdouterr / "stderr.txt").touch()
+    except OSError as exc:
+        for new in created:
+            if new is not None:
+                shutil.rmtree(new, ignore_errors=True)
+        fail(
+            f"{exc.filename or directory}: cannot write the job ({exc.strerror or exc}); nothing was submitted",
+            "free space there, or pass another --root",
+        )
     record = JobRecord(
         name=name,
         backend=SlurmBackend.name,
@@ -167,8 +178,6 @@ def submit(
             container_mode=config.container.value, nodes_requested=script.nodes, script=str(directory / SCRIPT)
         ),
     )
-    Path(record.stdout).touch()
-    Path(record.stderr).touch()
     backend = SlurmBackend()
     try:
         record = backend.submit(directory, record)

@@ -9,11 +9,15 @@ import rasterio
 from PIL import Image
 
 from landcover.data.chesapeake import convert_patches
+from landcover.io.lock import LOCK_NAME
+from landcover.io.outputs import MANIFEST_NAME
 from tests.conftest import shared_path
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error, landcover
 
+OWN = {MANIFEST_NAME, LOCK_NAME}
+"""landcover's record of what it wrote in the folder, and the folder's lock."""
 CLASS_SIDECARS = {"pred_labels.tif.aux.xml", "pred_labels.qml", "true_labels.tif.aux.xml", "true_labels.qml"}
 OUTPUTS = {
     "pred_labels.tif",
@@ -48,7 +52,7 @@ def test_whole_scene_outputs(scene, model, tmp_path):
     out = tmp_path / "out"
     result = _evaluate(scene, model, out, "--probabilities")
     assert result.returncode == 0, result.stderr
-    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == OUTPUTS
+    assert {p.name for p in out.iterdir()} == OUTPUTS | OWN
     with rasterio.open(out / "pred_labels.tif") as pred, rasterio.open(scene) as src:
         assert pred.transform == src.transform and pred.crs == src.crs
         assert (pred.width, pred.height) == (288, 320)
@@ -109,7 +113,7 @@ def test_without_labels_there_are_no_metrics(tmp_path, model):
     labels.unlink()
     result = _evaluate(image, model, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    names = {p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".")}
+    names = {p.name for p in (tmp_path / "out").iterdir()}
     assert names == {
         "pred_labels.tif",
         "pred_labels.tif.aux.xml",
@@ -117,7 +121,7 @@ def test_without_labels_there_are_no_metrics(tmp_path, model):
         "confidence.tif",
         "NAIP.tif",
         "preview.png",
-    }
+    } | OWN
 
 
 def _no_final_outputs(out: Path) -> bool:

@@ -13,6 +13,8 @@ import pytest
 import torch
 
 import landcover
+from landcover.io.lock import LOCK_NAME
+from landcover.io.outputs import MANIFEST_NAME
 from tests.conftest import shared_path
 from tests.data.fixtures import write_pair, write_pairs
 from tests.data.models import fresh_checkpoint
@@ -68,7 +70,8 @@ def test_scores_export_matches_the_checkpoint_at_any_batch_and_size(checkpoint, 
         actual = session.run(None, {"image": x.numpy()})[0]
         assert actual.shape == expected.shape
         assert np.abs(actual - expected).max() < 1e-3
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temp file left behind
+    hidden = {p.name for p in tmp_path.iterdir() if p.name.startswith(".")}
+    assert hidden == {MANIFEST_NAME, LOCK_NAME}  # no temp file left behind: only the record of outputs, the lock
 
 
 def test_metadata_carries_classes_colours_and_normalisation(checkpoint, tmp_path):
@@ -121,6 +124,12 @@ def test_bad_inputs_are_one_line_errors_and_write_nothing(checkpoint, tmp_path):
     out.write_bytes(b"keep me")
     assert_one_line_error(run_landcover("export", str(checkpoint), str(out)), "out.onnx", "already exists", "--force")
     assert out.read_bytes() == b"keep me"
+    # --force replaces only what landcover wrote: a user's file stays, also with it
+    assert_one_line_error(run_landcover("export", str(checkpoint), str(out), "--force"), "landcover did not write it")
+    assert out.read_bytes() == b"keep me"
+    out.unlink()
+    assert run_landcover("export", str(checkpoint), str(out)).returncode == 0
+    assert_one_line_error(run_landcover("export", str(checkpoint), str(out)), "an earlier `landcover export`")
     assert run_landcover("export", str(checkpoint), str(out), "--force").returncode == 0
     assert onnx.load(str(out)).graph.input[0].name == "image"
 

@@ -1,0 +1,63 @@
+"""Invariants of ``landcover pairs --images IMG --labels LBL`` over generated rasters (any band count, dtype,
+CRS incl. none, values; cut short or damaged at random offsets).
+
+Exit 0 with pairs that open and hold only classes 0-4, or 2 with one line naming the file at fault; never a
+traceback; inputs byte-identical. Imagery given as labels, labels of no class and rasters without a CRS
+(which ``pairs`` must place by location) are refused.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.data.bad_rasters import RasterSpec, image_ok, labels_ok, raster_specs, write_raster
+from tests.landcover.invariant import names_one_of, run
+
+
+@pytest.fixture
+def workspace() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="bad-pairs-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@st.composite
+def inputs(draw: st.DrawFn) -> tuple[RasterSpec, RasterSpec]:
+    image = draw(raster_specs(role="image", damage_rate=0.3))
+    return image, draw(raster_specs(role="labels", grid=image, damage_rate=0.3))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(specs=inputs())
+def test_pairs_takes_good_rasters_and_names_the_bad_one(specs: tuple[RasterSpec, RasterSpec], workspace: Path) -> None:
+    image, labels = specs
+    shutil.rmtree(workspace, ignore_errors=True)
+    image_path = write_raster(workspace / "in" / "scene.tif", image)
+    label_path = write_raster(workspace / "in" / "county.tif", labels)
+    out = workspace / "out"
+    outcome = run(
+        ["pairs", "--images", str(image_path), "--labels", str(label_path), "--output-dir", str(out)],
+        [workspace / "in"],
+    )
+    placed = image.crs is not None
+    faults = [p for p, ok in ((image_path, image_ok(image) and placed), (label_path, labels_ok(labels))) if not ok]
+    if outcome.code == 0:
+        assert image_ok(image) or image.damaged, f"{image} should have been refused\n{outcome.show()}"
+        assert labels_ok(labels) or labels.damaged, f"{labels} should have been refused\n{outcome.show()}"
+        assert placed, f"a raster without a CRS was paired by location\n{outcome.show()}"
+        for written in sorted(out.glob("*_LandCover.tif")):
+            with rasterio.open(written) as src:
+                assert src.count == 1 and int(np.asarray(src.read(1)).max()) <= 4
+    else:
+        assert faults or "no pair has any labelled pixel" in outcome.stderr, outcome.show()
+        if faults:
+            assert names_one_of(outcome, faults), f"the error does not name {faults}\n{outcome.show()}"
