@@ -17,6 +17,7 @@ system-deps:
 	@if ! command -v mpicc >/dev/null 2>&1; then \
 		if command -v apt-get >/dev/null 2>&1; then \
 			SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+			echo "installing OpenMPI (openmpi-bin libopenmpi-dev) with apt-get"; \
 			$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends openmpi-bin libopenmpi-dev; \
 		else echo "install OpenMPI (mpirun + headers) with your package manager" >&2; exit 1; fi; \
 	fi

@@ -30,3 +30,21 @@ class Precision(Choice):
     auto = "auto"
     bf16 = "bf16"
     fp32 = "fp32"
+
+
+class Architecture(Choice):
+    """The network ``landcover train`` builds (``--model``): the tutorial's U-Net or an smp architecture."""
+
+    tutorial_unet = "tutorial-unet"
+    unet = "unet"
+    unetplusplus = "unetplusplus"
+    fpn = "fpn"
+    deeplabv3plus = "deeplabv3plus"
+    segformer = "segformer"
+
+    @property
+    def default_encoder(self) -> str | None:
+        """The encoder used when ``--encoder`` is not given (``None``: the architecture has no choice of encoder)."""
+        if self is Architecture.tutorial_unet:
+            return None
+        return "mit_b0" if self is Architecture.segformer else "resnet18"

@@ -25,12 +25,14 @@ from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
+from landcover.io.text import counted
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
     ConvertPatchesSettings,
     EvaluateSettings,
     ExportSettings,
     ImportCntkSettings,
+    ModelsSettings,
     PredictSettings,
     SampleDataSettings,
     ScoreSettings,
@@ -154,7 +156,7 @@ def score_command(settings: ScoreSettings) -> None:
         grid = PairGrid(settings.margin) if preview else None
         model = load_model(settings.model_path)
         metrics = score_pairs(model, settings.data_dir, margin=settings.margin, on_pair=grid)
-        title = f"{settings.model_path.name} on {metrics['images']} images in {settings.data_dir}"
+        title = f"{settings.model_path.name} on {counted(metrics['images'], 'image')} in {settings.data_dir}"
         if settings.json_out:
             console.print_json(json.dumps(metrics))
         else:
@@ -176,7 +178,21 @@ def convert_patches_command(settings: ConvertPatchesSettings) -> None:
     from landcover.data.chesapeake import convert_patches
 
     names = convert_patches(settings.npz_dir, settings.out_dir, force=settings.force)
-    console.print(f"wrote {len(names)} pairs to {settings.out_dir}")
+    console.print(f"wrote {counted(len(names), 'pair')} to {settings.out_dir}")
+
+
+@app.command("models")
+@settings_command(ModelsSettings)
+def models_command(settings: ModelsSettings) -> None:
+    """List the networks --model builds: parameters, GFLOP per 256 x 256 sample, and (--measure) speed here.
+
+    Examples:
+      landcover models
+      landcover models --measure --only tutorial-unet,unet,segformer
+    """
+    from landcover.infer.models_table import models_table
+
+    models_table(settings)
 
 
 @app.command("sample-data")

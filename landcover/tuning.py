@@ -103,6 +103,11 @@ def below_cap(cap: str, feature: str) -> bool:
     return feature in cap
 
 
+MODEL_RULES: dict[tuple[str, str, Workload], tuple[bool, bool]] = {}
+"""(model name prefix, CPU class, workload) -> (bf16 under ``auto``, channels-last), where a zoo network's fastest
+setting differs from the CPU class's rule above (``scripts/bench_zoo.py --parts formats``; docs/models.md)."""
+
+
 @dataclass(frozen=True)
 class SpeedSettings:
     """The settings a training or inference run uses.
@@ -134,6 +139,7 @@ def choose_settings(
     precision: Precision | str = Precision.auto,
     workload: Workload | str = Workload.TRAINING,
     cpu: CpuCapabilities | None = None,
+    model: str | None = None,
 ) -> SpeedSettings:
     """The fastest settings for a device by the measured rules (module docstring).
 
@@ -142,6 +148,8 @@ def choose_settings(
         precision: ``auto`` (bf16 where it is fast), ``bf16`` or ``fp32``.
         workload: Training or inference.
         cpu: The CPU's capabilities (detected when not given; given in tests).
+        model: The network (``tutorial-unet``, ``unet/resnet18``, ...; :attr:`ModelSpec.name`): some zoo networks
+            have rules of their own (:data:`MODEL_RULES`); ``None`` is the tutorial's U-Net.
 
     Returns:
         The settings, with the reason for the start-up line.
@@ -156,5 +164,20 @@ def choose_settings(
     cpu = cpu or CpuCapabilities.detect()
     bf16 = cpu.fast_bf16 if precision is Precision.auto else precision is Precision.bf16
     # channels-last everywhere but in training on CPUs without AVX-512, where its backward pass is slow
-    channels_last = cpu.avx512 or cpu.fast_bf16 or workload is Workload.INFERENCE
+    channels_last = bool(cpu.avx512 or cpu.fast_bf16 or workload is Workload.INFERENCE)
+    rule = model_rule(model, cpu, workload)
+    if rule is not None:
+        auto_bf16, channels_last = rule
+        bf16 = auto_bf16 if precision is Precision.auto else bf16
+        return SpeedSettings(bf16, channels_last, f"CPU {cpu.cpu_class}, measured for {model}")
     return SpeedSettings(bf16, channels_last, f"CPU {cpu.cpu_class}")
+
+
+def model_rule(model: str | None, cpu: CpuCapabilities, workload: Workload) -> tuple[bool, bool] | None:
+    """A zoo network's own (bf16, channels-last) on this CPU class and workload, where one was measured."""
+    if model is None:
+        return None
+    for (prefix, cpu_class, rule_workload), settings in MODEL_RULES.items():
+        if model.startswith(prefix) and cpu.cpu_class == cpu_class and rule_workload is workload:
+            return settings
+    return None

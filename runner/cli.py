@@ -71,7 +71,7 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Build the landcover image and run job templates locally or on Azure Machine Learning.
+    """Build the landcover image and run job templates on this machine, on a Slurm cluster or on Azure Machine Learning.
 
     Examples:
       runner local setup

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from runner.shellwords import Split, SplitError, shell_syntax, split_command
+from runner.text import counted
 
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
 BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"
@@ -43,6 +44,9 @@ MAX_ARG_BYTES = 32 * 4096
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _FAKE_ROOT = "/__mount_root__"
 _VARIABLE_PATH = re.compile(r"\$(?:\{(AZ_BATCHAI_\w+)\}|(AZ_BATCHAI_\w+))([^\s'\",;:]*)")
+_FOLDERS = r"AZ_BATCHAI_(?:MOUNT_ROOT|OUTPUT_\w+|STDOUTERR_DIR)"
+_FOLDER_VARIABLE = re.compile(rf"\$(?:\{{{_FOLDERS}\}}|{_FOLDERS})(?=/|$)")
+"""A path that starts with a folder the runner gives the job (the mount root, an output, stdouterr)."""
 _ROOT_PREFIX = re.compile(r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)(?=/|$)")
 _BATCHAI_REFERENCE = re.compile(r"\$\{?(AZ_BATCHAI_\w*)")
 _SHELL_HINT = "run a shell explicitly, e.g. bash -c '...' (quoted), or drop it"
@@ -347,6 +351,24 @@ def _check_command(command: str, where: str, known: set[str]) -> None:
             _SHELL_HINT,
         )
     _check_paths_in(command, where)
+    _check_output_options(words.args, where)
+
+
+def _check_output_options(args: list[str], where: str) -> None:
+    """The folders the command line says the job writes (``--model-dir``, ``--output-dir``) are in the mount root."""
+    for position, arg in enumerate(args):
+        option, equals, value = arg.partition("=")
+        if option not in OUTPUT_OPTIONS:
+            continue
+        if not equals:
+            if position + 1 >= len(args):
+                continue
+            value = args[position + 1]
+        if not _FOLDER_VARIABLE.match(value):
+            raise JobSpecError(
+                f"{where}: {option} {value!r} is not under $AZ_BATCHAI_MOUNT_ROOT (the job's outputs are)",
+                f"write {option} $AZ_BATCHAI_MOUNT_ROOT/... or {option} $AZ_BATCHAI_OUTPUT_<ID>",
+            )
 
 
 def _check_variables(text: str, where: str, known: set[str]) -> None:
@@ -457,7 +479,7 @@ def local_notes(spec: JobSpec, cores: int) -> list[str]:
     if spec.node_count > 1:
         notes.append(
             f"nodeCount {spec.node_count}: the local backends run every node's processes on this one machine "
-            f"({spec.process_count} processes in all)"
+            f"({counted(spec.process_count, 'process')} in all)"
         )
     if spec.process_count > cores:
         notes.append(

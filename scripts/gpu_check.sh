@@ -11,6 +11,8 @@
 #   tests    pytest -m cuda (cuda-tests.xml: each test's result and the figures it records)
 #   train    scripts/bench_train.py --device cuda (bench_train.json)
 #   predict  scripts/bench_predict.py --device cuda (bench_predict.json)
+#   zoo      scripts/bench_zoo.py --parts speed --device cuda: the tutorial U-Net, unet/resnet18 and
+#            segformer/mit_b0 in one run (bench_zoo.json; needs segmentation-models-pytorch, timm, torchvision)
 # Then gpu_check.json gathers every figure, stage time and test result; gpu_check.log holds all output.
 # Exit status: 0 when every stage passed (or, without a CUDA device, when everything up to that point did);
 # 1 when a CUDA test failed or a stage failed or ran out of time.
@@ -22,7 +24,8 @@ PY=${PYTHON:-python3}
 SITE=${GPU_CHECK_SITE:-/tmp/landcover-gpu-site}
 WHEELS=${GPU_CHECK_WHEELS:-$ROOT/.whl}
 # Seconds per stage: 480 in all, the 8 minutes the check is planned for (it ends sooner when stages do).
-INSTALL_S=${INSTALL_S:-75} INFO_S=${INFO_S:-30} TESTS_S=${TESTS_S:-215} TRAIN_S=${TRAIN_S:-105} PREDICT_S=${PREDICT_S:-55}
+INSTALL_S=${INSTALL_S:-75} INFO_S=${INFO_S:-30} TESTS_S=${TESTS_S:-185} TRAIN_S=${TRAIN_S:-95} PREDICT_S=${PREDICT_S:-50}
+ZOO_S=${ZOO_S:-45}
 
 LOG=$OUT_DIR/gpu_check.log
 : >"$LOG"
@@ -221,6 +224,8 @@ if [ "$cuda" = 1 ]; then
     stage train "$TRAIN_S" "$PY" scripts/bench_train.py --device cuda --json "$OUT_DIR/bench_train.json" || failed=1
     stage predict "$PREDICT_S" "$PY" scripts/bench_predict.py --device cuda --json "$OUT_DIR/bench_predict.json" \
         || failed=1
+    stage zoo "$ZOO_S" "$PY" scripts/bench_zoo.py --parts speed --device cuda --seconds 4 \
+        --models tutorial-unet,unet/resnet18,segformer/mit_b0 --out "$OUT_DIR/bench_zoo.json" || failed=1
 else
     echo
     echo "no CUDA device: set-up, information and the CUDA tests' skipping ran; the benchmarks need a GPU"
@@ -275,6 +280,7 @@ summary = {
     "cuda_tests": tests,
     "bench_train": load("bench_train.json"),
     "bench_predict": load("bench_predict.json"),
+    "bench_zoo": load("bench_zoo.json"),
 }
 (out / "gpu_check.json").write_text(json.dumps(summary, indent=1))
 print()

@@ -129,16 +129,27 @@ start() {
     exit 1
 }
 
+# The daemon a pid file names, when its pid is still that daemon (a reused pid is never signalled).
+ours() {
+    local name
+    name=$(basename "$1" .pid)
+    name=${name%%-*}
+    alive "$1" && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$name" ]
+}
+
 stop() {
-    for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
-        if alive "$pidfile"; then
-            kill "$(cat "$pidfile")"
+    local pidfiles=("$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munge/munged.pid") pids=()
+    for pidfile in "${pidfiles[@]}"; do
+        if ours "$pidfile"; then
+            pids+=("$(cat "$pidfile")")
         fi
     done
-    for _ in $(seq 20); do
+    [ ${#pids[@]} = 0 ] || log "stopping pids ${pids[*]}"
+    [ ${#pids[@]} = 0 ] || kill "${pids[@]}" 2>/dev/null || true
+    for _ in $(seq 40); do
         local left=0
-        for pidfile in "$DIR"/slurmd-*.pid "$DIR/slurmctld.pid" "$DIR/munge/munged.pid"; do
-            alive "$pidfile" && left=1
+        for pid in "${pids[@]}"; do
+            kill -0 "$pid" 2>/dev/null && left=1
         done
         [ $left = 0 ] && break
         sleep 0.5

@@ -32,6 +32,7 @@ running() { [ -f "$STATE/api.pid" ] && kill -0 "$(cat "$STATE/api.pid")" 2>/dev/
 ensure_packages() {
     if [ -z "$PGBIN" ] || ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then
         SUDO=$([ "$(id -u)" = 0 ] || echo sudo)
+        echo "stac_server: installing postgresql and postgresql-15-postgis-3 with apt-get" >&2
         $SUDO apt-get update -qq
         $SUDO apt-get install -y -qq --no-install-recommends postgresql postgresql-15-postgis-3 >/dev/null
         PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -39,6 +40,7 @@ ensure_packages() {
     local pins stamp="$VENV/.pins"
     pins=$("$PYTHON" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["stac-server"]))')
     if [ ! -x "$VENV/bin/uvicorn" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$pins" ]; then
+        echo "stac_server: installing $pins with pip into $VENV" >&2
         "$PYTHON" -m venv "$VENV"
         # shellcheck disable=SC2086
         "$VENV/bin/pip" install -q $pins

@@ -44,6 +44,22 @@ def help_text(app: typer.Typer, prog: str, path: tuple[str, ...]) -> str:
     return result.output
 
 
+def cut_flags(app: typer.Typer, prog: str, width: int = 80) -> list[str]:
+    """Flags that a command's ``--help`` at ``width`` columns does not show whole (empty: none is cut)."""
+    found = []
+    for path, command in walk(typer.main.get_command(app)):
+        result = CliRunner().invoke(app, [*path, "--help"], prog_name=prog, env={"COLUMNS": str(width)})
+        assert result.exit_code == 0, result.output
+        words = set(re.split(r"[\s│,]+", result.output))
+        for param in command.params:
+            if getattr(param, "hidden", False) or param.param_type_name != "option":
+                continue
+            found += [
+                f"{' '.join((prog, *path))}: {flag}" for flag in param.opts + param.secondary_opts if flag not in words
+            ]
+    return found
+
+
 def examples(text: str, prog: str) -> list[str]:
     """Example command lines in a help text or README: lines running ``prog`` (continuations joined)."""
     joined = re.sub(r"\\[ \t]*\n\s*", " ", text)

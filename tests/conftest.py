@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ("tests.services",)  # servers the session starts (Slurm, ...) and stops when it ends
 SHARED = Path(os.environ.get("LANDCOVER_SHARED", ROOT.parent / "shared"))
 
 

@@ -1,7 +1,9 @@
 """The documentation: its command lines name real make targets, the checks catch a wrong line, the generated CLI
 reference covers every command, and every page is in the site's nav."""
 
+import ast
 import importlib.util
+import re
 from pathlib import Path
 
 import typer
@@ -9,7 +11,7 @@ import yaml
 
 from landcover.cli import app as landcover_app
 from runner.cli import app as runner_app
-from tests.cli_help import ROOT, make_problems, readme_problems, walk
+from tests.cli_help import ROOT, documents, fenced_code, make_problems, readme_problems, walk
 
 
 def load_hook():
@@ -71,3 +73,62 @@ def test_every_page_is_in_the_nav():
     assert pages - in_nav == set(), "add these pages to the nav in mkdocs.yml"
     assert in_nav - pages - generated == set(), "the nav names pages that do not exist"
     assert all(Path(docs, page).suffix == ".md" for page in in_nav)
+
+
+# What a fresh clone lacks (docs/data-sources.md says where each comes from): the tutorial's models, real patches,
+# the tutorial's job files, ../shared.
+NEEDS_FILES = re.compile(
+    r"import-cntk|convert-patches|tutorial250\.pt|\.model\b|chesapeake-wv|\.\./shared|LANDCOVER_SHARED"
+)
+
+
+def test_command_lines_that_need_files_a_clone_lacks_say_so():
+    """Every documented command line that uses the tutorial's models or real data says so (`# needs: ...`)."""
+    unmarked = []
+    for path in documents():
+        if path.name == "data-sources.md":  # where they come from; the README links to that page
+            continue
+        for line in re.sub(r"\\[ \t]*\n\s*", " ", fenced_code(path.read_text())).splitlines():
+            code, _, comment = line.partition("#")
+            if NEEDS_FILES.search(code) and "needs:" not in comment:
+                unmarked.append(f"{path.relative_to(ROOT)}: {line.strip()}")
+    assert unmarked == [], "mark these lines with '# needs: ...' (see docs/data-sources.md)"
+
+
+def test_the_data_sources_page_names_both_sources():
+    page = (ROOT / "docs" / "data-sources.md").read_text()
+    assert "Chesapeake Land Cover" in page and "lila.science" in page and "CVPR 2019" in page
+    assert "github.com/Azure/pixel_level_land_classification" in page and "sample_models/" in page
+
+
+PAGE_REFERENCE = re.compile(r"docs/([\w/.-]+\.md)(?:, section ([A-Z][\w -]*\w))?")
+
+
+def _message_strings() -> list[tuple[Path, str]]:
+    """Every string constant of the two packages (messages and hints among them), f-strings' text parts too."""
+    found = []
+    for path in sorted([*(ROOT / "landcover").rglob("*.py"), *(ROOT / "runner").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.append((path, node.value))
+    return found
+
+
+def test_messages_point_at_pages_and_sections_that_exist():
+    """A hint that names a page (`docs/image.md, section A Docker Engine`) names a page and heading that exist."""
+    strings = _message_strings()
+    for path, text in strings:
+        assert "see README" not in text, f"{path.relative_to(ROOT)}: {text!r} (name a docs/ page)"
+        for match in PAGE_REFERENCE.finditer(text):
+            page = ROOT / "docs" / match.group(1)
+            assert page.is_file(), f"{path.relative_to(ROOT)} names {match.group(0)}"
+            if match.group(2):
+                assert f"\n## {match.group(2)}\n" in page.read_text(), f"{path.relative_to(ROOT)}: {match.group(0)}"
+    assert any("section" in text and PAGE_REFERENCE.search(text) for _, text in strings)
+
+
+def test_pages_that_start_mpirun_say_how_as_root():
+    """Open MPI refuses root without consent: the training page and Troubleshooting say how (runner adds it)."""
+    for page in ("training.md", "troubleshooting.md"):
+        text = (ROOT / "docs" / page).read_text()
+        assert "mpirun --allow-run-as-root" in text and "`runner` adds" in text, page

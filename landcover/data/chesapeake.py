@@ -21,6 +21,7 @@ from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_folder
 from landcover.io.sniff import file_kind
+from landcover.io.text import counted
 
 NAIP_CHANNELS = slice(0, 4)
 LABEL_CHANNEL = 8
@@ -29,7 +30,7 @@ LABEL_CHANNEL = 8
 def _refuse_values(path: Path, what: str, values: np.ndarray, allowed: str) -> None:
     shown = ", ".join(f"{v:g}" for v in np.unique(values)[:6])
     raise LandcoverError(
-        f"{path}: {what} values {shown} are not {allowed} ({values.size} pixels)",
+        f"{path}: {what} values {shown} are not {allowed} ({counted(values.size, 'pixel')})",
         "these are not Chesapeake patches as published; re-download or fix them",
     )
 

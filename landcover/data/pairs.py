@@ -18,6 +18,7 @@ from rasterio.errors import RasterioError
 from landcover.constants import LABEL_MAP, UNKNOWN
 from landcover.data.rasters import check_image_header, check_label_header, open_local, read_pixels
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 
 IMAGE_SUFFIX = "_NAIP.tif"
 LABEL_SUFFIX = "_LandCover.tif"
@@ -184,7 +185,7 @@ def label_classes(raw: np.ndarray, nodata: float | None, path: Path | str) -> np
             f" (+{len(codes) - 8} more)" if len(codes) > 8 else ""
         )
         raise LandcoverError(
-            f"{path}: label values {shown} are not land-cover codes 0-6 ({int(unknown.sum())} pixels)",
+            f"{path}: label values {shown} are not land-cover codes 0-6 ({counted(int(unknown.sum()), 'pixel')})",
             "if one of them means no data, set it as the file's nodata (gdal_edit.py -a_nodata 255 FILE); "
             "otherwise recode them to 0-6",
         )

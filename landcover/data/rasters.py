@@ -22,6 +22,7 @@ from rasterio.errors import NotGeoreferencedWarning, RasterioError
 from landcover.io.errors import LandcoverError
 from landcover.io.oserrors import check_input_file
 from landcover.io.sniff import file_kind
+from landcover.io.text import counted
 
 BANDS = 4
 
@@ -50,7 +51,7 @@ def check_image_header(src: rasterio.DatasetReader, path: Path | str) -> None:
     """Refuse imagery that is not 4 bands of 8-bit pixels."""
     if src.count != BANDS:
         raise LandcoverError(
-            f"{path}: has {src.count} bands, expected {BANDS} (R, G, B, NIR)",
+            f"{path}: has {counted(src.count, 'band')}, expected {BANDS} (R, G, B, NIR)",
             "use 4-band NAIP imagery",
         )
     if src.dtypes[0] != "uint8":

@@ -20,6 +20,7 @@ import numpy as np
 
 from landcover.constants import MARGIN, UNKNOWN
 from landcover.constants import WINDOW as CROP
+from landcover.io.text import counted
 
 RARE_CLASSES = (1, 4)
 RARE_FRACTION = 0.003
@@ -74,7 +75,7 @@ class CropSampler:
         self.rare = [summed_area(np.isin(lab, RARE_CLASSES)) for lab in self.labels]
         self.known = [summed_area(lab != UNKNOWN) for lab in self.labels]
         if any(min(lab.shape) < crop for lab in self.labels):
-            raise ValueError(f"every image must be at least {crop - 2 * margin} pixels on each side")
+            raise ValueError(f"every image must be at least {counted(crop - 2 * margin, 'pixel')} on each side")
         spans = np.array([(lab.shape[0] - crop + 1) * (lab.shape[1] - crop + 1) for lab in self.labels], float)
         self.cumulative = np.cumsum(spans / spans.sum())
         self.uniforms: list[float] = []

@@ -14,6 +14,7 @@ from landcover.constants import WINDOW as CROP
 from landcover.data.pairs import ImagePair, check_image, discover_pairs, open_raster, read_pair_masked
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 
 MIN_SIZE = CROP - 2 * MARGIN
 BYTES_PER_PIXEL_HELD = 2 * (4 + 1) + 8  # padded + transposed copies of pixels and labels, summed-area tables
@@ -117,11 +118,11 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
     need = held_bytes(pairs)
     if need > budget_bytes:
         raise LandcoverError(
-            f"{worker}: its {len(pairs)} pairs need {need / 2**30:.1f} GiB, over its memory budget of "
+            f"{worker}: its {counted(len(pairs), 'pair')} need {need / 2**30:.1f} GiB, over its memory budget of "
             f"{budget_bytes / 2**30:.1f} GiB",
             "run more processes (mpirun -np N) or raise --memory-budget-gb",
         )
-    emit(f"{worker}: loading {len(pairs)} pairs: {', '.join(p.name for p in pairs)}")
+    emit(f"{worker}: loading {counted(len(pairs), 'pair')}: {', '.join(p.name for p in pairs)}")
     start = time.perf_counter()
     shard = Shard([], [], [])
     for pair in pairs:
@@ -135,5 +136,5 @@ def load_shard(pairs: list[ImagePair], *, worker: str, budget_bytes: int) -> Sha
         shard.labels.append(labels)
         shard.valid.append(valid)
     megabytes = sum(im.nbytes + lab.nbytes for im, lab in zip(shard.images, shard.labels, strict=True)) / 1e6
-    emit(f"{worker}: loaded {len(pairs)} pairs ({megabytes:.1f} MB) in {time.perf_counter() - start:.1f} s")
+    emit(f"{worker}: loaded {counted(len(pairs), 'pair')} ({megabytes:.1f} MB) in {time.perf_counter() - start:.1f} s")
     return shard

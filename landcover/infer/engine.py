@@ -9,6 +9,8 @@ how the region is cut into blocks.
   classes equal the tutorial's 256-in / 128-out tiling everywhere, at a fraction of its compute.
 - ``window``-normalised models (the tutorial's, imported from CNTK) see each 256-px window's own mean, so
   they always run with the tutorial's exact 256 / 128 tiling, batched.
+- The zoo's networks, which predict every pixel of their input, run on overlapping 512-px windows whose
+  scores are blended (:mod:`landcover.infer.blend`); blocks are multiples of the windows' 384-px stride.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from landcover.constants import CENTRE, MARGIN, NETWORK_MULTIPLE, WINDOW
+from landcover.infer import blend
 from landcover.model.apply import reflect_pad, round_up
+from landcover.model.build import Network
+from landcover.model.registry import spec_of
 from landcover.model.unet import TutorialUNet, fused_for_inference, predicted_classes
 from landcover.tuning import Precision, SpeedSettings, Workload, choose_settings
 
@@ -77,7 +82,7 @@ class Engine:
 
     def __init__(
         self,
-        model: TutorialUNet,
+        model: Network,
         device: torch.device,
         *,
         exact: bool = False,
@@ -103,11 +108,15 @@ class Engine:
                 ``exact``); the benchmark tries the others.
         """
         self.device = device
-        self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)
-        self.speed = speed or choose_settings(device, Precision.fp32 if exact else Precision.auto, Workload.INFERENCE)
+        fuse = fuse and isinstance(model, TutorialUNet)
+        self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)  # type: ignore[arg-type]
+        self.blend = spec_of(model).is_zoo  # predicts every pixel of its input: blended overlapping windows
+        precision = Precision.fp32 if exact else Precision.auto
+        self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec_of(model).name)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
-        self.block = round_up(max(block, CENTRE), CENTRE)
+        unit = blend.STRIDE if self.blend else CENTRE
+        self.block = round_up(max(block, unit), unit)
         self.batch = batch
         self.want_probabilities = probabilities
         self.tutorial_tiling = model.config.normalisation == "window" if tutorial_tiling is None else tutorial_tiling
@@ -122,6 +131,8 @@ class Engine:
 
     def block_scores(self, pixels: np.ndarray) -> torch.Tensor:
         """Scores (C, H, W) for the inner part of a block read with a 64-px margin on every side."""
+        if self.blend:
+            return blend.blended_scores(self.scores, pixels, max(1, self.batch // 4))
         if not self.tutorial_tiling:
             return self.scores(pixels[None])[0, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
         rows, cols = (
@@ -154,7 +165,7 @@ class Engine:
         """Predict a region block by block (row-major), each block read with its margin."""
         row0, col0 = int(region.row_off), int(region.col_off)
         height, width = int(region.height), int(region.width)
-        step = CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
+        step = blend.STRIDE if self.blend else CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
         for top in range(0, height, self.block):
             for left in range(0, width, self.block):
                 h, w = min(self.block, height - top), min(self.block, width - left)

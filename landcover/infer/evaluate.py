@@ -35,9 +35,10 @@ from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, OutputFolder, StagedResult
 from landcover.io.progress import ProgressReporter
+from landcover.io.text import counted
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
-from landcover.model.unet import TutorialUNet
+from landcover.model.build import Network
 from landcover.settings import EvaluateSettings
 from landcover.tracking import check_tracking_reachable, track_evaluation
 
@@ -150,7 +151,7 @@ def _run(
     scene_name: str,
     scene: rasterio.DatasetReader,
     labels: rasterio.DatasetReader | None,
-    model: TutorialUNet,
+    model: Network,
     region: Window,
     staged: StagedResult,
 ) -> dict[str, Any]:
@@ -249,6 +250,6 @@ def _run(
     accuracy = f", pixel accuracy {metrics['pixel_accuracy']:.3f}" if metrics and metrics["pixel_accuracy"] else ""
     emit(
         f"evaluated {area:.2f} km² in {seconds:.1f} s ({summary['km2_per_s']:.2f} km²/s){accuracy}; "
-        f"{len(written)} files in {options.output_dir}"
+        f"{counted(len(written), 'file')} in {options.output_dir}"
     )
     return {**summary, "metrics": metrics, "files": [p.name for p in written]}

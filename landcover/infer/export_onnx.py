@@ -32,8 +32,12 @@ from landcover.infer.model_file import load_checked_model
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_file
+from landcover.io.text import counted
+from landcover.model.build import Network
 from landcover.model.checkpoint import read_checkpoint
-from landcover.model.unet import IN_CHANNELS, TutorialUNet, predicted_classes
+from landcover.model.registry import spec_of
+from landcover.model.unet import IN_CHANNELS, predicted_classes
+from landcover.model.zoo import STRIDE
 from landcover.settings import ExportSettings
 
 OUTPUTS = ("probabilities", "scores")
@@ -46,7 +50,7 @@ NAIP_RESOLUTION_CM = 100
 class ExportedNetwork(nn.Module):
     """The model as exported: class scores, or probabilities over the known classes (unknown fixed at 0)."""
 
-    def __init__(self, model: TutorialUNet, output: str) -> None:
+    def __init__(self, model: Network, output: str) -> None:
         super().__init__()
         self.model = model
         self.probabilities = output == "probabilities"
@@ -74,9 +78,7 @@ class Agreement:
         return self.same_class / self.pixels
 
 
-def _metadata(
-    model: TutorialUNet, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None
-) -> dict[str, str]:
+def _metadata(model: Network, checkpoint: dict[str, Any] | None, output: str, tile_size: int | None) -> dict[str, str]:
     config = model.config
     metadata: dict[str, Any] = {
         "model_type": "Segmentor",
@@ -86,7 +88,8 @@ def _metadata(
         "standardization_mean": [0.0] * config.in_channels,
         "standardization_std": [1.0] * config.in_channels,
         "landcover.class_colours": {str(i): list(colour) for i, colour in enumerate(CLASS_COLOURS)},
-        "landcover.input": "float32 (N, 4, H, W): R, G, B, NIR / 255; H, W multiples of 8",
+        "landcover.input": f"float32 (N, 4, H, W): R, G, B, NIR / 255; H, W multiples of {input_multiple(model)}",
+        "landcover.model": spec_of(model).to_stored(),
         "landcover.output": output,
         "landcover.normalisation": config.normalisation,
         "landcover.version": __version__,
@@ -101,6 +104,15 @@ def _metadata(
         # Overlap so that every pixel kept lies at least MARGIN pixels inside its tile (the tutorial's 256/128).
         metadata["tiles_overlap"] = math.ceil(200 * MARGIN / tile_size)
     return {key: json.dumps(value, default=str) for key, value in metadata.items()}
+
+
+def input_multiple(model: Network) -> int:
+    """What the exported graph's sides must be multiples of: 8 for the tutorial's U-Net, 32 for the zoo's.
+
+    A zoo network pads other sizes inside (:mod:`landcover.model.zoo`), but the exported graph is traced
+    at a multiple of 32 and keeps no padding.
+    """
+    return STRIDE if spec_of(model).is_zoo else NETWORK_MULTIPLE
 
 
 def _require_onnx() -> Any:
@@ -153,6 +165,12 @@ def export_onnx(
         raise LandcoverError(f"{out_path}: is a directory", "give the .onnx file to write")
     onnx = _require_onnx()
     model = load_checked_model(model_path, IN_CHANNELS)
+    if tile_size is not None and tile_size % input_multiple(model):
+        raise LandcoverError(
+            f"--tile-size {tile_size}: {model_path.name} holds a {spec_of(model).name}, which takes multiples of "
+            f"{input_multiple(model)}",
+            "use for example 256 or 512",
+        )
     checkpoint = None if model_path.suffix == ".model" else read_checkpoint(model_path)
     network = ExportedNetwork(model.eval(), output).eval()
     size = tile_size or 2 * MARGIN
@@ -192,7 +210,7 @@ def read_check_region(image_path: Path, size: int, multiple: int) -> np.ndarray:
         height = min(size, src.height) // multiple * multiple
         width = min(size, src.width) // multiple * multiple
         if height == 0 or width == 0:
-            raise LandcoverError(f"{image_path}: smaller than {multiple} pixels", "check on a larger scene")
+            raise LandcoverError(f"{image_path}: smaller than {counted(multiple, 'pixel')}", "check on a larger scene")
         window = Window((src.width - width) // 2, (src.height - height) // 2, width, height)
         return np.asarray(src.read(window=window))
 
@@ -249,7 +267,8 @@ def export_and_check(settings: ExportSettings) -> str:
     model_path, out_path, tile_size = settings.model_path, settings.out_path, settings.tile_size
     check_image, check_size, output = settings.check_image, settings.check_size, settings.output.value
     check_tile_size(tile_size)
-    pixels = read_check_region(check_image, check_size, tile_size or NETWORK_MULTIPLE) if check_image else None
+    multiple = tile_size or STRIDE  # a multiple of 32 fits the zoo's networks as well as the tutorial's (8)
+    pixels = read_check_region(check_image, check_size, multiple) if check_image else None
     inputs = [Named(path=model_path, option="MODEL")]
     inputs += [Named(path=check_image, option="--check-image")] if check_image else []
     target = Named(path=out_path, option="ONNX")
@@ -261,7 +280,7 @@ def export_and_check(settings: ExportSettings) -> str:
     if pixels is not None and check_image is not None and agreement is not None:
         lines.append(
             f"ONNX Runtime (CPU) vs PyTorch on {pixels.shape[2]} x {pixels.shape[1]} px of {check_image.name}: "
-            f"same class on {100 * agreement.fraction:.4f} % of {agreement.pixels} pixels, "
+            f"same class on {100 * agreement.fraction:.4f} % of {counted(agreement.pixels, 'pixel')}, "
             f"max |{output} difference| {agreement.max_abs_difference:.3g}"
         )
     return "\n".join(lines)

@@ -37,6 +37,7 @@ from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.outputs import Named, OutputFolder
 from landcover.io.paths import check_output_dir
 from landcover.io.progress import ProgressReporter
+from landcover.io.text import counted
 from landcover.parallel.world import World, init_world
 from landcover.settings import PredictSettings
 
@@ -210,7 +211,7 @@ def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int, out:
     maps = [Path(o.map) for o in outcomes if o.map is not None]
     mosaics = write_mosaics(maps, options.output_dir, claim=out.claim) if maps else []
     if mosaics:
-        write_overview(mosaics[0], options.output_dir / OVERVIEW, title=f"{len(maps)} scenes")
+        write_overview(mosaics[0], options.output_dir / OVERVIEW, title=f"{counted(len(maps), 'scene')}")
         out.record(OVERVIEW, save=False)
     for mosaic in mosaics:
         out.record(mosaic.name, save=False)
@@ -273,7 +274,7 @@ def _predict(options: PredictSettings, world: World, comm: Any, out: OutputFolde
     with ProgressReporter("mapping scenes", len(plan.todo), "scenes", enabled=world.is_main) as progress:
         if world.is_main:
             console.print(
-                f"{len(plan.scenes)} scenes: {len(plan.skipped)} already mapped, {len(plan.todo)} to map "
+                f"{counted(len(plan.scenes), 'scene')}: {len(plan.skipped)} already mapped, {len(plan.todo)} to map "
                 f"on {world.size} rank{'s' if world.size > 1 else ''} ({world.device})",
                 soft_wrap=True,
             )
@@ -283,7 +284,7 @@ def _predict(options: PredictSettings, world: World, comm: Any, out: OutputFolde
         return None
     summary = _finish(options, plan, tally, world.size, out)
     console.print(
-        f"mapped {summary['done']} scenes ({summary['km2']:.2f} km² in {summary['seconds']:.1f} s, "
+        f"mapped {counted(summary['done'], 'scene')} ({summary['km2']:.2f} km² in {summary['seconds']:.1f} s, "
         f"{summary['km2_per_s']:.2f} km²/s on {world.size} rank{'s' if world.size > 1 else ''}), "
         f"{summary['skipped']} already done, {summary['failed']} failed; {options.output_dir / SUMMARY}",
         soft_wrap=True,
@@ -297,7 +298,7 @@ def failed_scenes(summary: dict[str, Any], output_dir: Path) -> LandcoverError |
     if not failed:
         return None
     return LandcoverError(
-        f"{len(failed)} of {summary['scenes']} scenes failed: {failed[0]['error']}"
+        f"{len(failed)} of {counted(summary['scenes'], 'scene')} failed: {failed[0]['error']}"
         + (f" and {len(failed) - 1} more" if len(failed) > 1 else ""),
         f"see {output_dir / SUMMARY}; rerun to retry them",
     )

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, UNKNOWN
 from landcover.io.atomic import atomic_path
+from landcover.io.text import counted
 from landcover.metrics import confusion_matrix, describe_mean_iou, summarise
 
 TEXT_PER_WIDTH = 1 / 60
@@ -236,7 +237,7 @@ class PairGrid:
 
     def write(self, out: Path, *, title: str, metrics: dict[str, Any], total: int) -> Path:
         """Write the grid with the figures over all ``total`` pairs."""
-        shown = f"; the first {len(self.rows)} of {total} pairs shown" if total > len(self.rows) else ""
+        shown = f"; the first {len(self.rows)} of {counted(total, 'pair')} shown" if total > len(self.rows) else ""
         heading = f"{title} (scored inside the white frames: a {self.margin}-px border left out{shown})"
         width = min(GRID_PANEL, max(row.prediction.shape[1] for row in self.rows)) if self.rows else GRID_PANEL
         return save_png(render_preview(self.rows, title=heading, metrics=metrics, panel_width=max(width, 384)), out)

@@ -9,8 +9,23 @@ from typing import NoReturn
 from rich.console import Console
 from rich.markup import escape
 
-# Jobs whose output goes to log files (under mpirun, ranks may sit on a pseudo-terminal) ask for plain text.
-_PLAIN = os.environ.get("LANDCOVER_PROGRESS") == "plain"
+LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE")
+"""Set in the processes that Open MPI, MPICH / Intel MPI (Hydra) or a PMIx launcher start."""
+
+
+def plain_output() -> bool:
+    """Plain text, no live display or colours: ``LANDCOVER_PROGRESS=plain``, ``TERM=dumb`` or an MPI launcher.
+
+    ``mpirun`` hands its ranks a pseudo-terminal whatever its own output is (``mpirun ... | tail``, a log file), so
+    a rank cannot tell a terminal from a pipe: it writes plain lines unless ``LANDCOVER_PROGRESS=rich``.
+    """
+    choice = os.environ.get("LANDCOVER_PROGRESS", "auto")
+    if choice in ("plain", "rich"):
+        return choice == "plain"
+    return os.environ.get("TERM") == "dumb" or any(name in os.environ for name in LAUNCHER_VARIABLES)
+
+
+_PLAIN = plain_output()
 console = Console(highlight=False, force_terminal=False if _PLAIN else None)
 error_console = Console(stderr=True, highlight=False, force_terminal=False if _PLAIN else None)
 

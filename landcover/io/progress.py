@@ -1,4 +1,9 @@
-"""Progress for long work: a Rich bar with rate and ETA on a terminal, periodic plain lines in log files."""
+"""Progress for long work: a Rich bar with rate and ETA on a terminal, periodic plain lines in logs.
+
+Plain lines come at every tenth of the work, or after 30 s without one, and at the end. A process that an MPI
+launcher started writes plain lines too, terminal or not (:func:`landcover.io.console.plain_output`): under
+``mpirun ... | tail`` a live bar would arrive as hundreds of ANSI frames.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ from types import TracebackType
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from landcover.io.console import console, emit
+from landcover.io.console import console, emit, plain_output
 
-PLAIN_INTERVAL_S = 15.0
+PLAIN_INTERVAL_S = 30.0
+"""Longest wait between two plain lines."""
+PLAIN_STEP = 0.1
+"""A plain line at least at every this fraction of the work."""
 NOTE_INTERVAL_S = 1.0
 """How often a live bar's note (e.g. the loss, which costs a GPU synchronisation to read) is refreshed."""
 
@@ -34,6 +42,7 @@ class ProgressReporter:
         self.done = 0.0
         self.start = time.perf_counter()
         self.last_line = self.start
+        self.done_at_line = 0.0
         self.last_note = self.start - NOTE_INTERVAL_S
         self.note = ""
         self.rich: Progress | None = None
@@ -52,9 +61,14 @@ class ProgressReporter:
 
     @staticmethod
     def interactive() -> bool:
-        """A live bar on a terminal; plain lines in logs (``LANDCOVER_PROGRESS=plain|rich`` decides outright)."""
-        choice = os.environ.get("LANDCOVER_PROGRESS", "auto")
-        return choice == "rich" or (choice != "plain" and sys.stdout.isatty())
+        """A live bar on a terminal; plain lines in logs and under MPI (``LANDCOVER_PROGRESS=plain|rich`` decides)."""
+        return os.environ.get("LANDCOVER_PROGRESS") == "rich" or (not plain_output() and sys.stdout.isatty())
+
+    def line_due(self, done: float, now: float) -> bool:
+        """Whether a plain line is due with ``done`` units done at ``now``: a tenth more, 30 s later, or the end."""
+        if done >= self.total:
+            return self.done_at_line < self.total  # the end's line, once
+        return done - self.done_at_line >= PLAIN_STEP * self.total or now - self.last_line >= PLAIN_INTERVAL_S
 
     def __enter__(self) -> ProgressReporter:
         if self.rich is not None:
@@ -82,7 +96,7 @@ class ProgressReporter:
             return True
         if self.rich is not None:
             return now - self.last_note >= NOTE_INTERVAL_S
-        return now - self.last_line >= PLAIN_INTERVAL_S
+        return self.line_due(self.done + amount, now)
 
     def advance(self, amount: float, note: str | None = "") -> None:
         """Record ``amount`` more units done; ``note`` replaces the shown note (``None`` keeps the last one)."""
@@ -96,8 +110,8 @@ class ProgressReporter:
         if self.rich is not None:
             self.rich.update(self.task, completed=self.done, rate=rate)
             return
-        if now - self.last_line >= PLAIN_INTERVAL_S or self.done >= self.total:
-            self.last_line = now
+        if self.line_due(self.done, now):
+            self.last_line, self.done_at_line = now, self.done
             remaining = (self.total - self.done) * self.scale / self.rate if self.rate else 0.0
             percent = 100 * self.done / self.total if self.total else 100.0
             emit(f"{self.description}: {percent:5.1f}% {rate} ETA {remaining:.0f}s")

@@ -6,6 +6,8 @@ weights_only=True)``)::
     format          "landcover-runner/checkpoint"
     format_version  1
     config          ModelConfig fields (architecture and normalisation with its statistics)
+    model           the ModelSpec (architecture, encoder, weights, bands, classes, normalisation); absent
+                    in checkpoints written before the model zoo, which hold the tutorial's U-Net
     classes         class names, in score order
     colours         RGB colour per class
     label_map       raw label value -> class
@@ -21,18 +23,25 @@ import datetime as dt
 import os
 import pickle
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, LABEL_MAP
 from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
+from landcover.model.build import build_network
+from landcover.model.registry import ModelSpec, spec_of
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.model.validate import check_checkpoint, check_model_file
 
+if TYPE_CHECKING:
+    from landcover.model.build import Network
+
 FORMAT = "landcover-runner/checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The newest format this landcover reads. 1: the tutorial's U-Net (what every tutorial-unet checkpoint still
+says, so earlier releases read them); 2: a model of the zoo, rebuilt from its ``model`` entry."""
 
 
 def config_to_dict(config: ModelConfig) -> dict[str, Any]:
@@ -46,8 +55,22 @@ def config_from_dict(values: dict[str, Any]) -> ModelConfig:
     return ModelConfig(**fields)
 
 
+def spec_of_checkpoint(checkpoint: dict[str, Any]) -> ModelSpec:
+    """The checkpoint's model spec (before the zoo: the tutorial's U-Net with its stored config)."""
+    if "model" in checkpoint:
+        return ModelSpec.model_validate(checkpoint["model"])
+    config = config_from_dict(dict(checkpoint["config"]))
+    return ModelSpec(
+        in_channels=config.in_channels,
+        classes=config.num_classes,
+        normalisation=config.normalisation,
+        mean=config.mean,
+        std=config.std,
+    )
+
+
 def make_checkpoint(
-    model: TutorialUNet, *, provenance: dict[str, Any], training: dict[str, Any] | None = None
+    model: torch.nn.Module, *, provenance: dict[str, Any], training: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Assemble the checkpoint dictionary for a model.
 
@@ -63,10 +86,12 @@ def make_checkpoint(
         k: v.detach().to("cpu", torch.float32) if v.is_floating_point() else v.detach().cpu()
         for k, v in model.state_dict().items()
     }
+    spec = spec_of(model)
     checkpoint: dict[str, Any] = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "config": config_to_dict(model.config),
+        "format_version": FORMAT_VERSION if spec.is_zoo else 1,
+        "config": config_to_dict(model.config),  # type: ignore[arg-type]
+        "model": spec.to_stored(),
         "classes": list(CLASS_NAMES),
         "colours": [list(c) for c in CLASS_COLOURS],
         "label_map": list(LABEL_MAP),
@@ -157,9 +182,7 @@ def _unreadable(path: Path, exc: Exception) -> LandcoverError:
 def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
     """Refuse a checkpoint whose weights do not fit the architecture it declares (checked on the meta device)."""
     try:
-        config = config_from_dict(dict(checkpoint["config"]))
-        with torch.device("meta"):
-            expected = TutorialUNet(config).state_dict()
+        expected = _expected_state(checkpoint)
         state = checkpoint["state_dict"]
         problems = [f"{name} missing" for name in expected if name not in state]
         problems += [f"{name} not in the architecture" for name in state if name not in expected]
@@ -168,7 +191,7 @@ def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
             for name, tensor in expected.items()
             if name in state and tuple(state[name].shape) != tuple(tensor.shape)
         ]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, LandcoverError) as exc:
         raise LandcoverError(
             f"{path}: damaged checkpoint (its architecture cannot be rebuilt: {type(exc).__name__} {exc})",
             "re-create it with landcover train or landcover import-cntk",
@@ -176,19 +199,34 @@ def _check_architecture(path: Path, checkpoint: dict[str, Any]) -> None:
     if problems:
         more = f" and {len(problems) - 1} more" if len(problems) > 1 else ""
         raise LandcoverError(
-            f"{path}: its weights do not fit the U-Net it declares ({problems[0]}{more})",
+            f"{path}: its weights do not fit the {spec_of_checkpoint(checkpoint).name} it declares "
+            f"({problems[0]}{more})",
             "the file is damaged or from another architecture; re-create it with landcover train or import-cntk",
         )
 
 
-def model_from_checkpoint(checkpoint: dict[str, Any]) -> TutorialUNet:
+def _expected_state(checkpoint: dict[str, Any]) -> dict[str, torch.Tensor]:
+    """The state dict the checkpoint's declared model has (built on the meta device where the model allows)."""
+    spec = spec_of_checkpoint(checkpoint)
+    if not spec.is_zoo:  # the tutorial's U-Net, with all of its stored config
+        with torch.device("meta"):
+            return TutorialUNet(config_from_dict(dict(checkpoint["config"]))).state_dict()
+    try:
+        with torch.device("meta"):
+            return build_network(spec).state_dict()
+    except RuntimeError:  # some encoders (mit_*) compute their initialisation: build it for real
+        return build_network(spec).state_dict()
+
+
+def model_from_checkpoint(checkpoint: dict[str, Any]) -> Network:
     """Rebuild the network from a checkpoint dictionary and load its weights (train mode)."""
-    model = TutorialUNet(config_from_dict(checkpoint["config"]))
+    spec = spec_of_checkpoint(checkpoint)
+    model = build_network(spec) if spec.is_zoo else TutorialUNet(config_from_dict(checkpoint["config"]))
     model.load_state_dict(checkpoint["state_dict"])
     return model
 
 
-def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> TutorialUNet:
+def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> Network:
     """Load a checkpoint as a ready-to-use model in eval mode.
 
     Called on a float tensor (N, 4, H, W) with values in [0, 1] (H and W divisible by 8), the model

@@ -17,6 +17,7 @@ from landcover.choices import Choice
 from landcover.settings.data import ConvertPatchesSettings, ImportCntkSettings, SampleDataSettings
 from landcover.settings.fields import CliMeta, Settings, argument, flag_of, option, resume_fields
 from landcover.settings.infer import EvaluateSettings, ExportOutput, ExportSettings, PredictSettings, ScoreSettings
+from landcover.settings.models import ModelsSettings
 from landcover.settings.train import ClassWeights, Monitor, Precision, TrainSettings
 from landcover.settings.view import Basemap, ViewSettings
 
@@ -30,6 +31,7 @@ __all__ = [
     "ExportOutput",
     "ExportSettings",
     "ImportCntkSettings",
+    "ModelsSettings",
     "Monitor",
     "Precision",
     "PredictSettings",

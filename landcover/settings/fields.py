@@ -13,7 +13,9 @@ lists them from the enum and a wrong value is refused by the model.
 
 from __future__ import annotations
 
+import difflib
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -139,7 +141,10 @@ class Settings(BaseModel):
         value = error.get("input")
         if error["type"] == "enum":
             choices = error.get("ctx", {}).get("expected", "")
-            return LandcoverError(f"{flag} {value!r} is not known", f"use {choices}".replace("'", ""))
+            names = re.findall(r"'([^']*)'", choices)
+            match = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
+            near = f"; closest: {match[0]}" if match else ""
+            return LandcoverError(f"{flag} {value!r} is not known{near}", f"use {choices}".replace("'", ""))
         return LandcoverError(f"{flag} {value!r}: {error['msg']}", f"see landcover {cls.COMMAND} --help")
 
     def to_stored(self) -> dict[str, Any]:

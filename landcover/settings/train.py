@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import model_validator
 
-from landcover.choices import Choice, Precision
+from landcover.choices import Architecture, Choice, Precision
 from landcover.io.errors import LandcoverError
 from landcover.limits import default_threads, memory_available
 from landcover.settings.fields import MAX_SEED, Settings, option
@@ -47,11 +47,12 @@ class TrainSettings(Settings):
     """What ``landcover train`` was asked to do; :meth:`resolve` fills the defaults that depend on the machine.
 
     Format versions: 1 is the ``TrainOptions`` dataclass of landcover-runner 0.1 (``class_weights`` ``seed``
-    for what is now ``tutorial``; no ``threads``); 2 is this model.
+    for what is now ``tutorial``; no ``threads``); 2 added ``threads``; 3 (the model zoo) added ``model``,
+    ``encoder``, ``weights`` and ``freeze_encoder_epochs`` (a version-2 run trained the tutorial's U-Net).
     """
 
     COMMAND = "train"
-    FORMAT_VERSION = 2
+    FORMAT_VERSION = 3
 
     input_dir: Path = option(
         "--input-dir", "--input_dir", help="Folder of *_NAIP.tif / *_LandCover.tif pairs.", metavar="DIR"
@@ -85,7 +86,7 @@ class TrainSettings(Settings):
         default=None,
         ge=0.0,
         resume=True,
-        help="Peak learning rate \\[default: 2e-3; 2e-4 with --init-from].",
+        help="Peak learning rate \\[default: 2e-3; 2e-4 with --init-from or --weights].",
         metavar="RATE",
     )
     weight_decay: float = option(
@@ -103,6 +104,35 @@ class TrainSettings(Settings):
         resume=True,
         help="Fine-tune from a checkpoint (e.g. one made by import-cntk).",
         metavar="CHECKPOINT",
+    )
+    model: Architecture | None = option(
+        "--model",
+        default=None,
+        resume=True,
+        help="Network: tutorial-unet or an smp architecture (landcover models) \\[default: tutorial-unet; "
+        "--init-from's].",
+    )
+    encoder: str | None = option(
+        "--encoder",
+        default=None,
+        resume=True,
+        help="Encoder of a zoo --model: any smp encoder, timm's as tu-NAME \\[default: resnet18; segformer mit_b0].",
+        metavar="NAME",
+    )
+    weights: str = option(
+        "--weights",
+        default="none",
+        resume=True,
+        help="Encoder's starting weights: none, imagenet (downloaded once) or PATH (a state dict or timm/smp file).",
+        metavar="none|imagenet|PATH",
+    )
+    freeze_encoder_epochs: int = option(
+        "--freeze-encoder-epochs",
+        default=0,
+        ge=0,
+        resume=True,
+        help="Hold the encoder's weights for the first N epochs (a warm-up of the decoder on pretrained weights).",
+        metavar="N",
     )
     seed: int = option(
         default=0, resume=True, help="Random seed for initialisation and sampling.", metavar="N", ge=0, le=MAX_SEED
@@ -162,7 +192,23 @@ class TrainSettings(Settings):
             raise LandcoverError("--val-dir and --val-fraction both given", "give one source of validation pairs")
         if self.early_stop is not None and self.val_dir is None and not self.val_fraction:
             raise LandcoverError("--early-stop needs validation pairs", "add --val-dir DIR or --val-fraction F")
+        if self.init_from is not None and self.weights != "none":
+            raise LandcoverError(
+                f"--weights {self.weights} and --init-from both given", "give one source of starting weights"
+            )
+        zoo = self.model not in (None, Architecture.tutorial_unet) or self.init_from is not None
+        if not zoo and (self.weights != "none" or self.freeze_encoder_epochs):
+            flag = "--weights" if self.weights != "none" else "--freeze-encoder-epochs"
+            raise LandcoverError(
+                f"{flag} is for the zoo's pretrained encoders; --model tutorial-unet has none",
+                "choose --model unet (or another zoo architecture), or use --init-from CHECKPOINT",
+            )
         return self
+
+    @property
+    def pretrained(self) -> bool:
+        """The run starts from pretrained weights (a checkpoint or an encoder's): fine-tuning defaults apply."""
+        return self.init_from is not None or self.weights != "none"
 
     @property
     def validated(self) -> bool:
@@ -182,7 +228,9 @@ class TrainSettings(Settings):
         resolved: dict[str, Any] = {
             "epoch_size": self.epoch_size or (16_000 if gpu else 800),
             "batch_size": self.batch_size or (32 if gpu else 10),
-            "lr": self.lr if self.lr is not None else (2e-4 if self.init_from else 2e-3),
+            "lr": self.lr if self.lr is not None else (2e-4 if self.pretrained else 2e-3),
+            "model": self.model or Architecture.tutorial_unet,
+            "encoder": self.encoder or (self.model or Architecture.tutorial_unet).default_encoder,
             "threads": self.threads or default_threads(ranks_on_node),
             "memory_budget_gb": self.memory_budget_gb or default_memory_budget_gb(ranks_on_node),
             "precision": Precision.bf16 if use_bf16(device, self.precision.value) else Precision.fp32,
@@ -191,8 +239,14 @@ class TrainSettings(Settings):
 
     @classmethod
     def upgrade(cls, values: dict[str, Any], version: int) -> dict[str, Any]:
-        """Version 1 (``TrainOptions``, landcover-runner 0.1) to 2: ``class_weights`` ``seed`` is ``tutorial``."""
+        """Stored values of an older version, upgraded.
+
+        Version 1 (``TrainOptions``, landcover-runner 0.1) to 2: ``class_weights`` ``seed`` is ``tutorial``;
+        2 to 3: the run trained the tutorial's U-Net, from no pretrained encoder.
+        """
         values = dict(values)
         if version < 2 and values.get("class_weights") == "seed":
             values["class_weights"] = ClassWeights.tutorial.value
+        if version < 3:
+            values.update(model=Architecture.tutorial_unet.value, encoder=None, weights="none", freeze_encoder_epochs=0)
         return values

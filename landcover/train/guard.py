@@ -22,6 +22,7 @@ from landcover.io.errors import LandcoverError
 from landcover.io.lock import FolderLock
 from landcover.io.outputs import Named, check_confined
 from landcover.io.paths import check_output_dir
+from landcover.io.text import counted
 
 if TYPE_CHECKING:
     from landcover.model.unet import ModelConfig
@@ -107,6 +108,6 @@ def check_batch_memory(batch_size: int, ranks_on_node: int, available: int) -> N
         most = max(1, int(share // activation_bytes_per_crop()))
         raise LandcoverError(
             f"--batch-size {batch_size}: its activations need at least {need / 2**30:.1f} GiB, over the "
-            f"{share / 2**30:.1f} GiB free for each of the {ranks_on_node} rank(s) on this node",
+            f"{share / 2**30:.1f} GiB free for each of the {counted(ranks_on_node, 'rank')} on this node",
             f"give --batch-size {most} or less, or run fewer ranks per node",
         )

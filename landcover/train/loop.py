@@ -37,14 +37,20 @@ from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named
 from landcover.io.progress import ProgressReporter
+from landcover.io.text import counted
 from landcover.limits import memory_available
+from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
+from landcover.model.pretrained import EncoderWeights
+from landcover.model.registry import spec_of
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, TrainSettings
 from landcover.tracking import check_tracking_reachable, track_training
+from landcover.train.announce import nothing_to_train
 from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_batch_memory, check_model_dir
+from landcover.train.model_choice import fetch_weights, hold_encoder, new_zoo_model, parameter_groups, resolve_model
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
 from landcover.train.resume import (
     checkpoint_path,
@@ -237,7 +243,9 @@ class Trainer:
         if self.world.is_main:
             emit(message)
 
-    def build_model(self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None) -> TutorialUNet:
+    def build_model(
+        self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None, weights: EncoderWeights | None = None
+    ) -> Network:
         """The network to train: resumed, fine-tuned from --init-from, or new with dataset statistics."""
         if plan.resume is not None:
             return model_from_checkpoint(plan.resume)
@@ -245,6 +253,8 @@ class Trainer:
             model = model_from_checkpoint(init_from)
             self.say(f"fine-tuning {self.options.init_from} ({model.config.normalisation} normalisation)")
             return model
+        if self.options.model is not None and self.options.model.default_encoder is not None:
+            return new_zoo_model(self.options, weights, lambda: dataset_statistics(shard, self.world.device), self.say)
         mean, std = dataset_statistics(shard, self.world.device)
         torch.manual_seed(self.options.seed)
         self.say(f"dataset normalisation: mean {np.round(mean, 3).tolist()} std {np.round(std, 3).tolist()}")
@@ -267,7 +277,7 @@ class Trainer:
         if opts.restart and (mismatch is not None or opts.epochs != stored.last_epoch):
             if opts.epochs <= done:
                 raise LandcoverError(
-                    f"--restart --epochs {opts.epochs}: {resume['path']} has {done} epochs done already",
+                    f"--restart --epochs {opts.epochs}: {resume['path']} has {counted(done, 'epoch')} done already",
                     f"give --epochs above {done} (training stops after epoch --epochs)",
                 )
             self.say(
@@ -278,7 +288,7 @@ class Trainer:
         if mismatch is not None:
             raise mismatch
         position = training.get("position")
-        where = f", {position['step']} steps into epoch {position['epoch']}" if position else ""
+        where = f", {counted(position['step'], 'step')} into epoch {position['epoch']}" if position else ""
         if position and position["epoch"] > opts.epochs:
             raise LandcoverError(
                 f"--epochs {opts.epochs}: {resume['path']} is part-way through epoch {position['epoch']}",
@@ -288,7 +298,8 @@ class Trainer:
         if opts.epochs > stored.last_epoch:
             schedule = stored.extended(done, opts.epochs)
             self.say(
-                f"extending the run from {stored.last_epoch} to {opts.epochs} epochs: the rate follows one cosine "
+                f"extending the run from {stored.last_epoch} to {counted(opts.epochs, 'epoch')}: "
+                "the rate follows one cosine "
                 f"from its current {schedule.rate_after(done):.3g} to {schedule.rate(opts.epochs + 1, 0):.3g} "
                 f"at epoch {opts.epochs}"
             )
@@ -327,6 +338,7 @@ class Trainer:
         error: LandcoverError | None = None
         shard = Shard([], [], [])
         init_from: dict[str, Any] | None = None
+        pretrained: EncoderWeights | None = None
         validator: Validator | None = None
         dataset = ""
         try:
@@ -340,13 +352,15 @@ class Trainer:
             dataset = dataset_fingerprint(pairs)
             if opts.init_from:
                 init_from = read_checkpoint(opts.init_from)
+            pretrained = fetch_weights(opts, self.model_dir)
             mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
             budget = int(self.memory_budget_gb * 2**30)
             shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
             if validation:
                 validator = Validator(validation, world)
                 self.say(
-                    f"validation: {len(validation)} pairs ({', '.join(validator.names)}), {opts.monitor} monitored"
+                    f"validation: {counted(len(validation), 'pair')} ({', '.join(validator.names)}), "
+                    f"{opts.monitor} monitored"
                 )
         except LandcoverError as exc:
             error = exc
@@ -368,11 +382,15 @@ class Trainer:
         metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
         monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor.value)
         tracker = track_training(opts, world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
-        model = self.build_model(shard, plan, init_from).to(world.device)
-        speed = choose_settings(world.device, opts.precision.value, "training")
+        try:
+            model = self.build_model(shard, plan, init_from, pretrained).to(world.device)
+        except LandcoverError as exc:
+            error = exc
+        agree_on_errors(error, world)
+        speed = choose_settings(world.device, opts.precision.value, "training", model=spec_of(model).name)
         model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
         weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=opts.weight_decay)
+        optimizer = torch.optim.AdamW(parameter_groups(model), lr=self.lr, weight_decay=opts.weight_decay)
         if plan.resume is not None and not plan.fresh_optimizer:
             optimizer.load_state_dict(stored["optimizer"])
             restore_random_state(own_entry(stored, world).get("random"))
@@ -390,10 +408,12 @@ class Trainer:
             compiled=opts.compile,
             channels_last=speed.channels_last,
         )
+        idle = nothing_to_train(plan.start_epoch, opts.epochs, plan.resume, plan.fresh_optimizer)
         self.say(
-            f"training {opts.epochs} epochs x {self.steps_per_epoch} steps of {self.batch_size} x {world.size} "
-            f"rank(s) on {world.device} ({speed.describe()}, {torch.get_num_threads()} threads per rank; "
-            f"{speed.reason})"
+            idle
+            or f"training {counted(opts.epochs, 'epoch')} x {counted(self.steps_per_epoch, 'step')} of "
+            f"{self.batch_size} x {counted(world.size, 'rank')} on {world.device} ({speed.describe()}, "
+            f"{counted(torch.get_num_threads(), 'thread')} per rank; {speed.reason})"
         )
         self.model_dir.mkdir(parents=True, exist_ok=True)
         if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
@@ -403,10 +423,6 @@ class Trainer:
             self.keep_best(model, monitor, 0, scores)
             self.say(f"epoch 0 (before training): {describe(scores)}")
         stopped = bool(stored.get("stopped_early")) and not plan.fresh_optimizer
-        if stopped:
-            self.say(
-                f"the run stopped early at epoch {stored['epoch']} (best: epoch {monitor.best_epoch}); nothing to train"
-            )
         for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
             if stopped:
                 break
@@ -414,6 +430,7 @@ class Trainer:
             part = None
             if plan.position is not None and plan.position["epoch"] == epoch:
                 part = {**plan.position, "rank": own_entry(stored, world)}
+            hold_encoder(optimizer, epoch, opts.freeze_encoder_epochs)
             stats = self.train_epoch(loop, sampler, epoch, plan.schedule, stop=stop, part=part)
             if isinstance(stats, Interrupted):
                 training = self.training_state(epoch - 1, optimizer, metrics, plan, dataset, monitor, False)
@@ -445,7 +462,7 @@ class Trainer:
             )
             if stopped:
                 self.say(
-                    f"early stop: {opts.monitor} has not improved for {opts.early_stop} epochs "
+                    f"early stop: {opts.monitor} has not improved for {counted(opts.early_stop or 0, 'epoch')} "
                     f"(best: epoch {monitor.best_epoch}, {self.model_dir / BEST_NAME})"
                 )
             barrier()
@@ -486,7 +503,7 @@ class Trainer:
         }
 
     def stop_part_way(
-        self, part: Interrupted, stop: StopRequests, model: TutorialUNet, training: dict[str, Any]
+        self, part: Interrupted, stop: StopRequests, model: Network, training: dict[str, Any]
     ) -> NoReturn:
         """Write the checkpoint before the step the ranks stopped at (rank 0), wait for it, raise :class:`Preempted`.
 
@@ -508,7 +525,7 @@ class Trainer:
         )
         raise Preempted(stop.signal_name, path)
 
-    def keep_best(self, model: TutorialUNet, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
+    def keep_best(self, model: Network, monitor: Monitor, epoch: int, scores: dict[str, Any]) -> None:
         """Record an epoch's validation; rank 0 writes ``best.pt`` when it is the best so far.
 
         ``best.pt`` is written before the epoch's checkpoint, so a run killed in between and resumed writes it
@@ -604,6 +621,7 @@ def train(settings: TrainSettings) -> Path:
     """
     from landcover.parallel.world import init_world
 
+    settings = resolve_model(settings)  # the network first: an unknown encoder fails before anything else
     inputs = [Named(path=settings.input_dir, option="--input-dir")]
     inputs += [
         Named(path=path, option=flag)

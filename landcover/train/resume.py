@@ -24,6 +24,7 @@ from typing import Any
 
 from landcover.data.pairs import ImagePair, open_raster
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.model.checkpoint import read_checkpoint
 from landcover.parallel.collectives import broadcast_object
 from landcover.parallel.world import World
@@ -170,8 +171,8 @@ def resume_mismatch(
     stored_world = training.get("world_size", world_size)
     if stored_world != world_size:
         return LandcoverError(
-            f"this run has {world_size} rank(s), the run in {path} had {stored_world} (mpirun -np)",
-            f"resume with {stored_world} rank(s), or {RESTART_HINT}",
+            f"this run has {counted(world_size, 'rank')}, the run in {path} had {stored_world} (mpirun -np)",
+            f"resume with {counted(stored_world, 'rank')}, or {RESTART_HINT}",
         )
     stored_dataset = training.get("dataset")
     if stored_dataset is not None and stored_dataset != dataset:

@@ -143,7 +143,7 @@ class StepLoop:
             float64 device tensor. Nothing here waits for the device.
         """
         for group in self.optimizer.param_groups:
-            group["lr"] = lr
+            group["lr"] = lr * group.get("lr_scale", 1.0)  # lr_scale 0: a held encoder (--freeze-encoder-epochs)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             scores = self.network(x)
         centre = scores[:, :, MARGIN:-MARGIN, MARGIN:-MARGIN].float()

@@ -23,9 +23,10 @@ import torch.nn.functional as F
 from landcover.constants import CLASS_NAMES, MARGIN, UNKNOWN
 from landcover.data.pairs import ImagePair, read_pair
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.metrics import check_scorable, pair_confusion, summarise
 from landcover.model.apply import whole_image_scores
-from landcover.model.unet import TutorialUNet
+from landcover.model.build import Network, fresh_copy
 from landcover.parallel.collectives import all_reduce_sum
 from landcover.parallel.world import World
 
@@ -42,7 +43,8 @@ def hold_out(pairs: list[ImagePair], fraction: float, seed: int) -> tuple[list[I
     count = max(1, round(fraction * len(pairs)))
     if count >= len(pairs):
         raise LandcoverError(
-            f"--val-fraction {fraction} holds out {count} of the {len(pairs)} pairs, leaving none to train on",
+            f"--val-fraction {fraction} holds out {count} of the {counted(len(pairs), 'pair')}, "
+            "leaving none to train on",
             "lower --val-fraction, or give --val-dir",
         )
     chosen = set(np.random.default_rng([seed, len(pairs)]).choice(len(pairs), size=count, replace=False).tolist())
@@ -73,7 +75,7 @@ class Validator:
             self.images.append((image, labels))
 
     @torch.no_grad()
-    def validate(self, model: TutorialUNet, weights: torch.Tensor) -> dict[str, Any]:
+    def validate(self, model: Network, weights: torch.Tensor) -> dict[str, Any]:
         """Score the model (as ``landcover score``) on every validation pair; the same result on every rank.
 
         Args:
@@ -81,8 +83,7 @@ class Validator:
             weights: The training loss's class weights (the validation loss uses them too).
         """
         weights = weights.detach().float().cpu()
-        copy = TutorialUNet(model.config).to(self.world.device)  # contiguous fp32, as a loaded checkpoint
-        copy.load_state_dict(model.state_dict())
+        copy = fresh_copy(model).to(self.world.device)  # contiguous fp32, as a loaded checkpoint
         copy.eval()
         confusion = torch.zeros(len(CLASS_NAMES), len(CLASS_NAMES), dtype=torch.float64)
         loss = torch.zeros(2, dtype=torch.float64)

@@ -33,6 +33,7 @@ READ_ONLY_INPUTS = ("blobfuse/scripts", "blobfuse/training_data", "blobfuse/eval
 GPU_ULIMITS = (("memlock", -1, -1), ("stack", 67108864, 67108864))  # NVIDIA's advice for NCCL / RDMA
 LABEL = "landcover-runner.job"
 STOP_TIMEOUT_S = 20
+ENGINE_HINT = "install and start a Docker Engine: docs/image.md, section A Docker Engine"
 TOOLKIT_HINT = "use --gpus 0 for the CPU, or install the NVIDIA Container Toolkit and restart Docker"
 
 
@@ -153,12 +154,13 @@ def docker_client() -> Any:
     try:
         import docker
     except ImportError as exc:
-        raise BackendError("the docker Python SDK is not installed (pip install docker)") from exc
+        raise BackendError("the docker Python SDK is not installed", "pip install docker") from exc
     try:
         client = docker.from_env()
         client.ping()
     except Exception as exc:  # docker raises several types; all mean "no usable engine"
-        raise BackendError(f"cannot reach a Docker engine ({str(exc).splitlines()[0][:100]})") from exc
+        reason = " ".join(str(exc).split())  # the SDK's whole reason, on one line
+        raise BackendError(f"cannot reach a Docker engine ({reason})", ENGINE_HINT) from exc
     return client
 
 
@@ -175,13 +177,28 @@ def host_gpu_count() -> int:
     return sum(line.startswith("GPU ") for line in result.stdout.splitlines()) if result.returncode == 0 else 0
 
 
+class NoEngineError(BackendError):
+    """No Docker engine answers."""
+
+
 def _engine() -> Any:
     try:
         return docker_client()
     except BackendError as exc:
-        raise BackendError(
-            f"--backend docker: {exc}", "install and start Docker (see README), or use --backend process"
-        ) from None
+        raise NoEngineError(f"--backend docker: {exc.message}", f"{exc.hint}, or use --backend process") from None
+
+
+def _gpus(options: SubmitOptions) -> tuple[str, str | None]:
+    """The GPUs to request and a warning line; a dry run with no engine to ask says what it assumed instead."""
+    needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")
+    try:
+        return resolve_gpus(options.gpus, needs_engine and engine_has_gpus(_engine()))
+    except NoEngineError as exc:
+        if not options.dry_run:
+            raise
+        gpus = "0" if options.gpus == "auto" else options.gpus
+        assumed = "no GPUs, the CPU" if gpus == "0" else f"--gpus {gpus} as given"
+        return gpus, f"{exc.message.removeprefix('--backend docker: ')}: the command assumes {assumed}"
 
 
 def _container(details: object) -> ContainerSpec:
@@ -216,8 +233,7 @@ class DockerBackend(LocalBackend):
                 "the job template names no image for the docker backend",
                 "add properties.containerSettings.imageSourceRegistry.image or pass --image",
             )
-        needs_engine = options.gpus in ("auto", "all") or (options.gpus.isdigit() and options.gpus != "0")
-        gpus, warning = resolve_gpus(options.gpus, needs_engine and engine_has_gpus(_engine()))
+        gpus, warning = _gpus(options)
         count = int(gpus) if gpus.isdigit() else host_gpu_count()
         paths = self.paths(spec, name, local, gpus=count)
         uid, gid = os.getuid(), os.getgid()

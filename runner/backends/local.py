@@ -39,6 +39,8 @@ class SubmitOptions:
     gpus: str = "auto"
     image: str | None = None
     extra_args: str = ""
+    dry_run: bool = False
+    """Only describe the command: what cannot be inspected (e.g. no Docker engine) is assumed, and said so."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from runner.layout import LocalRoot
 from runner.procs import identify, is_alive, pid_taken_by_another, processes_started_with
 from runner.shellwords import split
 from runner.store import JobRecord, JobState, now, update_record
+from runner.text import counted
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
 
@@ -147,7 +148,7 @@ class ProcessBackend(LocalBackend):
                     os.kill(identity.pid, signal.SIGTERM)
         if left:
             pids = " ".join(str(identity.pid) for identity in left)
-            return f"sent SIGTERM to the {len(left)} processes the job left running (pids {pids})"
+            return f"sent SIGTERM to the {counted(len(left), 'process')} the job left running (pids {pids})"
         if pid_taken_by_another(leader):
             return f"pid {leader.pid} is not the job's process any more (another process has it): nothing signalled"
         return f"the job's process {leader.pid} has ended: nothing signalled"

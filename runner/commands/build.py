@@ -72,7 +72,7 @@ def build(
     try:
         client = docker_client()
     except BackendError as exc:
-        fail(f"runner build: {exc}", "install and start Docker (see README: The image)")
+        fail(f"runner build: {exc.message}", exc.hint)
     ensure_base(client, console)
     try:
         cli = find_build_cli()

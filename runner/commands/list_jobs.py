@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
+from runner.commands.job_table import print_jobs
 from runner.commands.jobs import open_root
 from runner.store import RECORD, RecordError, load_current
 
@@ -25,7 +25,7 @@ def list_jobs(
       runner list --root .runner
     """
     jobs = open_root(root).jobs
-    table = Table("name", "executionState", "exitCode", "backend", "created")
+    rows = []
     notes = Console(stderr=True, highlight=False, soft_wrap=True)
     records, unreadable = [], []
     for directory in sorted(jobs.iterdir()) if jobs.is_dir() else []:
@@ -37,7 +37,6 @@ def list_jobs(
                 notes.print(f"warning: {exc}", markup=False)
     for record in sorted(records, key=lambda r: r.created):
         code = "" if record.exit_code is None else str(record.exit_code)
-        table.add_row(record.name, record.state, code, record.backend, record.created)
-    for name in unreadable:
-        table.add_row(name, "unreadable", "", "", "")
-    Console().print(table)
+        rows.append((record.name, str(record.state), code, record.backend, record.created))
+    rows += [(name, "unreadable", "", "", "") for name in unreadable]
+    print_jobs(Console(), rows)

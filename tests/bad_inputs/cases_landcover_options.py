@@ -55,7 +55,7 @@ NUMBERS: dict[str, tuple[tuple[str, str | None], ...]] = {
 }
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "train": ("--class-weights", "--precision", "--monitor"),
+    "train": ("--class-weights", "--precision", "--monitor", "--model"),
     "export": ("--output",),
 }
 

@@ -79,6 +79,7 @@ class Scenario:
         overlap: Why exit 0 would be wrong: an output equal to, inside or containing an input.
         cli: ``landcover`` or ``runner``.
         env: Environment of the command (``{ws}`` expanded).
+        about: What was generated (the plan), shown with a failure.
     """
 
     argv: tuple[str, ...]
@@ -89,6 +90,7 @@ class Scenario:
     overlap: str | None = None
     cli: str = "landcover"
     env: dict[str, str] = field(default_factory=dict)
+    about: str = ""
 
     @property
     def command(self) -> str:
@@ -133,7 +135,8 @@ def record(scenario: Scenario, error: InvariantBroken) -> None:
 
 def _shown(scenario: Scenario, outcome: Outcome) -> str:
     return (
-        f"{scenario.cli} {' '.join(scenario.argv)}\nexit {outcome.code}\n--- stdout\n{outcome.stdout[-3000:]}"
+        (f"generated: {scenario.about}\n" if scenario.about else "")
+        + f"{scenario.cli} {' '.join(scenario.argv)}\nexit {outcome.code}\n--- stdout\n{outcome.stdout[-3000:]}"
         f"\n--- stderr\n{outcome.stderr[-3000:]}" + (f"\n--- traceback\n{outcome.trace}" if outcome.trace else "")
     )
 

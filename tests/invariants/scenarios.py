@@ -8,6 +8,7 @@ settings model, which fields the scenario gives itself, and which fields' huge v
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -212,9 +213,13 @@ class Tree:
         elif kind == "dangling-symlink":
             os.symlink(ws / "nowhere" / ("out" if folder else "out.file"), ws / target)
         if not folder:  # the tool's records beside a file output: its manifest and its folder's lock
-            parent = Path(target).parent
-            self.bookkeeping |= {(parent / MANIFEST_NAME).as_posix(), (parent / LOCK_NAME).as_posix()}
+            self.new_path(target)
         return target, self.overlap(target, kind)
+
+    def new_path(self, target: str) -> None:
+        """Declare ``target`` (and the tool's records beside it) an output the run may create."""
+        parent = Path(target).parent
+        self.bookkeeping |= {target, (parent / MANIFEST_NAME).as_posix(), (parent / LOCK_NAME).as_posix()}
 
     def overlap(self, target: str, kind: str) -> str | None:
         """Why writing to ``target`` is wrong: it is, lies inside or holds an input (links resolved)."""
@@ -232,6 +237,10 @@ class Tree:
         extra = list(plan.options)
         if plan.force and "force" in model.model_fields:
             extra.append("--force")
+        for option in extra:  # a generated path option naming a new path may make it (an output option)
+            value = option.split("=", 1)[-1]
+            if value.startswith("{ws}/") and not os.path.lexists(self.ws / value[5:]):
+                self.new_path(value[5:])
         return Scenario(
             argv=(*argv, *extra),
             inputs=frozenset(self.inputs),
@@ -382,7 +391,7 @@ def build(plan: Plan, ws: Path) -> Scenario:
     tree = Tree(ws)
     tree.user_file("data/keep/notes.txt")  # a user's file beside the inputs: no run may touch it
     os.symlink("loop", ws / "loop")  # a symbolic-link loop for path options
-    return COMMANDS[plan.command].build(plan, tree)
+    return dataclasses.replace(COMMANDS[plan.command].build(plan, tree), about=repr(plan))
 
 
 def fresh_tree() -> tempfile.TemporaryDirectory[str]:

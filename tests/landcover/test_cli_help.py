@@ -2,11 +2,15 @@ import subprocess
 import sys
 
 from landcover.cli import app
-from tests.cli_help import docs_problems, problems
+from tests.cli_help import cut_flags, docs_problems, problems
 
 
 def test_every_command_has_help_that_teaches():
     assert problems(app, "landcover") == []
+
+
+def test_no_flag_is_cut_at_80_columns():
+    assert cut_flags(app, "landcover", width=80) == []
 
 
 def test_documented_commands_agree_with_the_commands():

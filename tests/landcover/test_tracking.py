@@ -199,3 +199,15 @@ def test_an_unreachable_http_server_fails_before_the_work_and_mlflow_waits_brief
     assert os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] == "3"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///nowhere/mlflow.db")  # not probed
     check_tracking_reachable()
+
+
+@pytest.mark.slow
+def test_a_zoo_run_records_its_model(pairs, tmp_path):
+    model_dir = tmp_path / "model"
+    args = ["train", "--input-dir", str(pairs), "--model-dir", str(model_dir), *TINY, "--epochs", "1"]
+    done = _landcover(tmp_path, tmp_path, *args, "--model", "fpn", "--encoder", "mobilenet_v2")
+    assert done.returncode == 0, done.stderr
+    (run,) = _runs(tmp_path)
+    params = run.data.params
+    assert (params["model"], params["encoder"], params["weights"]) == ("fpn", "mobilenet_v2", "none")
+    assert params["freeze_encoder_epochs"] == "0" and params["settings_version"] == "3"

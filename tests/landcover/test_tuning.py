@@ -153,7 +153,7 @@ def test_train_and_evaluate_on_the_avx2_class_run_their_rules(tmp_path):
     ]
     run = subprocess.run([sys.executable, "-m", "landcover", *train], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "(fp32, NCHW, 1 threads per rank; CPU AVX2 without fast bf16)" in run.stdout
+    assert "(fp32, NCHW, 1 thread per rank; CPU AVX2 without fast bf16)" in run.stdout
     evaluate = [
         *("evaluate", "--input-filename", str(data / "tile0_NAIP.tif")),
         *("--model-filename", str(model_dir / "trained.pt")),
@@ -162,3 +162,19 @@ def test_train_and_evaluate_on_the_avx2_class_run_their_rules(tmp_path):
     run = subprocess.run([sys.executable, "-m", "landcover", *evaluate], env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "fp32, channels-last, cpu: CPU AVX2 without fast bf16)" in run.stdout
+
+
+def test_a_model_rule_overrides_the_cpu_class_rule_for_that_model_only(monkeypatch):
+    from landcover import tuning
+
+    cpu = tuning.CpuCapabilities(isa="AVX512", fast_bf16=True)
+    monkeypatch.setitem(tuning.MODEL_RULES, ("segformer", cpu.cpu_class, tuning.Workload.TRAINING), (False, False))
+    cpu_device = torch.device("cpu")
+    own = tuning.choose_settings(cpu_device, "auto", "training", cpu, model="segformer/mit_b0")
+    assert (own.bf16, own.channels_last) == (False, False) and "measured for segformer/mit_b0" in own.reason
+    assert tuning.choose_settings(cpu_device, "bf16", "training", cpu, model="segformer/mit_b0").bf16
+    for other in (None, "tutorial-unet", "unet/resnet18"):
+        rule = tuning.choose_settings(cpu_device, "auto", "training", cpu, model=other)
+        assert (rule.bf16, rule.channels_last) == (True, True)
+    inference = tuning.choose_settings(cpu_device, "auto", "inference", cpu, model="segformer/mit_b0")
+    assert (inference.bf16, inference.channels_last) == (True, True)

@@ -20,28 +20,15 @@ from tests.data.models import fresh_checkpoint
 from tests.helpers import REPO, runner
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
-CLUSTER = REPO / "scripts" / "slurm_cluster.sh"
 SMOKE = "--epoch-size 4 --batch-size 2"
 
 
-def _cluster_conf() -> str:
-    """Start the cluster unless it answers; SLURM_CONF, or skip with the reason."""
-    if os.geteuid() != 0:
-        pytest.skip("the local Slurm cluster needs root (munged as user munge, slurmd as root)")
-    if shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
-        pytest.skip("slurm-wlm is not installed and apt-get is not there to install it")
-    result = subprocess.run([str(CLUSTER), "start"], capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        pytest.skip(f"the local Slurm cluster did not start: {result.stderr.strip().splitlines()[-1:]}")
-    return result.stdout.strip().rpartition("=")[2]
-
-
 @pytest.fixture(scope="module")
-def slurm() -> Iterator[str]:
-    conf = _cluster_conf()
+def slurm(slurm_cluster: str) -> Iterator[str]:
+    """SLURM_CONF set for this module (tests/services.py starts the cluster for the session and stops it after)."""
     previous = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = conf
-    yield conf
+    os.environ["SLURM_CONF"] = slurm_cluster
+    yield slurm_cluster
     if previous is None:
         os.environ.pop("SLURM_CONF", None)
     else:

@@ -241,6 +241,14 @@ def test_mutated_templates_are_confined_or_refused(tree, template, changes, back
             "leads out of $AZ_BATCHAI_OUTPUT_IMAGES",
         ),
         (lambda p: p["customMpiSettings"].update(commandLine="landcover\x00 --help"), "holds a NUL character"),
+        (
+            lambda p: p["customMpiSettings"].update(commandLine="landcover evaluate --output-dir /tmp/outside"),
+            "--output-dir '/tmp/outside' is not under $AZ_BATCHAI_MOUNT_ROOT",
+        ),
+        (
+            lambda p: p["customMpiSettings"].update(commandLine="landcover train --model-dir=../../models"),
+            "--model-dir '../../models' is not under $AZ_BATCHAI_MOUNT_ROOT",
+        ),
     ],
 )
 def test_what_leaves_the_root_or_needs_a_shell_is_one_line(tree, change, message):

@@ -137,6 +137,6 @@ def align_labels(sources: list[LabelSource], grid: Grid) -> np.ndarray:
             except RasterioIOError as exc:
                 raise read_failure(f"labels {source.name}", source.href, exc) from exc
         here = (alpha > 0) & ~covered
-        classes[here] = source.table.apply(values[here])
+        classes[here] = source.table.apply(values[here], f"labels {source.name}: {source.href.split('?')[0]}")
         covered |= alpha > 0
     return classes

@@ -71,12 +71,12 @@ class ClassTable(BaseModel):
             table[self.nodata] = 0
         return table
 
-    def apply(self, values: np.ndarray) -> np.ndarray:
-        """Map an integer label array to the tutorial's classes (uint8)."""
+    def apply(self, values: np.ndarray, where: str = "") -> np.ndarray:
+        """Map an integer label array to the tutorial's classes (uint8); ``where`` names the labels in errors."""
         if values.dtype.kind not in "ui":
             raise LandcoverError(f"{self.name}: label values of type {values.dtype}", "labels must be integers")
         if not self.classes:  # the tutorial's codes: 0-6 or the nodata value, anything else refused by name
-            return label_classes(values, self.nodata, f"labels {self.name}")
+            return label_classes(values, self.nodata, where or f"labels {self.name}")
         clipped = np.clip(values, 0, 65535).astype(np.int64)
         return self.lookup()[clipped]
 

@@ -19,6 +19,7 @@ from typing import Any
 from runner.jobspec import OUTPUT_OPTIONS, JobSpec, JobSpecError
 from runner.shellwords import split
 from runner.store import JobState
+from runner.text import counted
 
 MOUNT = r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)"
 BLOB_PATH = re.compile(MOUNT + r"/blobfuse/([A-Za-z0-9_.-]+)((?:/[^\s'\"]*)?)")
@@ -126,8 +127,8 @@ def process_count_per_instance(spec: JobSpec) -> int:
     """Batch AI's total process count spread over the nodes; counts that do not divide are refused."""
     if spec.process_count % spec.node_count:
         raise JobSpecError(
-            f"properties: {spec.process_count} processes do not divide evenly over "
-            f"{spec.node_count} nodes (Azure ML runs the same number on every node)"
+            f"properties: {counted(spec.process_count, 'process')} do not divide evenly over "
+            f"{counted(spec.node_count, 'node')} (Azure ML runs the same number on every node)"
         )
     return spec.process_count // spec.node_count
 

@@ -18,6 +18,7 @@ from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
 from runner.layout import JobPaths, job_environment, job_paths
 from runner.shellwords import split
+from runner.text import counted
 
 MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
 """Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent
@@ -70,8 +71,8 @@ def node_layout(spec: JobSpec, nodes: int | None = None) -> tuple[int, int]:
         return count, 1
     if spec.process_count % count:
         raise BackendError(
-            f"processCount {spec.process_count} does not divide over {count} nodes (Slurm starts the same number "
-            "of ranks on every node)",
+            f"processCount {spec.process_count} does not divide over {counted(count, 'node')} "
+            "(Slurm starts the same number of ranks on every node)",
             f"make processCount a multiple of the node count, e.g. {count * max(1, spec.process_count // count)}",
         )
     return count, spec.process_count // count

@@ -12,16 +12,17 @@ from rich.console import Console
 
 from runner.backends.base import backend_for
 from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, require_workspace, settings
+from runner.commands.job_file import JOB_FILE_HELP, read_job
 from runner.commands.jobs import backend_errors
 from runner.details import AzureMLDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, check_extra_args, load_job
+from runner.jobspec import JobSpecError
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
@@ -54,11 +55,7 @@ def submit(
 
     notes = Console(stderr=True)
     config = settings(subscription, resource_group, workspace, compute=compute)
-    try:
-        spec = load_job(job_file)
-        check_extra_args(extra_args)
-    except JobSpecError as exc:
-        fail(str(exc), exc.hint)
+    spec = read_job(job_file, extra_args)
     if name is None:
         name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     try:

@@ -12,6 +12,7 @@ from rich.progress import Progress
 from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, client_for, settings
 from runner.commands.jobs import backend_errors
 from runner.errors import fail
+from runner.text import counted
 
 
 def upload(
@@ -42,4 +43,4 @@ def upload(
     with Progress() as progress, backend_errors():
         task = progress.add_task(f"uploading to {datastore}/{to}", total=count)
         files = upload_folder(client, datastore, folder, to, lambda path: progress.advance(task))
-    Console().print(f"uploaded {len(files)} files to azureml://datastores/{datastore}/paths/{to.strip('/')}")
+    Console().print(f"uploaded {counted(len(files), 'file')} to azureml://datastores/{datastore}/paths/{to.strip('/')}")

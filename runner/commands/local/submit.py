@@ -13,14 +13,16 @@ from rich.console import Console
 
 from runner.backends.base import BackendError
 from runner.backends.local import CANCELLED_EXIT, LocalBackend, SubmitOptions, local_backend
+from runner.commands.job_file import JOB_FILE_HELP, read_job
 from runner.errors import fail
-from runner.jobspec import JobSpecError, check_extra_args, load_job, local_notes
+from runner.jobspec import JobSpecError, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record
+from runner.text import counted
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
@@ -52,9 +54,8 @@ def submit(
       runner local submit jobs/training_job.json --backend docker --gpus all
     """
     console, notes = Console(), Console(stderr=True, highlight=False, soft_wrap=True)
+    spec = read_job(job_file, extra_args, root)
     try:
-        spec = load_job(job_file)
-        check_extra_args(extra_args)
         here = local_notes(spec, len(os.sched_getaffinity(0)))
     except JobSpecError as exc:
         fail(str(exc), exc.hint)
@@ -79,7 +80,7 @@ def submit(
     if directory.exists():
         fail(f"job {name!r} already exists", "choose another --name, or see it with `runner show`")
     try:
-        plan = runs.plan(spec, name, local, SubmitOptions(gpus=gpus, image=image, extra_args=extra_args))
+        plan = runs.plan(spec, name, local, SubmitOptions(gpus, image, extra_args, dry_run))
         if not dry_run:
             runs.preflight(plan)
     except BackendError as exc:
@@ -106,11 +107,11 @@ def submit(
     _create_job(runs, directory, record, plan.paths.stdouterr, spec.process_count)
     if not wait:
         console.print(
-            f"submitted {name} ({backend}, {spec.process_count} processes); "
+            f"submitted {name} ({backend}, {counted(spec.process_count, 'process')}); "
             f"follow it with `runner logs {name} --follow`"
         )
         return
-    console.print(f"running {name} ({backend}, {spec.process_count} processes)")
+    console.print(f"running {name} ({backend}, {counted(spec.process_count, 'process')})")
     code = runs.wait(directory, notes)
     error = load_record(directory).error
     if error:

@@ -18,12 +18,13 @@ from runner.backends.base import BackendError
 from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
+from runner.commands.job_file import JOB_FILE_HELP, read_job
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
 from runner.errors import fail
-from runner.jobspec import JobSpecError, check_extra_args, load_job
 from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record
+from runner.text import counted
 
 
 def python_bin(python_env: str | None) -> str:
@@ -47,7 +48,7 @@ def _signal_ok(text: str) -> bool:
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help="A Batch AI job template (JSON).", metavar="JOB_FILE")],
+    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
     name: Annotated[
         str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
     ] = None,
@@ -91,11 +92,7 @@ def submit(
       runner slurm submit jobs/training_job.json --dry-run
     """
     console, notes = Console(), Console(stderr=True, highlight=False)
-    try:
-        spec = load_job(job_file)
-        check_extra_args(extra_args)
-    except JobSpecError as exc:
-        fail(str(exc), exc.hint)
+    spec = read_job(job_file, extra_args, root)
     try:
         config = load_config(
             partition=partition,
@@ -184,7 +181,7 @@ def submit(
     except BackendError as exc:
         shutil.rmtree(directory, ignore_errors=True)
         fail(exc.message, exc.hint)
-    where = f"{script.nodes} nodes x {script.tasks_per_node} ranks"
+    where = f"{counted(script.nodes, 'node')} x {counted(script.tasks_per_node, 'rank')}"
     job_id = getattr(record.details, "slurm_job_id", None)
     if not wait:
         console.print(f"submitted {name} (Slurm job {job_id}, {where}); follow it with `runner logs {name} --follow`")

@@ -94,7 +94,7 @@ def test_changed_settings_are_refused_and_restart_starts_a_fresh_schedule(pairs,
         mpi_landcover(2, *_train_args(pairs, model_dir, "--epochs", "2")), capture_output=True, text=True, timeout=600
     )
     assert two_ranks.returncode != 0
-    assert "this run has 2 rank(s)" in two_ranks.stderr and "--restart" in two_ranks.stderr
+    assert "this run has 2 ranks" in two_ranks.stderr and "--restart" in two_ranks.stderr
     assert "Traceback" not in two_ranks.stderr
     assert not (model_dir / "epoch-0002.pt").exists()
 
@@ -118,6 +118,6 @@ def test_resume_mismatch_names_the_first_differing_setting():
     error = resume_mismatch(training, {**same, "epoch_size": 400}, 2, "abc", "m/epoch-0001.pt")
     assert error is not None and "--epoch-size 400" in error.message and "--restart" in error.hint
     error = resume_mismatch(training, same, 4, "abc", "m/epoch-0001.pt")
-    assert error is not None and "4 rank(s)" in error.message
+    assert error is not None and "4 ranks" in error.message
     error = resume_mismatch(training, same, 2, "xyz", "m/epoch-0001.pt")
     assert error is not None and "--input-dir d" in error.message

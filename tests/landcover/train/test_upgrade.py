@@ -69,3 +69,32 @@ def test_training_resumes_from_a_0_1_checkpoint(pairs, tmp_path):
     assert stored["settings"]["class_weights"] == "tutorial"
     lines = [json.loads(line) for line in (model_dir / "metrics.jsonl").read_text().splitlines()]
     assert [line["epoch"] for line in lines] == [1, 2]
+
+
+def test_a_checkpoint_from_before_the_zoo_is_a_tutorial_unet(pairs, tmp_path):
+    from tests.data.release_0_2 import write_epoch_checkpoint_0_2
+
+    path = write_epoch_checkpoint_0_2(tmp_path / "epoch-0001.pt", pairs, tmp_path)
+    model = load_model(path)
+    assert type(model).__name__ == "TutorialUNet"
+    upgraded = upgrade_training(read_checkpoint(path)["training"])
+    assert upgraded["options_version"] == TrainSettings.FORMAT_VERSION == 3
+    assert upgraded["options"]["model"] == "tutorial-unet" and upgraded["options"]["encoder"] is None
+    assert upgraded["options"]["weights"] == "none" and upgraded["options"]["freeze_encoder_epochs"] == 0
+
+
+@pytest.mark.slow
+def test_training_resumes_from_a_checkpoint_from_before_the_zoo(pairs, tmp_path):
+    from tests.data.release_0_2 import write_epoch_checkpoint_0_2
+
+    model_dir = tmp_path / "model"
+    write_epoch_checkpoint_0_2(model_dir / "epoch-0001.pt", pairs, model_dir)
+    args = ["train", "--input-dir", str(pairs), "--model-dir", str(model_dir), *TINY, "--epochs", "2"]
+    refused = run_landcover(*args, "--class-weights", "tutorial", "--model", "unet")
+    assert_one_line_error(refused, "--model unet differs from tutorial-unet", "--restart")
+    resumed = run_landcover(*args, "--class-weights", "tutorial")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "epoch 1 of 2 done" in resumed.stdout
+    training = torch.load(model_dir / "epoch-0002.pt", weights_only=True)
+    assert training["format_version"] == 1 and training["model"]["architecture"] == "tutorial-unet"
+    assert training["training"]["options"]["model"] == "tutorial-unet"

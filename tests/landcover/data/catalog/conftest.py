@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,12 +13,13 @@ import requests
 from tests.conftest import ROOT, SHARED
 from tests.data.http_server import RangeServer, serve_directory
 from tests.data.stac_fixtures import Fixture, build_fixture
+from tests.services import ScriptService, started_for_session
 
 SERVER_SCRIPT = ROOT / "scripts" / "stac_server.sh"
 
 
 @pytest.fixture(scope="session")
-def stac_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def stac_api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The STAC API's URL: STAC_API_URL when set (CI starts one), else one started for this session."""
     if os.environ.get("STAC_API_URL"):
         yield os.environ["STAC_API_URL"].rstrip("/")
@@ -27,16 +27,12 @@ def stac_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
         pytest.skip("PostgreSQL not installed (scripts/stac_server.sh start installs it, or set STAC_API_URL)")
     state = tmp_path_factory.mktemp("stac-server")
-    env = {**os.environ, "STAC_SERVER_DIR": str(state / "run")}
-    started = subprocess.run([str(SERVER_SCRIPT), "start"], capture_output=True, text=True, env=env, check=False)
+    server = ScriptService(SERVER_SCRIPT, {"STAC_SERVER_DIR": str(state / "run")})
+    started = started_for_session(request, server)  # a server of its own: stopped as the session ends
     if started.returncode != 0:
         # CI starts the API in .ci/run (where a failure stops the run); here a machine without it skips.
-        pytest.skip(f"scripts/stac_server.sh start failed: {started.stderr.strip()[-300:]}")
-    url = next(line.split("=", 1)[1] for line in started.stdout.splitlines() if line.startswith("STAC_API_URL="))
-    try:
-        yield url
-    finally:
-        subprocess.run([str(SERVER_SCRIPT), "stop"], capture_output=True, env=env, check=False)
+        pytest.skip(f"scripts/stac_server.sh start exited {started.returncode} (its messages are above)")
+    yield next(line.split("=", 1)[1] for line in started.stdout.splitlines() if line.startswith("STAC_API_URL="))
 
 
 @pytest.fixture(scope="session")

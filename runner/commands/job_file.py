@@ -1,0 +1,38 @@
+"""Reading the job template a submit command names, with a hint that points at the templates this machine has.
+
+Outside a checkout there is no ``jobs/`` folder: a missing job file's hint names the templates that
+``runner local setup`` wrote under the local root (``ROOT/templates/*.json``), or says how to get them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from runner.errors import fail
+from runner.jobspec import JobSpec, JobSpecError, MissingJobFileError, check_extra_args, load_job
+from runner.layout import LocalRoot, default_root
+
+JOB_FILE_HELP = (
+    "A Batch AI job template (JSON): jobs/*.json in a checkout, ROOT/templates/*.json after `runner local setup`."
+)
+
+
+def templates_hint(root: Path | None) -> str:
+    """Where the job templates are: the ones ``runner local setup`` wrote under the root, or how to write them."""
+    templates = LocalRoot(root or default_root()).root / "templates"
+    found = sorted(templates.glob("*.json")) if templates.is_dir() else []
+    if found:
+        return f"the templates `runner local setup` wrote are in {templates}/: " + ", ".join(p.name for p in found)
+    return f"check the path; `runner local setup` writes the job templates to {templates}/"
+
+
+def read_job(job_file: Path, extra_args: str, root: Path | None = None) -> JobSpec:
+    """The validated job template and ``--extra-args``, or a one-line error (exit 2) that says where templates are."""
+    try:
+        spec = load_job(job_file)
+        check_extra_args(extra_args)
+    except MissingJobFileError as exc:
+        fail(str(exc), templates_hint(root))
+    except JobSpecError as exc:
+        fail(str(exc), exc.hint)
+    return spec
