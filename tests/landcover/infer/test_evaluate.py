@@ -114,14 +114,18 @@ def test_without_labels_there_are_no_metrics(tmp_path, model):
     result = _evaluate(image, model, tmp_path / "out")
     assert result.returncode == 0, result.stderr
     names = {p.name for p in (tmp_path / "out").iterdir()}
-    assert names == {
-        "pred_labels.tif",
-        "pred_labels.tif.aux.xml",
-        "pred_labels.qml",
-        "confidence.tif",
-        "NAIP.tif",
-        "preview.png",
-    } | OWN
+    assert (
+        names
+        == {
+            "pred_labels.tif",
+            "pred_labels.tif.aux.xml",
+            "pred_labels.qml",
+            "confidence.tif",
+            "NAIP.tif",
+            "preview.png",
+        }
+        | OWN
+    )
 
 
 def _no_final_outputs(out: Path) -> bool:
