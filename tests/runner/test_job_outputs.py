@@ -114,7 +114,7 @@ def test_show_never_truncates_paths(finished_job):
 
 def test_missing_job_file_says_it_is_missing(tmp_path):
     result = runner("local", "submit", str(tmp_path / "nope.json"), "--root", str(tmp_path))
-    assert_one_line_error(result, "nope.json: no such job file", "the file is missing")
+    assert_one_line_error(result, "nope.json: no such job file", "runner local setup")
 
 
 def test_files_gone_since_listing_and_broken_links_have_no_size(tmp_path):
