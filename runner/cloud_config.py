@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from runner.errors import RunnerError
 from runner.images import IMAGE_NAME
 
 ENVIRONMENT = {
@@ -40,7 +41,7 @@ class CloudConfig:
         return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
 
 
-class CloudConfigError(ValueError):
+class CloudConfigError(RunnerError):
     """The cloud config file cannot be read; the message names it."""
 
     hint = "fix or remove it, then run `runner cloud configure` again"

@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from rich.console import Console
 
+from runner.errors import RunnerError
 from runner.job_outputs import OutputFolder
 from runner.store import JobRecord
 
@@ -27,17 +28,8 @@ BACKENDS = {
 }
 
 
-class BackendError(RuntimeError):
+class BackendError(RunnerError):
     """What a backend cannot do; ``message`` and ``hint`` make the one-line error the command prints."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-    @property
-    def line(self) -> str:
-        """The error as one line: what is wrong (how to fix it)."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
 @dataclass(frozen=True)

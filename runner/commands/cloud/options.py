@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from runner.cloud_config import CloudConfig, CloudConfigError, load_config
-from runner.errors import fail
+from runner.commands.report import fail
 
 Subscription = Annotated[
     str | None,

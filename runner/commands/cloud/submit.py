@@ -13,9 +13,8 @@ from rich.console import Console
 from runner.backends.base import backend_for
 from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, require_workspace, settings
 from runner.commands.job_file import JOB_FILE_HELP, read_job
-from runner.commands.jobs import backend_errors
+from runner.commands.report import fail
 from runner.details import AzureMLDetails
-from runner.errors import fail
 from runner.jobspec import JobSpecError
 from runner.layout import LocalRoot, check_job_name, default_root
 from runner.store import JobRecord, JobState
@@ -108,10 +107,8 @@ def submit(
         ),
     )
     backend = backend_for("azureml")
-    with backend_errors():
-        record = backend.submit(local.job_dir(name), record)
+    record = backend.submit(local.job_dir(name), record)
     studio = getattr(record.details, "studio_url", None) or ""
     Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {studio}")
     if stream:
-        with backend_errors():
-            backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)
+        backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)

@@ -14,7 +14,7 @@ from rich.console import Console
 from runner.backends.base import BackendError
 from runner.backends.local import CANCELLED_EXIT, LocalBackend, SubmitOptions, local_backend
 from runner.commands.job_file import JOB_FILE_HELP, read_job
-from runner.errors import fail
+from runner.commands.report import fail
 from runner.jobspec import JobSpecError, local_notes
 from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record

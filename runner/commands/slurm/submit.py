@@ -19,9 +19,9 @@ from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
 from runner.backends.slurm.script import SlurmJobOptions, build_script
 from runner.commands.job_file import JOB_FILE_HELP, read_job
+from runner.commands.report import fail
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
 from runner.details import SlurmDetails
-from runner.errors import fail
 from runner.layout import LocalRoot, check_job_name, default_root, first_missing
 from runner.store import JobRecord, JobState, load_record
 from runner.text import counted
