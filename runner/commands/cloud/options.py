@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runner.cloud_config import CloudConfig, CloudConfigError, load_config
+from runner.cloud_config import CloudConfig, CloudConfigError, load_config, require_workspace
 from runner.commands.report import fail
 
 Subscription = Annotated[
@@ -31,24 +31,6 @@ def client_for(config: CloudConfig) -> Any:
     require_workspace(config)
     assert config.subscription_id and config.resource_group and config.workspace
     return client.ml_client(config.subscription_id, config.resource_group, config.workspace)
-
-
-def require_workspace(config: CloudConfig) -> None:
-    """A one-line error naming the workspace settings that are missing, if any."""
-    missing = [
-        flag
-        for flag, value in (
-            ("--subscription", config.subscription_id),
-            ("--resource-group", config.resource_group),
-            ("--workspace", config.workspace),
-        )
-        if not value
-    ]
-    if missing:
-        fail(
-            f"no Azure ML workspace configured ({', '.join(missing)} missing)",
-            "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
-        )
 
 
 def settings(
