@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runner.cloud_config import CloudConfig, CloudConfigError, load_config, require_workspace
-from runner.commands.report import fail
+from runner.cloud_config import CloudConfig, load_config, require_workspace
 
 Subscription = Annotated[
     str | None,
@@ -36,8 +35,9 @@ def client_for(config: CloudConfig) -> Any:
 def settings(
     subscription: str | None, resource_group: str | None, workspace: str | None, **rest: str | None
 ) -> CloudConfig:
-    """Options, then environment, then the config file (a one-line error when that file cannot be read)."""
-    try:
-        return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)
-    except CloudConfigError as exc:
-        fail(str(exc), exc.hint)
+    """Options, then environment, then the config file.
+
+    Raises:
+        CloudConfigError: The config file cannot be read.
+    """
+    return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)
