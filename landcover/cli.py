@@ -37,6 +37,7 @@ from landcover.settings import (
     SampleDataSettings,
     ScoreSettings,
     TrainSettings,
+    ViewSettings,
 )
 
 show_value_names()
@@ -276,6 +277,20 @@ def predict_command(settings: PredictSettings) -> None:
     error = failed_scenes(summary, settings.output_dir) if summary is not None else None
     if error is not None:
         fail(error.message, error.hint)
+
+
+@app.command("view")
+@settings_command(ViewSettings)
+def view_command(settings: ViewSettings) -> None:
+    """Show maps on a local web map: imagery, prediction, truth, disagreement, confidence, legend and metrics.
+
+    Examples:
+      landcover view out
+      landcover view maps --port 8000 --no-browser
+    """
+    from landcover.view.serve import view
+
+    view(settings)
 
 
 @app.command("pairs")

@@ -16,6 +16,15 @@ CLASS_COLOURS: tuple[tuple[int, int, int], ...] = (
 )
 """RGB colour of each class, as in the tutorial's label images."""
 
+CLASS_LABELS: tuple[str, ...] = (
+    "Unknown / no data",
+    "Water",
+    "Trees and shrubs",
+    "Herbaceous",
+    "Barren and impervious",
+)
+"""What legends call each class (GIS category names, QGIS styles, the web map)."""
+
 UNKNOWN = 0
 SCORED_CLASSES: tuple[int, ...] = (2, 3, 4)
 """Classes whose IoU the tutorial's figures average (trees, herbaceous, barren/impervious)."""

@@ -5,7 +5,8 @@
    into a fresh model folder per run (`--model-dir` through `--extra-args`), so every demo trains anew,
 3. `runner local submit jobs/evaluation_job.json`: the 2018 tutorial's 1 km region of the evaluation scene,
    with the model just trained,
-4. where everything went: the evaluation's preview.png, and the commands to look further. With ../shared beside
+4. where everything went: the evaluation's preview.png, and the commands to look further, ending with the one
+   `landcover view` command that shows the evaluation's maps on a local web map. With ../shared beside
    the checkout, the tutorial's 250-epoch model (imported from CNTK) is scored on real Chesapeake patches too.
 
 Every command is echoed quoted, as it can be pasted into a shell in the checkout (``$AZ_BATCHAI_MOUNT_ROOT`` in
@@ -100,6 +101,8 @@ def main() -> None:
         f"         {shown('runner', 'logs', f'demo-train-{stamp}', *root)}\n"
         f"again:   make demo trains a new model each run; {shlex.join(['rm', '-rf', str(RUNNER_ROOT)])} starts over"
     )
+    if preview is not None:  # imagery, prediction, truth, disagreement, confidence; offline; Ctrl+C stops it
+        print(f"\nsee the map:\n  {shown('landcover', 'view', str(preview.parent))}")
 
 
 if __name__ == "__main__":

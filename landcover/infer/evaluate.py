@@ -24,6 +24,8 @@ from landcover.data.pairs import (
 )
 from landcover.data.rasters import read_pixels
 from landcover.data.sources import SceneSource, is_url, open_scene, resolve_source
+from landcover.infer.categories import sidecar_names
+from landcover.infer.confidence import confidence
 from landcover.infer.engine import Engine
 from landcover.infer.model_file import load_checked_model
 from landcover.infer.outputs import StreamingRaster, write_json, write_preview
@@ -69,8 +71,8 @@ def open_labels(
 def declared_outputs(options: EvaluateSettings, source: SceneSource) -> tuple[list[str], list[Named]]:
     """The names evaluate writes into ``--output-dir``, and its inputs (which the folder must keep clear of)."""
     labels = labels_path(options, source)
-    names = ["pred_labels.tif", "NAIP.tif", "preview.png"]
-    names += ["true_labels.tif", "metrics.json"] if labels is not None else []
+    names = ["pred_labels.tif", *sidecar_names("pred_labels.tif"), "confidence.tif", "NAIP.tif", "preview.png"]
+    names += ["true_labels.tif", *sidecar_names("true_labels.tif"), "metrics.json"] if labels is not None else []
     names += ["probabilities.tif"] if options.probabilities else []
     inputs = [Named(path=options.model_filename, option="--model-filename")]
     if not is_url(options.input_filename):
@@ -155,7 +157,7 @@ def _run(
 ) -> dict[str, Any]:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(min(torch.get_num_threads(), cpu_count()))  # torch counts the host's cores, not a quota
-    engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=options.probabilities)
+    engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=True)
     out = staged.path
     height, width = int(region.height), int(region.width)
     base = {"width": width, "height": height, "crs": scene.crs, "transform": window_transform(region, scene.transform)}
@@ -170,6 +172,9 @@ def _run(
             bands=NAIP_COLOUR_INTERPRETATION if scene.count == 4 else None,
         ),
     }
+    writers["confidence.tif"] = StreamingRaster(
+        out("confidence.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, categorical=False
+    )
     if labels is not None:
         writers["true_labels.tif"] = StreamingRaster(
             out("true_labels.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
@@ -204,10 +209,13 @@ def _run(
                     truth[~block.valid] = 0
                     writers["true_labels.tif"].write(truth, local)
                     confusion += confusion_matrix(truth, block.classes)
-                if block.probabilities is not None:
+                assert block.probabilities is not None
+                writers["confidence.tif"].write(confidence(block.probabilities, block.classes, block.valid), local)
+                if options.probabilities:
                     writers["probabilities.tif"].write(block.probabilities, local)
                 bar.advance(block.classes.size)
         written = [writer.finish() for writer in writers.values()]
+        written += [p.with_name(n) for p in written if p.name.endswith("_labels.tif") for n in sidecar_names(p.name)]
     except BaseException:
         for writer in writers.values():
             writer.abandon()

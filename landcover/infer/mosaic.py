@@ -18,8 +18,9 @@ from pathlib import Path
 import rasterio
 from rasterio.crs import CRS
 
-from landcover.constants import CLASS_COLOURS, CLASS_NAMES
+from landcover.constants import CLASS_COLOURS, CLASS_LABELS
 from landcover.data.geo import crs_label
+from landcover.infer.categories import style_path, write_category_sidecars
 from landcover.infer.outputs import write_preview
 from landcover.io.atomic import atomic_path
 
@@ -71,7 +72,7 @@ def vrt_document(maps: list[MapFootprint], vrt_dir: Path) -> str:
     _sub(band, "NoDataValue", "0")
     _sub(band, "ColorInterp", "Palette")
     names = _sub(band, "CategoryNames")
-    for name in CLASS_NAMES:
+    for name in CLASS_LABELS:
         _sub(names, "Category", name)
     table = _sub(band, "ColorTable")
     for red, green, blue in CLASS_COLOURS:
@@ -103,9 +104,10 @@ def write_mosaics(maps: list[Path], output_dir: Path, claim: Callable[[list[str]
     for group in ordered:
         name = "mosaic.vrt" if len(ordered) == 1 else f"mosaic-{_group_name(group[0].crs, group[0].resolution)}.vrt"
         if claim is not None:
-            claim([name])
+            claim([name, style_path(Path(name)).name])
         with atomic_path(output_dir / name) as tmp:
             tmp.write_text(vrt_document(group, output_dir))
+        write_category_sidecars(output_dir / name, names=False)  # the VRT names its classes itself
         written.append(output_dir / name)
     return written
 

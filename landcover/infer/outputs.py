@@ -20,6 +20,7 @@ from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
 from landcover.constants import CLASS_COLOURS
+from landcover.infer.categories import write_category_sidecars
 from landcover.infer.preview import PreviewRow, render_preview, save_png
 from landcover.io.atomic import atomic_path, write_text_atomic
 
@@ -65,9 +66,11 @@ class StreamingRaster:
         self.dataset.write(data if data.ndim == 3 else data[None], window=window)
 
     def finish(self) -> Path:
-        """Convert to a COG with overviews and move it under its final name."""
+        """Convert to a COG with overviews and move it under its final name (a class map with its names and style)."""
         self.dataset.close()
         try:
+            if self.colourmap:  # the sidecars first: a class map under its final name always has them
+                write_category_sidecars(self.path)
             with atomic_path(self.path) as final:
                 rasterio.shutil.copy(
                     self.tmp,

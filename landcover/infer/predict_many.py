@@ -19,6 +19,7 @@ from typing import Any
 from landcover.data.geo import area_km2
 from landcover.data.scenes import list_scenes
 from landcover.data.sources import SceneSource, is_url, open_scene
+from landcover.infer.categories import style_path
 from landcover.infer.model_file import load_checked_model
 from landcover.infer.mosaic import write_mosaics, write_overview
 from landcover.infer.outputs import write_json
@@ -28,6 +29,7 @@ from landcover.infer.scene_map import (
     map_path,
     map_tags,
     model_digest,
+    scene_files,
     write_scene_map,
 )
 from landcover.io.console import console
@@ -145,7 +147,7 @@ def make_plan(options: PredictSettings, out: OutputFolder) -> Plan:
     model = model_digest(options.model_filename)
     precision = "fp32" if options.exact else "auto"
     paths = {i: map_path(options.output_dir, s) for i, s in enumerate(scenes) if s.error is None}
-    out.claim([p.name for p in paths.values()] + [SUMMARY, OVERVIEW, "mosaic.vrt"])
+    out.claim([name for p in paths.values() for name in scene_files(p)] + [SUMMARY, OVERVIEW, "mosaic.vrt"])
     todo, skipped = [], []
     for index, source in enumerate(scenes):
         path = paths.get(index)
@@ -164,7 +166,9 @@ def record_map(out: OutputFolder) -> Callable[[SceneOutcome], None]:
 
     def record(outcome: SceneOutcome) -> None:
         if outcome.status == "done" and outcome.map is not None:
-            out.record(Path(outcome.map).name)
+            for name in scene_files(Path(outcome.map)):
+                out.record(name, save=False)
+            out.manifest.save(out.folder)
 
     return record
 
@@ -178,7 +182,7 @@ class SceneMapper:
 
         self.options, self.plan, self.rank = options, plan, world.rank
         model = load_checked_model(options.model_filename, 4)
-        self.engine = Engine(model, world.device, exact=options.exact, block=options.block)
+        self.engine = Engine(model, world.device, exact=options.exact, block=options.block, probabilities=True)
 
     def __call__(self, index: int) -> SceneOutcome:
         """Map one scene; a scene that fails becomes a ``failed`` outcome with its reason."""
@@ -211,6 +215,7 @@ def _finish(options: PredictSettings, plan: Plan, tally: Tally, ranks: int, out:
         out.record(OVERVIEW, save=False)
     for mosaic in mosaics:
         out.record(mosaic.name, save=False)
+        out.record(style_path(mosaic).name, save=False)
     failed = [o for o in outcomes if o.status == "failed"]
     summary = {
         "scenes": len(outcomes),

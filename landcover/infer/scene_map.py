@@ -16,17 +16,30 @@ from rasterio.errors import RasterioError
 from rasterio.windows import Window
 
 from landcover.data.sources import SceneSource
+from landcover.infer.categories import sidecar_names
+from landcover.infer.confidence import confidence
 from landcover.infer.engine import Engine
 from landcover.infer.outputs import StreamingRaster
 
 MAP_SUFFIX = "_landcover.tif"
-TEMPORARY_PATTERNS = (f".*{MAP_SUFFIX[:-4]}.*.part.tif", f".*{MAP_SUFFIX}.*.tmp")
-"""Hidden files a killed run can leave behind (see StreamingRaster and atomic_path)."""
+CONFIDENCE_SUFFIX = "_landcover_confidence.tif"
+TEMPORARY_PATTERNS = (f".*{MAP_SUFFIX[:-4]}*.part.tif", f".*{MAP_SUFFIX[:-4]}*.tmp")
+"""Hidden files a killed run can leave behind (see StreamingRaster and atomic_path): maps, confidence, sidecars."""
 
 
 def map_path(output_dir: Path, source: SceneSource) -> Path:
     """Where a scene's map goes: ``DIR/<scene stem>_landcover.tif``."""
     return output_dir / f"{source.stem}{MAP_SUFFIX}"
+
+
+def confidence_path(map_file: Path) -> Path:
+    """Where a scene's confidence map goes, beside its class map: ``<scene stem>_landcover_confidence.tif``."""
+    return map_file.with_name(map_file.name.removesuffix(MAP_SUFFIX) + CONFIDENCE_SUFFIX)
+
+
+def scene_files(map_file: Path) -> list[str]:
+    """The names of every file a scene's map comes with: the map, its class names and style, its confidence."""
+    return [map_file.name, *sidecar_names(map_file.name), confidence_path(map_file).name]
 
 
 def model_digest(path: Path) -> str:
@@ -74,7 +87,11 @@ def finished_map(path: Path, tags: dict[str, str]) -> int | None:
 
 
 def write_scene_map(engine: Engine, scene: rasterio.DatasetReader, path: Path, tags: dict[str, str]) -> int:
-    """Predict the whole scene and write its map atomically; return the number of pixels."""
+    """Predict the whole scene and write its map and confidence (with an engine giving probabilities) atomically.
+
+    Returns:
+        The number of pixels.
+    """
     profile = {
         "width": scene.width,
         "height": scene.height,
@@ -85,12 +102,17 @@ def write_scene_map(engine: Engine, scene: rasterio.DatasetReader, path: Path, t
         "nodata": 0,
     }
     writer = StreamingRaster(path, profile, colourmap=True)
+    sure = StreamingRaster(confidence_path(path), profile, categorical=False)
     try:
         writer.dataset.update_tags(**tags)
         for block in engine.blocks(scene, Window(0, 0, scene.width, scene.height)):
             writer.write(block.classes, block.window)
+            if block.probabilities is not None:
+                sure.write(confidence(block.probabilities, block.classes, block.valid), block.window)
+        sure.finish()  # before the map: a finished map (what a rerun skips) has its confidence beside it
         writer.finish()
     except BaseException:
         writer.abandon()
+        sure.abandon()
         raise
     return int(scene.width * scene.height)

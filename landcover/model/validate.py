@@ -67,18 +67,8 @@ def check_checkpoint(path: Path, checkpoint: dict[str, Any]) -> None:
         raise LandcoverError(
             f"{path}: damaged checkpoint (format_version is {version!r}, not a whole number)", _REBUILD
         )
-    config = checkpoint.get("config")
-    if isinstance(config, dict):
-        for name in ("mean", "std"):
-            values = _numbers(config.get(name, []))
-            if values is None or not all(math.isfinite(v) for v in values):
-                raise LandcoverError(
-                    f"{path}: damaged checkpoint (normalisation {name} {config.get(name)!r})", _REBUILD
-                )
-            if name == "std" and any(v <= 0 for v in values):
-                raise LandcoverError(
-                    f"{path}: damaged checkpoint (normalisation std {values} must be above 0)", _REBUILD
-                )
+    for section in ("config", "model"):  # the U-Net's config; the model zoo's spec
+        _check_normalisation(path, checkpoint.get(section))
     state = checkpoint.get("state_dict")
     if not isinstance(state, dict):
         return
@@ -88,3 +78,17 @@ def check_checkpoint(path: Path, checkpoint: dict[str, Any]) -> None:
                 f"{path}: damaged checkpoint (negative BatchNorm variance in {name})",
                 "use an earlier checkpoint (epoch-NNNN.pt), or " + _REBUILD,
             )
+
+
+def _check_normalisation(path: Path, config: Any) -> None:
+    """Refuse a stored normalisation whose mean or std is not finite, or whose std is not above 0."""
+    if not isinstance(config, dict):
+        return
+    for name in ("mean", "std"):
+        if config.get(name) is None:  # a normalisation without statistics (e.g. per window)
+            continue
+        values = _numbers(config.get(name))
+        if values is None or not all(math.isfinite(v) for v in values):
+            raise LandcoverError(f"{path}: damaged checkpoint (normalisation {name} {config.get(name)!r})", _REBUILD)
+        if name == "std" and any(v <= 0 for v in values):
+            raise LandcoverError(f"{path}: damaged checkpoint (normalisation std {values} must be above 0)", _REBUILD)

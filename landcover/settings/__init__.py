@@ -19,8 +19,10 @@ from landcover.settings.fields import CliMeta, Settings, argument, flag_of, opti
 from landcover.settings.infer import EvaluateSettings, ExportOutput, ExportSettings, PredictSettings, ScoreSettings
 from landcover.settings.models import ModelsSettings
 from landcover.settings.train import ClassWeights, Monitor, Precision, TrainSettings
+from landcover.settings.view import Basemap, ViewSettings
 
 __all__ = [
+    "Basemap",
     "Choice",
     "ClassWeights",
     "CliMeta",
@@ -37,6 +39,7 @@ __all__ = [
     "ScoreSettings",
     "Settings",
     "TrainSettings",
+    "ViewSettings",
     "argument",
     "flag_of",
     "option",

@@ -85,3 +85,16 @@ def test_expand_leaves_unknown_variables():
 def test_template_files_are_valid_json_objects():
     for name in ("training_job.json", "evaluation_job.json"):
         assert isinstance(json.loads((REPO / "jobs" / name).read_text()), dict)
+
+
+def test_extra_args_carry_the_model_zoo_options_to_the_training_command():
+    from runner.jobspec import check_extra_args
+
+    assert check_extra_args("--model segformer --encoder mit_b0 --weights /data/mit_b0.pth") == [
+        "--model",
+        "segformer",
+        "--encoder",
+        "mit_b0",
+        "--weights",
+        "/data/mit_b0.pth",
+    ]

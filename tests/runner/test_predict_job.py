@@ -33,6 +33,10 @@ def _runner(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "runner", *args], capture_output=True, text=True, cwd=REPO)
 
 
+MAP_FILES = (".tif", ".tif.aux.xml", ".qml", "_confidence.tif")
+"""A scene's map, its class names and style, and its confidence."""
+
+
 @pytest.mark.slow
 def test_process_backend_maps_the_scenes_and_resumes(tmp_path):
     """A small mount root (two scenes and a model, as `runner local setup` + training would leave it)."""
@@ -45,10 +49,10 @@ def test_process_backend_maps_the_scenes_and_resumes(tmp_path):
     first = _runner("local", "submit", str(JOB), "--root", str(root), "--name", "predict1", "--wait")
     assert first.returncode == 0, first.stdout + first.stderr
     maps = blob / "maps"
-    assert {p.name for p in maps.iterdir()} == {
-        "E1_NAIP_landcover.tif",
-        "E2_NAIP_landcover.tif",
+    assert {p.name for p in maps.iterdir() if not p.name.startswith(".")} == {
+        *(f"{scene}_NAIP_landcover{suffix}" for scene in ("E1", "E2") for suffix in MAP_FILES),
         "mosaic.vrt",
+        "mosaic.qml",
         "overview.png",
         "summary.json",
     }

@@ -18,7 +18,17 @@ from tests.helpers import assert_one_line_error, landcover
 
 OWN = {MANIFEST_NAME, LOCK_NAME}
 """landcover's record of what it wrote in the folder, and the folder's lock."""
-OUTPUTS = {"pred_labels.tif", "NAIP.tif", "true_labels.tif", "metrics.json", "preview.png", "probabilities.tif"}
+CLASS_SIDECARS = {"pred_labels.tif.aux.xml", "pred_labels.qml", "true_labels.tif.aux.xml", "true_labels.qml"}
+OUTPUTS = {
+    "pred_labels.tif",
+    "NAIP.tif",
+    "true_labels.tif",
+    "confidence.tif",
+    "metrics.json",
+    "preview.png",
+    "probabilities.tif",
+    *CLASS_SIDECARS,
+}
 
 
 @pytest.fixture
@@ -55,6 +65,14 @@ def test_whole_scene_outputs(scene, model, tmp_path):
     with rasterio.open(out / "probabilities.tif") as probabilities:
         total = probabilities.read().astype(int).sum(axis=0)
         assert probabilities.count == 5 and np.abs(total - 255).max() <= 3
+        top = probabilities.read()
+    with rasterio.open(out / "confidence.tif") as sure, rasterio.open(out / "pred_labels.tif") as pred:
+        assert sure.nodata == 0 and sure.dtypes[0] == "uint8" and sure.overviews(1)
+        confidence, classes = sure.read(1).astype(int), pred.read(1)
+        # the chosen class's share of the known classes' probability
+        chosen = np.take_along_axis(top[1:].astype(int), (classes.astype(int) - 1)[None], 0)[0]
+        assert np.abs(confidence - np.rint(255 * chosen / top[1:].astype(int).sum(0))).max() <= 1
+        assert confidence.min() >= 64 - 1  # at worst a four-way tie
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"pixel_accuracy", "mean_iou", "per_class", "confusion_matrix"} <= set(metrics)
     assert metrics["pixels"] == 320 * 288
@@ -95,7 +113,19 @@ def test_without_labels_there_are_no_metrics(tmp_path, model):
     labels.unlink()
     result = _evaluate(image, model, tmp_path / "out")
     assert result.returncode == 0, result.stderr
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"pred_labels.tif", "NAIP.tif", "preview.png"} | OWN
+    names = {p.name for p in (tmp_path / "out").iterdir()}
+    assert (
+        names
+        == {
+            "pred_labels.tif",
+            "pred_labels.tif.aux.xml",
+            "pred_labels.qml",
+            "confidence.tif",
+            "NAIP.tif",
+            "preview.png",
+        }
+        | OWN
+    )
 
 
 def _no_final_outputs(out: Path) -> bool:

@@ -12,7 +12,18 @@ from landcover.io.outputs import MANIFEST_NAME
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 
-RESULT = {"NAIP.tif", "metrics.json", "pred_labels.tif", "preview.png", "true_labels.tif"}
+RESULT = {
+    "NAIP.tif",
+    "confidence.tif",
+    "metrics.json",
+    "pred_labels.tif",
+    "pred_labels.tif.aux.xml",
+    "pred_labels.qml",
+    "preview.png",
+    "true_labels.tif",
+    "true_labels.tif.aux.xml",
+    "true_labels.qml",
+}
 
 
 def _inputs(tmp_path: Path) -> tuple[Path, Path]:

@@ -80,10 +80,15 @@ def test_a_second_evaluate_into_the_same_folder_is_refused_while_the_first_write
     assert done.returncode == 0, done.stderr
     assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == {
         "NAIP.tif",
+        "confidence.tif",
         "metrics.json",
         "pred_labels.tif",
+        "pred_labels.tif.aux.xml",
+        "pred_labels.qml",
         "preview.png",
         "true_labels.tif",
+        "true_labels.tif.aux.xml",
+        "true_labels.qml",
     }
     assert not list(out.glob(".landcover-staging-*"))
 

@@ -40,7 +40,9 @@ def damage(draw: st.DrawFn, names: list[str]) -> tuple[str, str, Any, bool]:
         value = draw(st.sampled_from((*BAD_NUMBERS, 0.5)))
         return kind, draw(st.sampled_from([n for n in names if "num_batches" not in n])), value, math.isfinite(value)
     if kind == "variance":
-        value = draw(st.floats(-2.0, 2.0))
+        # as stored: float32, and no subnormal (-1e-40 is -0.0 where torch flushes denormals: a usable variance)
+        drawn = draw(st.floats(-2.0, 2.0).filter(lambda number: number == 0 or abs(number) >= 1e-30))
+        value = float(torch.tensor(drawn, dtype=torch.float32))
         return kind, draw(st.sampled_from([n for n in names if n.endswith("running_var")])), value, value >= 0
     if kind in ("std", "mean"):
         value = draw(st.sampled_from((*BAD_NUMBERS, 0.0, -0.1, 0.2)))
@@ -57,9 +59,12 @@ def _apply(checkpoint: dict[str, Any], what: str, where: str, value: Any) -> dic
         tensor.view(-1)[0] = value
         changed["state_dict"][where] = tensor
     elif what in ("std", "mean"):
-        values = list(changed["config"][what])
-        values[int(where)] = value
-        changed["config"][what] = values
+        for section in ("config", "model"):  # the U-Net's config, and the model zoo's spec where there is one
+            if section in changed:
+                changed[section] = dict(changed[section])
+                values = list(changed[section][what])
+                values[int(where)] = value
+                changed[section][what] = values
     else:
         changed["format_version"] = value
     return changed
