@@ -12,13 +12,14 @@ from typer.core import TyperGroup
 
 from runner import __version__
 from runner.cli_help import show_value_names
-from runner.errors import fail
+from runner.commands.report import fail
+from runner.errors import RunnerError
 
 show_value_names()
 
 
 class OneLineErrors(TyperGroup):
-    """The ``runner`` group: a usage error (unknown option, bad value, missing argument) is one line, exit 2.
+    """The ``runner`` group: a usage error or a ``RunnerError`` from any layer is one line, exit 2.
 
     Click's own format is a usage line, a hint and a boxed message; the runner's promise is one line naming
     the option and the fix, the same as every other error it reports.
@@ -47,6 +48,8 @@ class OneLineErrors(TyperGroup):
             fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
         except typer.Abort:
             fail("aborted")
+        except RunnerError as exc:  # what any layer raises: the one place it is printed, as one line, exit 2
+            fail(exc.message, exc.hint)
         sys.exit(code if isinstance(code, int) else 0)
 
 

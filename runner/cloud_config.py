@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from runner.errors import RunnerError
 from runner.images import IMAGE_NAME
 
 ENVIRONMENT = {
@@ -40,7 +41,7 @@ class CloudConfig:
         return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
 
 
-class CloudConfigError(ValueError):
+class CloudConfigError(RunnerError):
     """The cloud config file cannot be read; the message names it."""
 
     hint = "fix or remove it, then run `runner cloud configure` again"
@@ -93,3 +94,25 @@ def save_config(config: CloudConfig) -> Path:
     temporary.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
     temporary.replace(path)  # atomic: a failed write leaves the old config
     return path
+
+
+def require_workspace(config: CloudConfig) -> None:
+    """Check that the workspace settings are all there.
+
+    Raises:
+        CloudConfigError: Naming the settings that are missing.
+    """
+    missing = [
+        flag
+        for flag, value in (
+            ("--subscription", config.subscription_id),
+            ("--resource-group", config.resource_group),
+            ("--workspace", config.workspace),
+        )
+        if not value
+    ]
+    if missing:
+        raise CloudConfigError(
+            f"no Azure ML workspace configured ({', '.join(missing)} missing)",
+            "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
+        )

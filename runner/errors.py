@@ -1,16 +1,11 @@
-"""The runner's one error path: ``fail(message, hint)`` prints with Rich and exits non-zero."""
+"""The runner's one error shape: ``RunnerError(message, hint)``, raised by any layer, reported by the CLI.
+
+Library code (backends, records, templates, settings) raises a ``RunnerError`` subclass naming what is wrong
+and how to fix it; the ``runner`` command (``runner.cli``) is the one place that prints it as one line and
+exits with code 2 (``runner.commands.report.fail``).
+"""
 
 from __future__ import annotations
-
-import sys
-from typing import NoReturn
-
-from rich.console import Console
-from rich.markup import escape
-
-error_console = Console(stderr=True, highlight=False)
-
-EXIT_FAILURE = 2
 
 
 def one_line(text: str) -> str:
@@ -18,10 +13,21 @@ def one_line(text: str) -> str:
     return "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
 
 
-def fail(message: str, hint: str = "") -> NoReturn:
-    """Print a one-line error naming what is wrong and how to fix it, then exit with code 2."""
-    text = f"[bold red]error:[/] {escape(one_line(message))}"  # a value's brackets and line breaks stay text
-    if hint:
-        text += f" [dim]({escape(one_line(hint))})[/]"
-    error_console.print(text, soft_wrap=True)
-    sys.exit(EXIT_FAILURE)
+class RunnerError(Exception):
+    """What the runner cannot do: ``message`` names the file or option, ``hint`` how to fix it.
+
+    A subclass may set a class-level ``hint``: the one used when none is given.
+    """
+
+    hint: str = ""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint is not None:
+            self.hint = hint
+
+    @property
+    def line(self) -> str:
+        """The error as one line: what is wrong (how to fix it)."""
+        return f"{self.message} ({self.hint})" if self.hint else self.message

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from runner.errors import RunnerError
 from runner.shellwords import Split, SplitError, shell_syntax, split_command
 from runner.text import counted
 
@@ -52,15 +53,10 @@ _BATCHAI_REFERENCE = re.compile(r"\$\{?(AZ_BATCHAI_\w*)")
 _SHELL_HINT = "run a shell explicitly, e.g. bash -c '...' (quoted), or drop it"
 
 
-class JobSpecError(ValueError):
+class JobSpecError(RunnerError):
     """The job template is malformed; the message names the file and the field."""
 
     hint = "fix the job file (the 2018 tutorial's Batch AI format, as in jobs/training_job.json)"
-
-    def __init__(self, message: str, hint: str | None = None) -> None:
-        super().__init__(message)
-        if hint is not None:
-            self.hint = hint
 
 
 class MissingJobFileError(JobSpecError):

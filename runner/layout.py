@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.errors import RunnerError
 from runner.jobspec import MOUNT_ROOT_VARIABLE, JobSpec, JobSpecError, expand
 
 JOB_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
@@ -40,10 +41,22 @@ class LocalRoot:
         return self.jobs / name
 
 
+class JobNameError(RunnerError):
+    """A ``--name`` that cannot be a job's name."""
+
+    hint = "choose another --name"
+
+
 def check_job_name(name: str) -> str:
-    """Refuse names that could escape the jobs folder or confuse the cloud (``/``, ``..``, spaces)."""
+    """Refuse names that could escape the jobs folder or confuse the cloud (``/``, ``..``, spaces).
+
+    Raises:
+        JobNameError: The name is not 1-64 letters, digits, '-' or '_' starting with a letter or digit.
+    """
     if not JOB_NAME.fullmatch(name):
-        raise ValueError(f"job name {name!r} must be 1-64 letters, digits, '-' or '_', starting with a letter or digit")
+        raise JobNameError(
+            f"job name {name!r} must be 1-64 letters, digits, '-' or '_', starting with a letter or digit"
+        )
     return name
 
 

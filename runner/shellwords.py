@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from runner.errors import RunnerError
+
 _PIECE = re.compile(
     r"(?P<space>[ \t\r\n]+)|(?P<word>[^ \t\r\n'\"\\]++)|'(?P<single>[^']*+)'"
     r'|"(?P<double>(?:[^"\\]++|\\.)*+)"|\\(?P<escaped>.)',
@@ -28,7 +30,7 @@ _SUBSTITUTION = re.compile(r"`|\$\(")
 _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
-class SplitError(ValueError):
+class SplitError(RunnerError):
     """Unbalanced quotes or a trailing backslash (the message is shlex's, in lower case)."""
 
 

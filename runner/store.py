@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from runner.details import JobDetails, ProcessDetails
+from runner.errors import RunnerError
 from runner.procs import ProcessIdentity, boot_id, is_alive
 
 RECORD = "record.json"
@@ -51,8 +52,10 @@ class JobState(StrEnum):
         return self in (JobState.SUCCEEDED, JobState.FAILED)
 
 
-class RecordError(ValueError):
+class RecordError(RunnerError):
     """A job record that cannot be read (corrupt, or written by a newer runner)."""
+
+    hint = "remove the job's folder, or read it with the runner that wrote it"
 
 
 def now() -> str:

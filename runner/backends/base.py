@@ -2,7 +2,7 @@
 
 Like raster-vision's runners, each backend is one class behind one contract; a verb finds the backend of a
 job with ``backend_for(record.backend)`` and never branches on its name. Backends raise ``BackendError``
-(one line and its fix) and never print an error or exit: the commands in ``runner.commands`` do that.
+(a ``RunnerError``: one line and its fix) and never print an error or exit: ``runner.cli`` does that.
 ``LocalBackend`` (process, docker, in ``runner.backends.local``) adds what a job on this machine needs.
 """
 
@@ -16,7 +16,8 @@ from typing import ClassVar
 
 from rich.console import Console
 
-from runner.job_outputs import OutputFolder
+from runner.errors import RunnerError
+from runner.job_outputs import OutputFolder, job_files, sized
 from runner.store import JobRecord
 
 BACKENDS = {
@@ -27,17 +28,8 @@ BACKENDS = {
 }
 
 
-class BackendError(RuntimeError):
+class BackendError(RunnerError):
     """What a backend cannot do; ``message`` and ``hint`` make the one-line error the command prints."""
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.hint = message, hint
-
-    @property
-    def line(self) -> str:
-        """The error as one line: what is wrong (how to fix it)."""
-        return f"{self.message} ({self.hint})" if self.hint else self.message
 
 
 @dataclass(frozen=True)
@@ -81,9 +73,13 @@ class Backend(ABC):
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
         """Print the job's stdout (or stderr); with ``follow`` until the job ends."""
 
-    @abstractmethod
     def files(self, record: JobRecord) -> dict[str, JobOutput]:
-        """The job's output directories by id."""
+        """Each output folder (``output_folders``) with its files, for jobs that write on this machine."""
+        found = {}
+        for folder in self.output_folders(record):
+            paths, others = job_files(folder, record.started)
+            found[folder.key] = JobOutput(folder.path, sized(paths, folder.path), others=others)
+        return found
 
     def output_folders(self, record: JobRecord) -> list[OutputFolder]:
         """The folders the job writes to, by id (``runner show``): its output directories."""

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from runner.backends.base import BACKENDS, Backend, BackendError, JobOutput, backend_for
+from runner.backends.base import BACKENDS, Backend, BackendError, backend_for
 from runner.details import JobDetails, ProcessDetails
-from runner.job_outputs import Mount, OutputFolder, job_files, output_folders, sized
+from runner.job_outputs import Mount, OutputFolder, output_folders
 from runner.jobspec import JobSpec, JobSpecError
 from runner.layout import JobPaths, LocalRoot, confine_on_host, job_environment, job_paths
 from runner.procs import identify
@@ -177,14 +177,6 @@ class LocalBackend(Backend):
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
         """Print stdout.txt / stderr.txt (written live by the supervisor)."""
         follow_logs(directory, stderr=stderr, follow=follow, console=console)
-
-    def files(self, record: JobRecord) -> dict[str, JobOutput]:
-        """Each output folder (output directories, then ``--model-dir`` / ``--output-dir``) with its files."""
-        found = {}
-        for folder in self.output_folders(record):
-            paths, others = job_files(folder, record.started)
-            found[folder.key] = JobOutput(folder.path, sized(paths, folder.path), others=others)
-        return found
 
     def output_folders(self, record: JobRecord) -> list[OutputFolder]:
         """Output directories, then the folders given to ``--model-dir`` / ``--output-dir``, on this machine."""

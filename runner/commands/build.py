@@ -14,7 +14,7 @@ from rich.console import Console
 
 from runner.backends.base import BackendError
 from runner.backends.docker import docker_client
-from runner.errors import fail
+from runner.commands.report import fail
 from runner.images import IMAGE_NAME
 from runner.images.base import base_image, debian_suite, make_base
 from runner.images.build import DOCKERFILE, build_command, default_ca_bundle, find_build_cli

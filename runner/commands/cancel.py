@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import backend_errors, find_job
+from runner.commands.jobs import find_job
 
 
 def cancel(
@@ -27,11 +27,9 @@ def cancel(
     directory, record, backend = find_job(name, root)
     console = Console(highlight=False, soft_wrap=True)
     if record.ended:
-        with backend_errors():
-            done = backend.stop_leftovers(directory, record)
+        done = backend.stop_leftovers(directory, record)
         reason = f": {record.error}" if record.error else ""
         console.print(f"{name} already ended ({record.state}{reason})" + (f"; {done}" if done else ""), markup=False)
         return
-    with backend_errors():
-        done = backend.cancel(directory, record)
+    done = backend.cancel(directory, record)
     console.print(f"cancelling {name}" + (f": {done}" if done else ""), markup=False)

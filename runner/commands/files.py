@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from runner.commands.jobs import backend_errors, find_job
-from runner.errors import fail
+from runner.commands.jobs import find_job
+from runner.commands.report import fail
 
 
 def files(
@@ -29,8 +29,7 @@ def files(
       runner files demo-train
     """
     _, record, backend = find_job(name, root)
-    with backend_errors():
-        outputs = backend.files(record)
+    outputs = backend.files(record)
     if output is not None:
         if output not in outputs and output.lower() in outputs:
             output = output.lower()  # Azure ML output names are the Batch AI ids in lower case

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from runner.errors import fail
-from runner.jobspec import JobSpec, JobSpecError, MissingJobFileError, check_extra_args, load_job
+from runner.jobspec import JobSpec, MissingJobFileError, check_extra_args, load_job
 from runner.layout import LocalRoot, default_root
 
 JOB_FILE_HELP = (
@@ -27,12 +26,14 @@ def templates_hint(root: Path | None) -> str:
 
 
 def read_job(job_file: Path, extra_args: str, root: Path | None = None) -> JobSpec:
-    """The validated job template and ``--extra-args``, or a one-line error (exit 2) that says where templates are."""
+    """The validated job template and ``--extra-args``.
+
+    Raises:
+        JobSpecError: The template or ``--extra-args`` is malformed; a missing file's hint says where templates are.
+    """
     try:
         spec = load_job(job_file)
         check_extra_args(extra_args)
     except MissingJobFileError as exc:
-        fail(str(exc), templates_hint(root))
-    except JobSpecError as exc:
-        fail(str(exc), exc.hint)
+        raise MissingJobFileError(exc.message, templates_hint(root)) from None
     return spec

@@ -1,29 +1,16 @@
 """Finding a job and its backend by name, for the job verbs (show, list, logs, files, cancel, download).
 
-The commands are the one place that turns a ``BackendError`` into the printed one-line error and exit code 2.
+A ``RunnerError`` (a backend's, a record's) goes up to ``runner.cli``, the one place that prints it as one line.
 """
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
-from runner.backends.base import Backend, BackendError, backend_for
-from runner.errors import fail
+from runner.backends.base import Backend, backend_for
+from runner.commands.report import fail
 from runner.layout import LocalRoot, default_root
-from runner.store import RECORD, JobRecord, RecordError, load_record
-
-
-@contextlib.contextmanager
-def backend_errors() -> Iterator[None]:
-    """Print a backend's (or a record's) error as one line and exit with code 2."""
-    try:
-        yield
-    except BackendError as exc:
-        fail(exc.message, exc.hint)
-    except RecordError as exc:
-        fail(str(exc), "remove the job's folder, or read it with the runner that wrote it")
+from runner.store import RECORD, JobRecord, load_record
 
 
 def open_root(root: Path | None) -> LocalRoot:
@@ -54,7 +41,6 @@ def job_directory(name: str, root: Path | None) -> Path:
 def find_job(name: str, root: Path | None) -> tuple[Path, JobRecord, Backend]:
     """A job's folder, its record (state brought up to date) and its backend."""
     directory = job_directory(name, root)
-    with backend_errors():
-        record = load_record(directory)
-        backend = backend_for(record.backend)
-        return directory, backend.refresh(directory, record), backend
+    record = load_record(directory)
+    backend = backend_for(record.backend)
+    return directory, backend.refresh(directory, record), backend

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import backend_errors, find_job
+from runner.commands.jobs import find_job
 
 
 def logs(
@@ -26,5 +26,4 @@ def logs(
       runner logs train1 --stderr
     """
     directory, record, backend = find_job(name, root)
-    with backend_errors():
-        backend.logs(directory, record, stderr=stderr, follow=follow, console=Console(stderr=True))
+    backend.logs(directory, record, stderr=stderr, follow=follow, console=Console(stderr=True))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import backend_errors, find_job
+from runner.commands.jobs import find_job
 
 
 def show(
@@ -23,8 +23,7 @@ def show(
       runner show demo-train
     """
     _, record, backend = find_job(name, root)
-    with backend_errors():
-        folders = backend.output_folders(record)
+    folders = backend.output_folders(record)
     rows = [
         ("name", record.name),
         ("executionState", record.state),

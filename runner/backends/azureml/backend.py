@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -49,6 +50,11 @@ class AzureMLBackend(Backend):
         except JobSpecError as exc:
             hint = "keep job paths under $AZ_BATCHAI_MOUNT_ROOT/blobfuse"
             raise BackendError(f"{record.spec_file}: {exc}", hint) from exc
+        return self.create(directory, record, job)
+
+    def create(self, directory: Path, record: JobRecord, job: Any) -> JobRecord:
+        """Create the Azure ML ``job`` (built from the record's template) in its workspace; save the record."""
+        details = _details(record)
         created = client.call(client.workspace_client(details).jobs.create_or_update, job)
         record.details = details.model_copy(
             update={"azure_name": created.name, "studio_url": getattr(created, "studio_url", None)}

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from runner.backends.base import Backend, BackendError, JobOutput
+from runner.backends.base import Backend, BackendError
 from runner.backends.slurm import client
 from runner.details import SlurmDetails
-from runner.job_outputs import OutputFolder, job_files, output_folders, sized
+from runner.job_outputs import OutputFolder, output_folders
 from runner.store import JobRecord, load_record, save_record, update_record
 from runner.watch import follow_logs
 
@@ -149,14 +149,6 @@ class SlurmBackend(Backend):
     def logs(self, directory: Path, record: JobRecord, *, stderr: bool, follow: bool, console: Console) -> None:
         """stdout.txt / stderr.txt on the shared folder; with ``follow`` until Slurm says the job ended."""
         follow_logs(directory, stderr=stderr, follow=follow, console=console, ended=self._ended(directory))
-
-    def files(self, record: JobRecord) -> dict[str, JobOutput]:
-        """Each output folder (output directories, then ``--model-dir`` / ``--output-dir``) with its files."""
-        found = {}
-        for folder in self.output_folders(record):
-            paths, others = job_files(folder, record.started)
-            found[folder.key] = JobOutput(folder.path, sized(paths, folder.path), others=others)
-        return found
 
     def output_folders(self, record: JobRecord) -> list[OutputFolder]:
         """Output directories, then ``--model-dir`` / ``--output-dir`` (the nodes' paths are this machine's)."""

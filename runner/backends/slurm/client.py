@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.errors import RunnerError
 from runner.store import JobState
 
 TIMEOUT_S = 30
@@ -23,7 +24,7 @@ CANCELLED_EXIT = 130
 """The exit code of a job cancelled before it started (as for local jobs)."""
 
 
-class SlurmError(RuntimeError):
+class SlurmError(RunnerError):
     """A Slurm command failed or is missing; the message is one line naming it."""
 
 

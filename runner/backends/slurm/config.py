@@ -11,6 +11,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from runner.errors import RunnerError
+
 
 class ContainerMode(StrEnum):
     """How the ranks run: in a Python environment on shared storage, or in the image through a container runtime."""
@@ -37,7 +39,7 @@ ENVIRONMENT = {
 }
 
 
-class SlurmConfigError(ValueError):
+class SlurmConfigError(RunnerError):
     """A setting has a value Slurm or the runner cannot use; the message names it."""
 
 

@@ -9,8 +9,8 @@ import typer
 from rich.console import Console
 
 from runner.backends.base import backend_for
-from runner.commands.jobs import backend_errors, job_directory
-from runner.errors import fail
+from runner.commands.jobs import job_directory
+from runner.commands.report import fail
 from runner.store import load_record
 
 
@@ -35,7 +35,6 @@ def download(
         fail(f"--to {to}: not a folder", "give a folder to download into")
     if target.is_dir() and any(target.iterdir()):
         fail(f"{target} already holds files", "download --to another folder, or move them away first")
-    with backend_errors():
-        record = load_record(directory)
-        backend_for(record.backend).download(record, target, output)
+    record = load_record(directory)
+    backend_for(record.backend).download(record, target, output)
     Console().print(f"downloaded to {target}")

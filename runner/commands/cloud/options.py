@@ -6,8 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from runner.cloud_config import CloudConfig, CloudConfigError, load_config
-from runner.errors import fail
+from runner.cloud_config import CloudConfig, load_config, require_workspace
 
 Subscription = Annotated[
     str | None,
@@ -33,29 +32,12 @@ def client_for(config: CloudConfig) -> Any:
     return client.ml_client(config.subscription_id, config.resource_group, config.workspace)
 
 
-def require_workspace(config: CloudConfig) -> None:
-    """A one-line error naming the workspace settings that are missing, if any."""
-    missing = [
-        flag
-        for flag, value in (
-            ("--subscription", config.subscription_id),
-            ("--resource-group", config.resource_group),
-            ("--workspace", config.workspace),
-        )
-        if not value
-    ]
-    if missing:
-        fail(
-            f"no Azure ML workspace configured ({', '.join(missing)} missing)",
-            "run `runner cloud configure` or set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, AZUREML_WORKSPACE",
-        )
-
-
 def settings(
     subscription: str | None, resource_group: str | None, workspace: str | None, **rest: str | None
 ) -> CloudConfig:
-    """Options, then environment, then the config file (a one-line error when that file cannot be read)."""
-    try:
-        return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)
-    except CloudConfigError as exc:
-        fail(str(exc), exc.hint)
+    """Options, then environment, then the config file.
+
+    Raises:
+        CloudConfigError: The config file cannot be read.
+    """
+    return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from runner.backends.base import backend_for
-from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, require_workspace, settings
+from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, settings
 from runner.commands.job_file import JOB_FILE_HELP, read_job
-from runner.commands.jobs import backend_errors
-from runner.details import AzureMLDetails
-from runner.errors import fail
-from runner.jobspec import JobSpecError
-from runner.layout import LocalRoot, check_job_name, default_root
-from runner.store import JobRecord, JobState
+from runner.submission.cloud import CloudSubmission
+from runner.submission.service import submit as run_submission
 
 
 def submit(
@@ -51,67 +43,7 @@ def submit(
       runner cloud submit jobs/training_job.json --dry-run
       runner cloud submit jobs/training_job.json --name train1 --stream
     """
-    from runner.backends.azureml.translate import build_job, job_yaml
-
-    notes = Console(stderr=True)
     config = settings(subscription, resource_group, workspace, compute=compute)
     spec = read_job(job_file, extra_args)
-    if name is None:
-        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    try:
-        check_job_name(name)
-    except ValueError as exc:
-        fail(str(exc), "choose another --name")
-    image = image or spec.image or config.default_image()
-    if not image:
-        fail(f"{job_file}: no image for the cluster", "pass --image or `runner cloud configure --registry`")
-    if not config.compute:
-        fail("no compute cluster", "pass --compute or `runner cloud configure --compute NAME`")
-    try:
-        job = build_job(
-            spec,
-            name=name,
-            image=image,
-            compute=config.compute,
-            datastore=config.datastore or "",
-            extra_args=extra_args,
-        )
-    except JobSpecError as exc:
-        fail(f"{job_file}: {exc}", "keep job paths under $AZ_BATCHAI_MOUNT_ROOT/blobfuse")
-    if dry_run:
-        sys.stdout.write(job_yaml(job))
-        notes.print(f"dry run: nothing submitted (image {image}, compute {config.compute})")
-        return
-    local = LocalRoot(root or default_root())
-    if local.job_dir(name).exists():
-        fail(f"job {name!r} already exists", "choose another --name")
-    require_workspace(config)
-    assert config.subscription_id and config.resource_group and config.workspace
-    record = JobRecord(
-        name=name,
-        backend="azureml",
-        state=JobState.QUEUED,
-        command=[job.command],
-        stdout="",
-        stderr="",
-        outputs={k: str(v.path) for k, v in job.outputs.items()},
-        environment=dict(job.environment_variables or {}),
-        spec_file=str(job_file.resolve()),
-        details=AzureMLDetails(
-            subscription_id=config.subscription_id,
-            resource_group=config.resource_group,
-            workspace=config.workspace,
-            compute=config.compute,
-            image=image,
-            datastore=config.datastore or "",
-            extra_args=extra_args,
-        ),
-    )
-    backend = backend_for("azureml")
-    with backend_errors():
-        record = backend.submit(local.job_dir(name), record)
-    studio = getattr(record.details, "studio_url", None) or ""
-    Console().print(f"submitted {name} to {config.workspace}/{config.compute}: {studio}")
-    if stream:
-        with backend_errors():
-            backend.logs(local.job_dir(name), record, stderr=False, follow=True, console=notes)
+    part = CloudSubmission(config, job_file, image, extra_args)
+    run_submission(part, job_file, spec, name, root, dry_run=dry_run, wait=stream)

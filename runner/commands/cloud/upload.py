@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, client_for, settings
-from runner.commands.jobs import backend_errors
-from runner.errors import fail
+from runner.commands.report import fail
 from runner.text import counted
 
 
@@ -40,7 +39,7 @@ def upload(
     client = client_for(config)
     datastore = config.datastore or ""
     count = sum(1 for p in folder.rglob("*") if p.is_file())
-    with Progress() as progress, backend_errors():
+    with Progress() as progress:
         task = progress.add_task(f"uploading to {datastore}/{to}", total=count)
         files = upload_folder(client, datastore, folder, to, lambda path: progress.advance(task))
     Console().print(f"uploaded {counted(len(files), 'file')} to azureml://datastores/{datastore}/paths/{to.strip('/')}")

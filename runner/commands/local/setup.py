@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from runner.errors import fail
+from runner.commands.report import fail
 from runner.layout import LocalRoot, default_root
 from runner.package_data import job_templates, tutorial_scripts
 

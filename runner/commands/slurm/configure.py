@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 
 from runner.backends.slurm.config import SlurmConfigError, load_config, save_config
+from runner.commands.report import fail
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
-from runner.errors import fail
 
 
 def configure(

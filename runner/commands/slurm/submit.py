@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
-import shutil
 import signal as signal_module
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from runner.backends.base import BackendError
-from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import ContainerMode, SlurmConfigError, load_config
-from runner.backends.slurm.script import SlurmJobOptions, build_script
+from runner.backends.slurm.script import SlurmJobOptions
 from runner.commands.job_file import JOB_FILE_HELP, read_job
+from runner.commands.report import fail
 from runner.commands.slurm.options import Account, Container, GpusPerNode, Image, Partition, PythonEnv, Qos, Time
-from runner.details import SlurmDetails
-from runner.errors import fail
-from runner.layout import LocalRoot, check_job_name, default_root, first_missing
-from runner.store import JobRecord, JobState, load_record
-from runner.text import counted
+from runner.submission.service import submit as run_submission
+from runner.submission.slurm import SlurmSubmission
 
 
 def python_bin(python_env: str | None) -> str:
@@ -91,7 +84,6 @@ def submit(
       runner slurm submit jobs/predict_job.json --nodes 2 --partition gpu --gpus-per-node 4
       runner slurm submit jobs/training_job.json --dry-run
     """
-    console, notes = Console(), Console(stderr=True, highlight=False)
     spec = read_job(job_file, extra_args, root)
     try:
         config = load_config(
@@ -115,18 +107,6 @@ def submit(
             )
     if signal is not None and not _signal_ok(signal):
         fail(f"--signal {signal!r} is not an sbatch signal", "use [B:]SIG[@SECONDS], e.g. TERM@120 or B:USR1@300")
-    if name is None:
-        name = f"{job_file.stem.replace('_', '-')}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    try:
-        check_job_name(name)
-    except ValueError as exc:
-        fail(str(exc), "choose another --name")
-    local = LocalRoot((root or default_root()).absolute())
-    if not local.mounts.is_dir():
-        fail(f"{local.root}: no local root", "run `runner local setup --root DIR` on the shared folder first")
-    directory = local.job_dir(name)
-    if directory.exists():
-        fail(f"job {name!r} already exists", "choose another --name, or see it with `runner show`")
     options = SlurmJobOptions(
         extra_args=extra_args,
         nodes=nodes,
@@ -137,58 +117,6 @@ def submit(
         if config.container is ContainerMode.NONE
         else (f"{config.python_env.rstrip('/')}/bin" if config.python_env else None),
     )
-    try:
-        script = build_script(spec, name, local.mounts, config, options)
-    except BackendError as exc:
-        fail(exc.message, exc.hint)
-    if dry_run:
-        console.print(script.text, soft_wrap=True, markup=False, highlight=False, end="")
-        return
-    stdouterr = Path(script.paths.stdouterr)
-    folders = [directory, stdouterr, *(Path(folder) for folder in script.paths.outputs.values())]
-    created = [first_missing(folder) for folder in folders]
-    try:
-        for folder in folders:
-            folder.mkdir(parents=True, exist_ok=True)
-        (directory / SCRIPT).write_text(script.text)
-        (stdouterr / "stdout.txt").touch()
-        (stdouterr / "stderr.txt").touch()
-    except OSError as exc:
-        for new in created:
-            if new is not None:
-                shutil.rmtree(new, ignore_errors=True)
-        fail(
-            f"{exc.filename or directory}: cannot write the job ({exc.strerror or exc}); nothing was submitted",
-            "free space there, or pass another --root",
-        )
-    record = JobRecord(
-        name=name,
-        backend=SlurmBackend.name,
-        state=JobState.QUEUED,
-        command=script.launch,
-        stdout=str(stdouterr / "stdout.txt"),
-        stderr=str(stdouterr / "stderr.txt"),
-        outputs=dict(script.paths.outputs),
-        environment=script.environment,
-        spec_file=str(job_file.resolve()),
-        details=SlurmDetails(
-            container_mode=config.container.value, nodes_requested=script.nodes, script=str(directory / SCRIPT)
-        ),
-    )
-    backend = SlurmBackend()
-    try:
-        record = backend.submit(directory, record)
-    except BackendError as exc:
-        shutil.rmtree(directory, ignore_errors=True)
-        fail(exc.message, exc.hint)
-    where = f"{counted(script.nodes, 'node')} x {counted(script.tasks_per_node, 'rank')}"
-    job_id = getattr(record.details, "slurm_job_id", None)
-    if not wait:
-        console.print(f"submitted {name} (Slurm job {job_id}, {where}); follow it with `runner logs {name} --follow`")
-        return
-    console.print(f"running {name} (Slurm job {job_id}, {where})")
-    code = backend.wait(directory, notes)
-    error = load_record(directory).error
-    if error:
-        fail(f"{name}: {error}")
-    raise typer.Exit(code if code < 256 else 1)
+    code = run_submission(SlurmSubmission(config, options), job_file, spec, name, root, dry_run=dry_run, wait=wait)
+    if wait:
+        raise typer.Exit(code if code < 256 else 1)
