@@ -51,7 +51,9 @@ def models_table(settings: ModelsSettings) -> list[ModelFacts]:
     if settings.measure:
         columns += ["train samples/s", "vs tutorial", "infer km²/s", "vs tutorial"]
     for column in columns:
-        table.add_column(column, justify="left" if column.startswith("--") else "right")
+        table.add_column(
+            column, justify="left" if column.startswith("--") else "right", no_wrap=column.startswith("--")
+        )
     for r in rows:
         cells = [
             r.spec.architecture.value,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from landcover.io.text import counted
 from tests.invariants.harness import BROKEN, EXITS, RUNS
 
 
@@ -12,14 +13,14 @@ def summary() -> str | None:
     runs = sum(RUNS.values())
     if not runs:
         return None
-    commands = len(RUNS)
+    commands = counted(len(RUNS), "command")
     exits = ", ".join(f"{count} exit {code}" for code, count in sorted(EXITS.items()))
     if not BROKEN:
-        return f"{runs} generated runs of {commands} commands ({exits}), all invariants held"
+        return f"{counted(runs, "generated run")} of {commands} ({exits}), all invariants held"
     broken = "; ".join(
         f"{command}: {invariant} ({len(BROKEN[command, invariant])})" for command, invariant in sorted(BROKEN)
     )
-    return f"{runs} generated runs of {commands} commands ({exits}); invariants broken (distinct causes): {broken}"
+    return f"{counted(runs, "generated run")} of {commands} ({exits}); invariants broken (distinct causes): {broken}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -29,6 +29,7 @@ from landcover.settings import (
     EvaluateSettings,
     ExportSettings,
     ImportCntkSettings,
+    ModelsSettings,
     PredictSettings,
     SampleDataSettings,
     ScoreSettings,
@@ -344,6 +345,10 @@ def _sample_data(plan: Plan, tree: Tree) -> Scenario:
     return tree.scenario(["sample-data", f"{{ws}}/{out}"], [out], overlap, plan, SampleDataSettings)
 
 
+def _models(plan: Plan, tree: Tree) -> Scenario:
+    return tree.scenario(["models"], [], None, plan, ModelsSettings)
+
+
 @dataclass(frozen=True)
 class Command:
     """A command under test: how to build its scenario, its settings model and which fields to draw.
@@ -383,6 +388,8 @@ COMMANDS: dict[str, Command] = {
     "convert-patches": Command(_convert_patches, ConvertPatchesSettings, frozenset({"npz_dir", "out_dir"})),
     "import-cntk": Command(_import_cntk, ImportCntkSettings, frozenset({"source", "destination"})),
     "sample-data": Command(_sample_data, SampleDataSettings, frozenset({"out_dir"})),
+    # --measure times every model for --seconds each: left out, as train's --compile is
+    "models": Command(_models, ModelsSettings, frozenset({"measure"})),
 }
 
 

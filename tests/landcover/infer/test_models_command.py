@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from landcover.infer.survey import describe, listed_specs, measure
@@ -42,3 +46,18 @@ def test_the_command_lists_and_refuses_an_unknown_architecture():
     assert "tutorial-unet" in listed.stdout and "mit_b0" in listed.stdout and "23.5" in listed.stdout
     refused = run_landcover("models", "--only", "segfromer")
     assert_one_line_error(refused, "--only segfromer is not an architecture; closest: segformer")
+
+
+@pytest.mark.slow
+def test_every_listed_model_is_counted_in_training_too():
+    """DeepLabV3+ pools to 1 x 1 before a BatchNorm: counting its training step on one sample would fail."""
+    for spec in listed_specs(["deeplabv3plus"]):
+        facts = describe(spec)
+        assert facts.gflop_training > facts.gflop_forward > 0
+
+
+def test_names_are_whole_at_80_columns():
+    command = [sys.executable, "-m", "landcover", "models", "--only", "unet,deeplabv3plus"]
+    listed = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "COLUMNS": "80"}, timeout=600)
+    assert listed.returncode == 0, listed.stderr
+    assert all(name in listed.stdout for name in ("tu-convnext_tiny", "deeplabv3plus", "efficientnet-b0"))
