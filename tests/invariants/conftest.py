@@ -16,11 +16,11 @@ def summary() -> str | None:
     commands = counted(len(RUNS), "command")
     exits = ", ".join(f"{count} exit {code}" for code, count in sorted(EXITS.items()))
     if not BROKEN:
-        return f"{counted(runs, "generated run")} of {commands} ({exits}), all invariants held"
+        return f"{counted(runs, 'generated run')} of {commands} ({exits}), all invariants held"
     broken = "; ".join(
         f"{command}: {invariant} ({len(BROKEN[command, invariant])})" for command, invariant in sorted(BROKEN)
     )
-    return f"{counted(runs, "generated run")} of {commands} ({exits}); invariants broken (distinct causes): {broken}"
+    return f"{counted(runs, 'generated run')} of {commands} ({exits}); invariants broken (distinct causes): {broken}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
