@@ -1,5 +1,8 @@
 r"""How the ``runner`` command's help reads: value names (``DIR``, ``N``) where Typer would print types.
 
+Both CLIs set the same process-wide Typer hooks, so this module and ``landcover/cli_help.py`` must stay the same
+(``tests/test_cli_help_agree.py``): a Python process that imports both gets one behaviour whatever the order.
+
 Typer labels every option with its Python type (``<str>``, ``<bool>``, ``<path>``), which tells a user
 nothing. :func:`show_value_names` makes an option show its ``metavar`` (set where it helps, e.g. ``DIR``),
 flags and arguments nothing, so the help reads like ``--model-dir DIR``. Help strings are Rich markup:
@@ -30,12 +33,43 @@ class _FlagsOnLinesOfTheirOwn(rich_utils.OptionHighlighter):
         return super().__call__(text)
 
 
+VALUE_COLUMN = 16
+"""The widest a value name may make its column: longer choice lists break after a ``|``, so the flag column
+beside it keeps room for the longest flag at 80 columns."""
+
+
+def _packed(choices: list[str]) -> str:
+    """``[a|b|c]`` broken into lines of at most :data:`VALUE_COLUMN` characters, each line ending at a ``|``."""
+    lines: list[str] = []
+    for word in [f"{choice}|" for choice in choices[:-1]] + [choices[-1]]:
+        if lines and len(lines[-1]) + len(word) <= VALUE_COLUMN - 2:
+            lines[-1] += word
+        else:
+            lines.append(word)
+    return "[" + "\n".join(lines) + "]"
+
+
 def _option_value_name(option: TyperOption, ctx: Any) -> str | None:
     if option.metavar is not None:
-        return option.metavar or None
+        metavar = option.metavar
+        if len(metavar) > VALUE_COLUMN and "|" in metavar:
+            bracketed = metavar.startswith("[") and metavar.endswith("]")
+            packed = _packed((metavar[1:-1] if bracketed else metavar).split("|"))
+            return packed if bracketed else packed[1:-1]
+        return metavar or None
     if option.is_flag or option.count:
         return None
     return (option.name or "value").upper()
+
+
+def _range(option: TyperOption) -> str | None:
+    """An option's bounds, short: ``x>=1``, ``x<=9``, or ``0..4294967295`` (inclusive) for both."""
+    low, high = option.min, option.max
+    if low is not None and high is not None:
+        return f"{low}..{high}"
+    if low is not None:
+        return f"x>={low}"
+    return f"x<={high}" if high is not None else None
 
 
 def show_value_names() -> None:
@@ -43,3 +77,5 @@ def show_value_names() -> None:
     TyperOption.display_type_rich = _option_value_name  # type: ignore[method-assign,assignment]
     TyperArgument.display_type_rich = lambda argument, ctx: None  # type: ignore[method-assign,assignment]
     rich_utils.highlighter = _FlagsOnLinesOfTheirOwn()
+    rich_utils.RANGE_STRING = "\n[{}]"  # a range under its value name, so the column stays narrow
+    TyperOption._get_number_range_help_str = _range  # type: ignore[method-assign,assignment]
