@@ -35,11 +35,12 @@ def test_prune_keeps_the_newest_whole_epochs_and_leaves_other_files(tmp_path: Pa
 
 @pytest.mark.slow
 def test_a_long_run_keeps_the_last_checkpoints_and_resumes_from_the_newest(tmp_path: Path) -> None:
-    data = tmp_path / "pairs"
+    data, held_out = tmp_path / "pairs", tmp_path / "held-out"
     for index in range(2):
         write_pair(data, f"t{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
+    write_pair(held_out, "v0", size=(160, 160), seed=7, origin=(701_000.0, 4_100_000.0))
     model_dir = tmp_path / "model"
-    args = ["train", "--input-dir", str(data), "--model-dir", str(model_dir), *TINY, "--val-dir", str(data)]
+    args = ["train", "--input-dir", str(data), "--model-dir", str(model_dir), *TINY, "--val-dir", str(held_out)]
     first = landcover(*args, "--epochs", "6", "--keep-checkpoints", "2")
     assert first.returncode == 0, first.stderr
     kept = sorted(p.name for p in model_dir.glob("*.pt"))
