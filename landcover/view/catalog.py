@@ -27,6 +27,7 @@ from landcover.constants import CLASS_LABELS
 from landcover.data.geo import area_km2
 from landcover.data.sources import GDAL_REMOTE_OPTIONS, is_url, resolve_source
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.metrics import summarise
 
 Kind = Literal["imagery", "classes", "disagreement", "confidence"]
@@ -166,7 +167,7 @@ def _role_of(src: rasterio.DatasetReader, shown: str) -> str:
     if src.count >= 3 and src.dtypes[0] == "uint8":
         return "imagery"
     raise LandcoverError(
-        f"{shown}: {src.count} band(s) of {src.dtypes[0]}, neither a class map nor 8-bit imagery",
+        f"{shown}: {counted(src.count, 'band')} of {src.dtypes[0]}, neither a class map nor 8-bit imagery",
         "give a landcover map (1 band, uint8) or RGB(+NIR) 8-bit imagery",
     )
 

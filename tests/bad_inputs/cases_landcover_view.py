@@ -45,7 +45,7 @@ CASES: list[BadInput] = [
         id="landcover-view-neither-map-nor-imagery",
         cli="landcover",
         argv=("view", "{ws}/scene.tif", "--no-browser"),
-        message="scene.tif: 2 band(s) of float32, neither a class map nor 8-bit imagery",
+        message="scene.tif: 2 bands of float32, neither a class map nor 8-bit imagery",
         setup=(scene("scene.tif", bands=2, dtype="float32"),),
     ),
     BadInput(
