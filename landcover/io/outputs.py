@@ -344,8 +344,13 @@ class OutputFolder:
         return sorted(p for p in self.folder.glob(f"{prefix}*") if p.is_dir())
 
     def remove_leftovers(self, patterns: Sequence[str] = ()) -> list[Path]:
-        """Remove staging folders and the given partial-file patterns of dead writers; return them."""
+        """Remove staging folders, the given partial-file patterns and half-saved records of dead writers.
+
+        The record's own temporary file (``.landcover-outputs.json.*.tmp``) is a leftover of every command: a
+        run killed while it saved the record leaves one.
+        """
         assert self.lock.handle is not None, "leftovers are removed only under the folder's lock"
+        patterns = [*patterns, f".{MANIFEST_NAME}.*.tmp"]
         found = self.staging_leftovers() + [p for pattern in patterns for p in self.folder.glob(pattern)]
         for path in found:
             if path.is_dir() and not path.is_symlink():

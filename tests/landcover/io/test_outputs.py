@@ -238,3 +238,16 @@ def test_pairs_refuses_a_user_s_same_named_file(tmp_path: Path) -> None:
     shutil.rmtree(out)
     assert _run(*args)[0] == 0
     assert _run(*args, "--force")[0] == 0
+
+
+def test_a_half_saved_record_of_a_dead_writer_is_a_leftover(tmp_path: Path) -> None:
+    """A run killed while it saved the record leaves ``.landcover-outputs.json.*.tmp``: the next writer removes it."""
+    from landcover.io.outputs import MANIFEST_NAME, OutputFolder
+
+    half = tmp_path / f".{MANIFEST_NAME}.x1y2z3.tmp"
+    half.write_text('{"format_version": 1, "fil')
+    user = tmp_path / ".notes.tmp"  # a user's hidden file of the same suffix is not ours
+    user.write_text("keep")
+    with OutputFolder(tmp_path, option="--output-dir", command="predict").open() as out:
+        assert out.remove_leftovers() == [half]
+    assert not half.exists() and user.read_text() == "keep"
