@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
+"""Debian's chromium, WebGL through SwiftShader (no GPU here)."""
 pytest_plugins = ("tests.services",)  # servers the session starts (Slurm, ...) and stops when it ends
 SHARED = Path(os.environ.get("LANDCOVER_SHARED", ROOT.parent / "shared"))
 
@@ -50,3 +54,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     )
     for item in cuda_items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's headless chromium through Playwright, one for the whole session.
+
+    Playwright's sync API runs one event loop per thread: a second ``sync_playwright()`` while the first still
+    runs fails, so every browser test (the viewer's, the docs site's) shares this one.
+    """
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
