@@ -23,6 +23,7 @@ from landcover.io.lock import LOCK_NAME
 from tests.data.fixtures import write_pair, write_scene_folder
 from tests.data.models import fresh_checkpoint
 from tests.helpers import assert_one_line_error, landcover
+from tests.landcover.infer.test_evaluate_outputs import RESULT as EVALUATE_RESULT
 
 PLAIN = {**os.environ, "NO_COLOR": "1", "TERM": "dumb"}
 
@@ -78,18 +79,7 @@ def test_a_second_evaluate_into_the_same_folder_is_refused_while_the_first_write
         done = _release(first)
     assert_one_line_error(second, f"--output-dir {out}: in use by landcover evaluate pid {first.pid}")
     assert done.returncode == 0, done.stderr
-    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == {
-        "NAIP.tif",
-        "confidence.tif",
-        "metrics.json",
-        "pred_labels.tif",
-        "pred_labels.tif.aux.xml",
-        "pred_labels.qml",
-        "preview.png",
-        "true_labels.tif",
-        "true_labels.tif.aux.xml",
-        "true_labels.qml",
-    }
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == EVALUATE_RESULT
     assert not list(out.glob(".landcover-staging-*"))
 
 
