@@ -10,18 +10,18 @@ import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
+import clibase.group
+from clibase.help import show_value_names
+from clibase.report import error_markup
 from landcover import __version__
-from landcover.cli_help import show_value_names
 from landcover.cli_params import settings_command, several_ranks
 from landcover.constants import PREEMPTED_EXIT_CODE
-from landcover.io.console import console, error_console, error_markup, fail
+from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
@@ -43,44 +43,19 @@ from landcover.settings import (
 show_value_names()
 
 
-class OneLineErrors(TyperGroup):
-    """The ``landcover`` group: a usage error (unknown option, bad value, missing argument) is one line, exit 2.
+class OneLineErrors(clibase.group.OneLineErrors):
+    """The ``landcover`` group: usage errors, and an OS or GDAL failure anywhere, are one line naming the cause."""
 
-    Click's own format is a usage line, a hint and a boxed message; landcover's promise is one line naming
-    the option and the fix, the same as every other error it reports.
-    """
+    error_console = error_console
 
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        """Run the command; in standalone mode, report usage errors on one line and exit 2."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
-        except typer.TyperException as exc:  # Click's exceptions (typer vendors Click)
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                return super().main(args, prog_name, complete_var, True, **extra)
-            context = getattr(exc, "ctx", None)
-            if context is None:
-                fail(exc.format_message())
-            where = context.command_path
-            fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
-        except typer.Abort:
-            fail("aborted")
-        except Exception as exc:  # the last line of defence: an OS or GDAL failure is one line naming its cause
-            error = as_landcover_error(exc, sys.argv[1:] if args is None else list(args))
-            if error is None:
-                raise
-            if several_ranks():
-                raise error from exc  # main() reports it and ends the whole MPI job
-            fail(error.message, error.hint)
-        sys.exit(code if isinstance(code, int) else 0)
+    def report(self, exc: Exception, argv: list[str]) -> None:
+        """An OS or GDAL failure as one line naming its file (under MPI: raised, for ``main`` to end the job)."""
+        error = as_landcover_error(exc, argv)
+        if error is None:
+            return
+        if several_ranks():
+            raise error from exc  # main() reports it and ends the whole MPI job
+        fail(error.message, error.hint)
 
 
 app = typer.Typer(
