@@ -32,7 +32,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from landcover.io.atomic import fsync_directory, write_text_atomic
+from landcover.io.atomic import fsync_directory, move_into_place, write_text_atomic
 from landcover.io.errors import LandcoverError
 from landcover.io.lock import LOCK_NAME, FolderLock
 from landcover.io.paths import check_output_dir, check_output_file
@@ -475,9 +475,8 @@ class StagedResult:
             out.manifest.files.setdefault(name, FileRecord(result=out.result))
         out.manifest.save(out.folder)
         for name in written:
-            final = out.folder / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, final)
+            (out.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        move_into_place((staging / name, out.folder / name) for name in written)
         for name in [n for n in out.ours() if n not in written]:
             (out.folder / name).unlink(missing_ok=True)
             del out.manifest.files[name]
