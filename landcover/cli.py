@@ -10,7 +10,6 @@ import contextlib
 import json
 import sys
 import traceback
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -33,6 +32,7 @@ from landcover.settings import (
     ExportSettings,
     ImportCntkSettings,
     ModelsSettings,
+    PairsSettings,
     PredictSettings,
     SampleDataSettings,
     ScoreSettings,
@@ -269,38 +269,8 @@ def view_command(settings: ViewSettings) -> None:
 
 
 @app.command("pairs")
-def pairs_command(
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Where the pairs go.", metavar="DIR")],
-    stac_api: Annotated[str | None, typer.Option(help="STAC API root URL.", metavar="URL")] = None,
-    image_collection: Annotated[str, typer.Option(help="Collection of 4-band images.", metavar="ID")] = "naip",
-    label_collection: Annotated[str | None, typer.Option(help="Collection of labels.", metavar="ID")] = None,
-    images: Annotated[
-        list[str] | None, typer.Option("--images", help="Image path, URL or STAC item (repeat).", metavar="IMG")
-    ] = None,
-    labels: Annotated[
-        list[str] | None, typer.Option("--labels", help="Label raster path or URL (repeat).", metavar="LBL")
-    ] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="Area as WEST,SOUTH,EAST,NORTH in degrees.", metavar="W,S,E,N")
-    ] = None,
-    geojson: Annotated[Path | None, typer.Option(help="Area as a GeoJSON file.", metavar="FILE")] = None,
-    ids: Annotated[list[str] | None, typer.Option("--ids", help="Image item id (repeat).", metavar="ID")] = None,
-    datetime: Annotated[str | None, typer.Option(help="Image dates, e.g. 2014 or 2014-01-01/2014-12-31.")] = None,
-    label_datetime: Annotated[str | None, typer.Option(help="Label dates.", metavar="DATES")] = None,
-    tile_size: Annotated[int | None, typer.Option(help="Cut pairs into tiles of this size.", metavar="PIXELS")] = None,
-    class_table: Annotated[
-        str | None, typer.Option(help="Class table: chesapeake-lc-7, chesapeake-lc-13 or a JSON file.", metavar="TABLE")
-    ] = None,
-    image_asset: Annotated[str | None, typer.Option(help="Image asset key.", metavar="KEY")] = None,
-    label_asset: Annotated[str | None, typer.Option(help="Label asset key.", metavar="KEY")] = None,
-    sign: Annotated[str, typer.Option(help="auto, planetary-computer or none.", metavar="MODE")] = "auto",
-    max_items: Annotated[int | None, typer.Option(help="At most this many images.", metavar="N")] = None,
-    retries: Annotated[int, typer.Option(help="Retries of transient HTTP errors (429, 5xx).", metavar="N")] = 3,
-    timeout: Annotated[float, typer.Option(help="HTTP timeout for the STAC API.", metavar="SECONDS")] = 30.0,
-    force: Annotated[
-        bool, typer.Option("--force", help="Start over: remove the pairs an earlier run wrote (only those).")
-    ] = False,
-) -> None:
+@settings_command(PairsSettings)
+def pairs_command(settings: PairsSettings) -> None:
     r"""Build aligned *_NAIP.tif / *_LandCover.tif COG pairs from a STAC API (or from rasters) for train.
 
     Examples:
@@ -311,30 +281,7 @@ def pairs_command(
       landcover pairs --images scene.tif --labels county_lc.tif --output-dir pairs
     """
     from landcover.data.catalog.build import build_pairs
-    from landcover.data.catalog.settings import settings_from_options
 
-    settings = settings_from_options(
-        stac_api=stac_api,
-        image_collection=image_collection,
-        label_collection=label_collection,
-        images=images or [],
-        labels=labels or [],
-        bbox=bbox,
-        geojson=geojson,
-        ids=ids or [],
-        datetime=datetime,
-        label_datetime=label_datetime,
-        output_dir=output_dir,
-        tile_size=tile_size,
-        class_table=class_table,
-        image_asset=image_asset,
-        label_asset=label_asset,
-        sign=sign,
-        max_items=max_items,
-        retries=retries,
-        timeout_s=timeout,
-        force=force,
-    )
     summary = build_pairs(settings)
     for line in summary.lines():
         console.print(line, soft_wrap=True)
