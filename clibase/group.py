@@ -63,3 +63,19 @@ class OneLineErrors(TyperGroup):
             self.report(exc, sys.argv[1:] if args is None else list(args))
             raise
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line_app(name: str, group: type[OneLineErrors]) -> typer.Typer:
+    """A Typer app whose errors are one line (``group``), with help when run bare, no shell-completion options."""
+    return typer.Typer(name=name, cls=group, no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+
+
+def version_option(program: str, version: str) -> Any:
+    """The ``--version`` option of an app's callback: prints ``program version`` and exits."""
+
+    def show(value: bool) -> None:
+        if value:
+            typer.echo(f"{program} {version}")
+            raise typer.Exit()
+
+    return typer.Option("--version", callback=show, is_eager=True, help="Print the version and exit.")

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 import clibase.group
+from clibase.group import one_line_app, version_option
 from clibase.help import show_value_names
 from clibase.report import error_markup
 from landcover import __version__
@@ -58,27 +59,11 @@ class OneLineErrors(clibase.group.OneLineErrors):
         fail(error.message, error.hint)
 
 
-app = typer.Typer(
-    name="landcover",
-    cls=OneLineErrors,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"landcover {__version__}")
-        raise typer.Exit()
+app = one_line_app("landcover", OneLineErrors)
 
 
 @app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _main(version: Annotated[bool, version_option("landcover", __version__)] = False) -> None:
     r"""Train and apply the land-cover U-Net of the 2018 tutorial on 4-band NAIP GeoTIFFs.
 
     From Microsoft's 2018 tutorial "pixel-level land classification" (CNTK, Batch AI).

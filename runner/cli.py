@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import typer
-from rich.console import Console
-
 import clibase.group
+from clibase.group import one_line_app, version_option
 from clibase.help import show_value_names
 from runner import __version__
 from runner.commands.report import error_console
@@ -27,27 +25,11 @@ class OneLineErrors(clibase.group.OneLineErrors):
             self.fail(exc.message, exc.hint)
 
 
-app = typer.Typer(
-    name="runner",
-    cls=OneLineErrors,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        Console().print(f"runner {__version__}")
-        raise typer.Exit()
+app = one_line_app("runner", OneLineErrors)
 
 
 @app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _main(version: Annotated[bool, version_option("runner", __version__)] = False) -> None:
     """Build the landcover image and run job templates on this machine, on a Slurm cluster or on Azure Machine Learning.
 
     Examples:

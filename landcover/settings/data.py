@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 
@@ -53,12 +54,26 @@ class ImportCntkSettings(Settings):
     )
 
 
+PLANETARY_COMPUTER_HOSTS = ("planetarycomputer.microsoft.com",)
+"""The hosts of Planetary Computer's STAC API, whose asset URLs need its short-lived signatures."""
+
+
 class Signing(Choice):
     """Whether ``landcover pairs`` signs asset URLs (Planetary Computer's short-lived signatures)."""
 
     AUTO = "auto"
+    """Sign when the STAC API is Planetary Computer's."""
     PLANETARY_COMPUTER = "planetary-computer"
+    """Always sign (an API that serves Planetary Computer's assets)."""
     NONE = "none"
+    """Never sign."""
+
+    def signs(self, api_url: str) -> bool:
+        """Whether asset URLs found through the STAC API at ``api_url`` get Planetary Computer signatures."""
+        if self is Signing.AUTO:
+            host = urlsplit(api_url).hostname or ""
+            return any(host == h or host.endswith("." + h) for h in PLANETARY_COMPUTER_HOSTS)
+        return self is Signing.PLANETARY_COMPUTER
 
 
 class PairsSettings(Settings):
