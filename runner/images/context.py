@@ -71,7 +71,7 @@ def project_toml(distribution: importlib.metadata.Distribution) -> str:
         f"include = {json.dumps([f'{package}*' for package in PACKAGES])}",
         "",
         "[tool.setuptools.package-data]",
-        'runner = ["resources/**/*"]',
+        '"*" = ["**/*"]',  # every file the installed packages hold (templates, class tables, the web map)
         "",
     ]
     return "\n".join(lines)

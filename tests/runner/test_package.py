@@ -69,6 +69,43 @@ def test_the_build_context_of_an_installed_runner_holds_the_packages_and_a_proje
     assert not any(";" in requirement for requirement in project["project"]["dependencies"])
 
 
+def _wheel_files(source: Path, wheels: Path) -> set[str]:
+    """The package files of the wheel built from ``source`` (its metadata left out)."""
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = wheels.glob("*.whl")
+    return {name for name in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in name}
+
+
+@pytest.mark.slow
+def test_an_image_built_from_the_installed_packages_holds_what_the_checkout_ships(tmp_path):
+    """The assembled context (``runner build`` outside a checkout) installs every file: class tables, web map, data."""
+    checkout = tmp_path / "checkout"
+    for name in PACKAGES:
+        shutil.copytree(REPO / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, checkout / name)
+    shipped = _wheel_files(checkout, tmp_path / "from-checkout")
+    assembled = _wheel_files(assemble_context(tmp_path / "context"), tmp_path / "from-context")
+    assert "landcover/data/catalog/tables/chesapeake-lc-7.json" in shipped and "clibase/report.py" in shipped
+    assert shipped <= assembled, sorted(shipped - assembled)
+
+
 def _venv_python(venv: Path) -> Path:
     return venv / "bin" / "python"
 
