@@ -11,6 +11,7 @@ import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from clibase.atomic import write_text_atomic
 from runner.errors import RunnerError
 from runner.images import IMAGE_NAME
 
@@ -88,12 +89,8 @@ def load_config(**options: str | None) -> CloudConfig:
 
 def save_config(config: CloudConfig) -> Path:
     """Write the config file (no secrets: there are none in it)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
-    temporary.replace(path)  # atomic: a failed write leaves the old config
-    return path
+    stored = {k: v for k, v in asdict(config).items() if v}
+    return write_text_atomic(config_path(), json.dumps(stored, indent=2) + "\n")  # a failed write keeps the old
 
 
 def require_workspace(config: CloudConfig) -> None:

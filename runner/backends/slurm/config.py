@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from clibase.atomic import write_text_atomic
 from runner.errors import RunnerError
 
 
@@ -128,16 +128,6 @@ def load_config(**options: Any) -> SlurmConfig:
 
 def save_config(config: SlurmConfig) -> Path:
     """Write the config file atomically (only the fields that are set)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
     data = {key: value for key, value in asdict(replace(config)).items() if value not in (None, 0, ContainerMode.NONE)}
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".slurm.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(
-            {key: str(value) if isinstance(value, ContainerMode) else value for key, value in data.items()},
-            handle,
-            indent=2,
-        )
-        handle.write("\n")
-    os.replace(name, path)
-    return path
+    stored = {key: str(value) if isinstance(value, ContainerMode) else value for key, value in data.items()}
+    return write_text_atomic(config_path(), json.dumps(stored, indent=2) + "\n")
