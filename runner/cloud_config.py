@@ -36,36 +36,16 @@ class CloudConfig(SiteSettings):
     FILE_VARIABLE: ClassVar[str] = "RUNNER_CLOUD_CONFIG"
     FILE_NAME: ClassVar[str] = "cloud.json"
 
-    subscription_id: str | None = setting(
-        env="AZURE_SUBSCRIPTION_ID",
-        help="Azure subscription id [default: $AZURE_SUBSCRIPTION_ID].",
-        metavar="ID",
-        flag="--subscription",
-    )
-    resource_group: str | None = setting(
-        env="AZURE_RESOURCE_GROUP",
-        help="Resource group of the workspace [default: $AZURE_RESOURCE_GROUP].",
-        metavar="NAME",
-    )
-    workspace: str | None = setting(
-        env="AZUREML_WORKSPACE", help="Azure ML workspace [default: $AZUREML_WORKSPACE].", metavar="NAME"
-    )
-    compute: str | None = setting(
-        env="AZUREML_COMPUTE",
-        help="Compute cluster [default: $AZUREML_COMPUTE, then the configured one].",
-        metavar="CLUSTER",
-    )
-    datastore: str = setting(
-        DEFAULT_DATASTORE,
-        env="AZUREML_DATASTORE",
-        help=f"Datastore [default: $AZUREML_DATASTORE, then the configured one, then {DEFAULT_DATASTORE}].",
-        metavar="NAME",
-    )
-    registry: str | None = setting(
-        env="RUNNER_REGISTRY",
-        help="Image registry, e.g. myacr.azurecr.io [default: $RUNNER_REGISTRY].",
-        metavar="REGISTRY",
-    )
+    subscription_id: str | None = setting("AZURE_SUBSCRIPTION_ID", "ID", "Azure subscription id", flag="--subscription")
+    """The Azure subscription that holds the workspace."""
+    resource_group: str | None = setting("AZURE_RESOURCE_GROUP", "NAME", "Resource group of the workspace")
+    workspace: str | None = setting("AZUREML_WORKSPACE", "NAME", "Azure ML workspace")
+    compute: str | None = setting("AZUREML_COMPUTE", "CLUSTER", "Compute cluster")
+    """The compute cluster jobs run on (``runner cloud submit --compute`` chooses one per job)."""
+    datastore: str = setting("AZUREML_DATASTORE", "NAME", "Datastore", DEFAULT_DATASTORE)
+    """The datastore ``runner cloud upload`` writes to and jobs mount."""
+    registry: str | None = setting("RUNNER_REGISTRY", "REGISTRY", "Image registry, e.g. myacr.azurecr.io")
+    """The registry ``runner build --push`` pushes to: the host of the default image."""
 
     @classmethod
     def file_error(cls, path: Path, reason: str | None) -> RunnerError:

@@ -23,8 +23,15 @@ SETTINGS_FOLDER = Path(".config") / "landcover-runner"
 """Where settings files live, under the home folder."""
 
 
-def setting(default: Any = None, *, env: str, help: str, metavar: str, flag: str | None = None) -> Any:
-    """A site setting's field: its variable, and its option's help, value name and flag (default ``--field-name``)."""
+def setting(
+    env: str, metavar: str, label: str, default: Any = None, *, then: str | None = None, flag: str | None = None
+) -> Any:
+    """A site setting's field: its variable, and its option's value name, help and flag (default ``--field-name``).
+
+    The help reads ``LABEL [default: $ENV, then the settings file, then THEN]`` (THEN: ``then``, else the default).
+    """
+    fallback = then or (None if default is None else str(getattr(default, "value", default)))
+    help = f"{label} [default: ${env}, then the settings file{f', then {fallback}' if fallback else ''}]."
     return Field(default, description=help, json_schema_extra={"env": env, "metavar": metavar, "flag": flag})
 
 

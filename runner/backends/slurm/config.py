@@ -44,51 +44,26 @@ class SlurmConfig(SiteSettings):
     FILE_VARIABLE: ClassVar[str] = "RUNNER_SLURM_CONFIG"
     FILE_NAME: ClassVar[str] = "slurm.json"
 
-    partition: str | None = setting(
-        env="RUNNER_SLURM_PARTITION",
-        help="Partition [default: $RUNNER_SLURM_PARTITION, then the cluster's].",
-        metavar="NAME",
-    )
-    account: str | None = setting(
-        env="RUNNER_SLURM_ACCOUNT", help="Account to charge [default: $RUNNER_SLURM_ACCOUNT].", metavar="NAME"
-    )
-    qos: str | None = setting(
-        env="RUNNER_SLURM_QOS", help="Quality of service [default: $RUNNER_SLURM_QOS].", metavar="NAME"
-    )
-    time: str | None = setting(
-        env="RUNNER_SLURM_TIME",
-        help="Time limit, e.g. 30 or 4:00:00 [default: $RUNNER_SLURM_TIME].",
-        metavar="TIME",
-    )
-    """Time limit in a form sbatch takes (``30``, ``4:00:00``, ``1-00:00:00``)."""
-    gpus_per_node: int = setting(
-        0,
-        env="RUNNER_SLURM_GPUS_PER_NODE",
-        help="GPUs per node [default: $RUNNER_SLURM_GPUS_PER_NODE or 0].",
-        metavar="N",
-    )
     container: ContainerMode = setting(
+        "RUNNER_SLURM_CONTAINER",
+        "MODE",
+        "none (a Python environment on shared storage), pyxis (enroot), apptainer or oci (Slurm's own)",
         ContainerMode.NONE,
-        env="RUNNER_SLURM_CONTAINER",
-        help="none (a Python environment on shared storage), pyxis (enroot), apptainer or oci (Slurm's own) "
-        "[default: $RUNNER_SLURM_CONTAINER or none].",
-        metavar="MODE",
     )
-    image: str | None = setting(
-        env="RUNNER_SLURM_IMAGE",
-        help="Image (pyxis, apptainer) or OCI bundle folder (oci) [default: $RUNNER_SLURM_IMAGE].",
-        metavar="IMAGE",
-    )
+    image: str | None = setting("RUNNER_SLURM_IMAGE", "IMAGE", "Image (pyxis, apptainer) or OCI bundle folder (oci)")
     """The image (pyxis, apptainer: a name, ``docker://...`` or a ``.sif``/``.sqsh`` file) or OCI bundle folder."""
     python_env: str | None = setting(
-        env="RUNNER_SLURM_PYTHON_ENV",
-        help="Container none: the Python environment every node sees [default: $RUNNER_SLURM_PYTHON_ENV, then this "
-        "runner's].",
-        metavar="DIR",
+        "RUNNER_SLURM_PYTHON_ENV", "DIR", "Container none: the Python environment every node sees", then="this runner's"
     )
     """The Python environment whose ``bin`` goes first on ``PATH``: on shared storage (``container none``, default
     this runner's), or inside the image (container modes whose runtime passes the caller's ``PATH`` in, e.g.
     ``oci``: ``/opt/venv`` for the project's image)."""
+    partition: str | None = setting("RUNNER_SLURM_PARTITION", "NAME", "Partition", then="the cluster's")
+    account: str | None = setting("RUNNER_SLURM_ACCOUNT", "NAME", "Account to charge")
+    qos: str | None = setting("RUNNER_SLURM_QOS", "NAME", "Quality of service")
+    time: str | None = setting("RUNNER_SLURM_TIME", "TIME", "Time limit, e.g. 30 or 4:00:00")
+    """Time limit in a form sbatch takes (``30``, ``4:00:00``, ``1-00:00:00``)."""
+    gpus_per_node: int = setting("RUNNER_SLURM_GPUS_PER_NODE", "N", "GPUs per node", 0)
 
     @classmethod
     def file_error(cls, path: Path, reason: str | None) -> RunnerError:
