@@ -37,10 +37,8 @@ def engine():
 
 
 @pytest.fixture(scope="module")
-def root(engine, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("docker-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
+def root(engine, root: Path) -> Path:
+    """The shared local root, set up only where an engine runs."""
     return root
 
 

@@ -13,14 +13,6 @@ from tests.conftest import SHARED
 from tests.helpers import REPO, assert_one_line_error, runner
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("runner-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
-    return root
-
-
 def _job_files() -> tuple[Path, Path]:
     tutorial = SHARED / "seed"
     if (tutorial / "training_job.json").is_file():
