@@ -196,12 +196,4 @@ def build_script(
         f"exec {shlex.join(launch)}",
         "",
     ]
-    return SlurmScript(
-        text="\n".join(lines),
-        launch=launch,
-        command=command,
-        environment=environment,
-        paths=paths,
-        nodes=nodes,
-        tasks_per_node=per_node,
-    )
+    return SlurmScript("\n".join(lines), launch, command, environment, paths, nodes, per_node)
