@@ -139,8 +139,8 @@ def templates(draw: st.DrawFn) -> dict[str, Any]:
         props["nodeCount"] = nodes
     if tool in COUNTS and draw(st.booleans()):
         props[tool][COUNTS[tool]] = nodes * draw(st.integers(1, 3)) if "nodeCount" in props else draw(st.integers(1, 8))
-    ids = draw(st.lists(st.sampled_from(["MODEL", "IMAGES", "LOGS"]), unique=True, max_size=2))
-    if ids or draw(st.booleans()):
+    ids: list[str] = draw(st.lists(st.sampled_from(["MODEL", "IMAGES", "LOGS"]), unique=True, max_size=2))
+    if draw(st.booleans()) or ids:
         props["outputDirectories"] = [
             {"id": i, "pathPrefix": "$AZ_BATCHAI_MOUNT_ROOT/out", "pathSuffix": i.lower(), "createNew": True}
             for i in ids
@@ -151,7 +151,7 @@ def templates(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         registry = {"image": "img:1", "serverUrl": "r.io", "credentials": {"username": "u"}}
         props["containerSettings"] = {"imageSourceRegistry": registry, "shmSize": "8g"}
-    data = {"properties": props}
+    data: dict[str, Any] = {"properties": props}
     if draw(st.booleans()):
         data["$schema"] = "https://example.org/job.json"
     return data
