@@ -636,6 +636,7 @@ def train(settings: TrainSettings) -> Path:
         console.print("CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)")
     resolved = settings.resolve(world.device, world.local_size)
     if world.device.type != "cuda" and resolved.batch_size is not None:  # GPU memory is the device's own
+        assert settings.model is not None  # resolve_model names the network
         spec = ModelSpec(architecture=settings.model, encoder=settings.encoder)
         check_batch_memory(resolved.batch_size, world.local_size, memory_available(), spec)
     return Trainer(resolved, world).run()
