@@ -8,7 +8,8 @@ Three parts, each printed as it finishes (and written as JSON with ``--out``):
   so the per-model rules of ``landcover/tuning.py`` can be checked (``defaults vs best measured setting``);
 - ``quality``: each model trained from scratch on the real Chesapeake patches with the same samples, seed and
   budget (6 patches train, 2 held out: a fixed split by name), then scored on the held-out patches with
-  ``landcover score`` (pixel accuracy, per-class IoU), and the seams of its blended windows measured.
+  ``landcover score`` (pixel accuracy, per-class IoU), and the seams of its blended windows measured on a
+  1024-px mosaic of the real patches (``--reuse`` scores the models a ``--work`` folder already holds).
 
 Usage::
 
@@ -149,13 +150,14 @@ def split_patches(work: Path) -> tuple[Path, Path]:
     return train, held
 
 
-def quality(models: list[str], work: Path, epochs: int, epoch_size: int, batch: int) -> list[dict[str, Any]]:
-    from landcover.infer.blend import seam_agreement
-    from landcover.infer.engine import Engine, read_padded
+def quality(
+    models: list[str], work: Path, epochs: int, epoch_size: int, batch: int, reuse: bool = False
+) -> list[dict[str, Any]]:
     from landcover.infer.score import score_pairs
     from landcover.model.checkpoint import load_model
 
     train, held = split_patches(work)
+    scene = mosaic(work)
     rows = []
     for name in models:
         spec = spec_of(name)
@@ -165,7 +167,8 @@ def quality(models: list[str], work: Path, epochs: int, epoch_size: int, batch: 
         if spec.is_zoo:
             args += ["--model", spec.architecture.value, "--encoder", str(spec.encoder)]
         start = time.perf_counter()
-        _landcover(*args)
+        if not (reuse and (model_dir / "trained.pt").exists()):
+            _landcover(*args)
         seconds = time.perf_counter() - start
         model = load_model(model_dir / "trained.pt")
         metrics = score_pairs(model, held)
@@ -177,30 +180,52 @@ def quality(models: list[str], work: Path, epochs: int, epoch_size: int, batch: 
             "iou": {cls: scores["iou"] for cls, scores in metrics["per_class"].items()},
         }
         if spec.is_zoo:
-            import rasterio
-
-            engine = Engine(model, torch.device("cpu"), exact=True)
-            same = total = 0
-            for image in sorted(held.glob("*_NAIP.tif")):
-                with rasterio.open(image) as src:
-                    classes = _classes(engine, src)
-                    s, t = seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
-                same, total = same + s, total + t
-            row["seam_agreement"] = same / total if total else None
+            row["seam_agreement"] = seams(model, scene)
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
 
 
-def _classes(engine: Any, src: Any) -> Any:
-    import numpy as np
-    from rasterio.windows import Window
+def mosaic(work: Path, grid: int = 4) -> Path:
+    """The eight real patches tiled ``grid`` x ``grid`` (each used twice: 1024 x 1024 px) in one GeoTIFF.
 
-    out = np.zeros((src.height, src.width), np.uint8)
-    for block in engine.blocks(src, Window(0, 0, src.width, src.height)):
-        top, left = int(block.window.row_off), int(block.window.col_off)
-        out[top : top + block.classes.shape[0], left : left + block.classes.shape[1]] = block.classes
-    return out
+    Only for measuring seams: real imagery large enough to hold window edges (the patches are 256 px, smaller
+    than one window's stride). Pixels at the patches' own borders change abruptly, as they never do in a scene.
+    """
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = work / "mosaic_NAIP.tif"
+    if path.exists():
+        return path
+    images = []
+    for image in sorted((work / "converted").glob("*_NAIP.tif")):
+        with rasterio.open(image) as src:
+            images.append(src.read())
+    side = images[0].shape[1]
+    tiles = [images[i % len(images)] for i in range(grid * grid)]
+    rows = [np.concatenate(tiles[r * grid : (r + 1) * grid], axis=2) for r in range(grid)]
+    pixels = np.concatenate(rows, axis=1)
+    profile = {"driver": "GTiff", "width": grid * side, "height": grid * side, "count": pixels.shape[0]}
+    profile |= {"dtype": "uint8", "crs": "EPSG:26917", "transform": from_origin(500_000.0, 4_000_000.0, 1.0, 1.0)}
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(pixels)
+    return path
+
+
+def seams(model: Any, scene: Path) -> float | None:
+    """:func:`landcover.infer.blend.seam_agreement` of the engine's map of ``scene``, fp32."""
+    import rasterio
+
+    from landcover.infer.blend import seam_agreement
+    from landcover.infer.engine import Engine, read_padded
+
+    engine = Engine(model, torch.device("cpu"), exact=True)
+    with rasterio.open(scene) as src:
+        classes = engine.scene_classes(src)
+        same, total = seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
+    return same / total if total else None
 
 
 def main() -> None:
@@ -214,6 +239,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=10)
     parser.add_argument("--work", type=Path, default=None, help="Folder for the converted patches and models.")
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true", help="quality: score the models --work already holds")
     args = parser.parse_args()
     models = args.models.split(",")
     parts = args.parts.split(",")
@@ -228,7 +254,7 @@ def main() -> None:
     if "quality" in parts:
         work = args.work or Path(tempfile.mkdtemp(prefix="bench-zoo-"))
         work.mkdir(parents=True, exist_ok=True)
-        results["quality"] = quality(models, work, args.epochs, args.epoch_size, args.batch_size)
+        results["quality"] = quality(models, work, args.epochs, args.epoch_size, args.batch_size, args.reuse)
     if args.out:
         args.out.write_text(json.dumps(results, indent=2) + "\n")
 

@@ -164,6 +164,19 @@ class Engine:
         assert out is not None
         return out
 
+    def scene_classes(self, src: rasterio.DatasetReader, region: Window | None = None) -> np.ndarray:
+        """The classes (H, W) of a region (default: the whole scene) in one array, 0 where it has no data.
+
+        For regions that fit in memory (tests, benchmarks); commands stream :meth:`blocks` instead.
+        """
+        region = region or Window(0, 0, src.width, src.height)
+        row0, col0 = int(region.row_off), int(region.col_off)
+        out = np.zeros((int(region.height), int(region.width)), np.uint8)
+        for block in self.blocks(src, region):
+            top, left = int(block.window.row_off) - row0, int(block.window.col_off) - col0
+            out[top : top + block.classes.shape[0], left : left + block.classes.shape[1]] = block.classes
+        return out
+
     def _step(self, height: int, width: int) -> int:
         """What a block's sides are rounded up to: the windows' stride, the tutorial's centre, or the network's."""
         if self.blend:  # a region one window covers is predicted in one pass (blend.blended_scores)

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import rasterio
 import torch
-from rasterio.windows import Window
 
 import landcover
 from landcover.data.sample import write_scene
@@ -26,11 +25,7 @@ BF16_AGREEMENT = 0.99
 
 def _classes(engine: Engine, path: Path) -> np.ndarray:
     with rasterio.open(path) as src:
-        out = np.zeros((src.height, src.width), np.uint8)
-        for block in engine.blocks(src, Window(0, 0, src.width, src.height)):
-            r, c = int(block.window.row_off), int(block.window.col_off)
-            out[r : r + block.classes.shape[0], c : c + block.classes.shape[1]] = block.classes
-    return out
+        return engine.scene_classes(src)
 
 
 @pytest.fixture(scope="module")

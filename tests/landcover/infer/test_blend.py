@@ -10,7 +10,6 @@ import rasterio
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rasterio.windows import Window
 
 from landcover.constants import MARGIN
 from landcover.infer import blend
@@ -80,23 +79,16 @@ def trained(scene, tmp_path_factory) -> Path:
     return save_checkpoint(make_checkpoint(model, provenance={}), tmp_path_factory.mktemp("m") / "unet.pt")
 
 
-def _classes(engine: Engine, path: Path) -> np.ndarray:
-    with rasterio.open(path) as src:
-        out = np.zeros((src.height, src.width), np.uint8)
-        for block in engine.blocks(src, Window(0, 0, src.width, src.height)):
-            top, left = int(block.window.row_off), int(block.window.col_off)
-            out[top : top + block.classes.shape[0], left : left + block.classes.shape[1]] = block.classes
-    return out
-
-
 @pytest.mark.slow
 def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trained):
     model = load_model(trained)
     engine = Engine(model, torch.device("cpu"), exact=True, block=1024)
     assert engine.blend and engine.block == 2 * blend.STRIDE
-    classes = _classes(engine, scene)
+    with rasterio.open(scene) as src:
+        classes = engine.scene_classes(src)
     assert len(np.unique(classes)) > 1
-    small = _classes(Engine(model, torch.device("cpu"), exact=True, block=blend.STRIDE), scene)
+    with rasterio.open(scene) as src:
+        small = Engine(model, torch.device("cpu"), exact=True, block=blend.STRIDE).scene_classes(src)
     # One grid of windows fixed to the region: away from the edges of the small blocks (where one window alone
     # predicts MARGIN px on either side) cutting the region into one-stride blocks changes nothing.
     rows, cols = np.arange(classes.shape[0]) % blend.STRIDE, np.arange(classes.shape[1]) % blend.STRIDE

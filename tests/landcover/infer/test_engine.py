@@ -18,13 +18,7 @@ def scene(tmp_path):
 
 def _classes(engine, path, window=None):
     with rasterio.open(path) as src:
-        window = window or Window(0, 0, src.width, src.height)
-        out = np.zeros((int(window.height), int(window.width)), np.uint8)
-        for block in engine.blocks(src, window):
-            out[int(block.window.row_off - window.row_off) :][
-                : block.classes.shape[0], int(block.window.col_off - window.col_off) :
-            ][:, : block.classes.shape[1]] = block.classes
-        return out
+        return engine.scene_classes(src, window)
 
 
 def test_read_padded_reflects_beyond_the_scene(scene):
