@@ -12,7 +12,8 @@
 #   train    scripts/bench_train.py --device cuda (bench_train.json)
 #   predict  scripts/bench_predict.py --device cuda (bench_predict.json)
 #   zoo      scripts/bench_zoo.py --parts speed --device cuda: the tutorial U-Net, unet/resnet18 and
-#            segformer/mit_b0 in one run (bench_zoo.json; needs segmentation-models-pytorch, timm, torchvision)
+#            segformer/mit_b0 in one run (bench_zoo.json; segmentation-models-pytorch and timm are carried,
+#            torchvision must be the machine's own, built for its torch)
 # Then gpu_check.json gathers every figure, stage time and test result; gpu_check.log holds all output.
 # Exit status: 0 when every stage passed (or, without a CUDA device, when everything up to that point did);
 # 1 when a CUDA test failed or a stage failed or ran out of time.
