@@ -17,10 +17,10 @@ from typing import Any
 
 from pydantic import MISSING, ValidationError
 
+from clibase.text import counted
 from runner.errors import RunnerError
 from runner.shellwords import Split, SplitError, shell_syntax, split_command
 from runner.template_model import JobTemplate, Properties, ToolSettings, field_path, first_error
-from runner.text import counted
 
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
 BATCHAI_MOUNT_ROOT = "/mnt/batch/tasks/shared/LS_root/mounts"

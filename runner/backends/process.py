@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from types import FrameType
 
+from clibase.text import counted
 from runner.backends.base import BackendError
 from runner.backends.local import LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec, expand
@@ -19,7 +20,6 @@ from runner.layout import LocalRoot
 from runner.procs import identify, is_alive, pid_taken_by_another, processes_started_with
 from runner.shellwords import split
 from runner.store import JobRecord, JobState, now, update_record
-from runner.text import counted
 
 MPI_FLAGS = ("--oversubscribe", "--bind-to", "none")
 

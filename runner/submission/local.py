@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clibase.text import counted
 from runner.backends.local import CANCELLED_EXIT, LaunchPlan, LocalBackend, SubmitOptions
 from runner.jobspec import JobSpec
 from runner.layout import LocalRoot
 from runner.store import JobRecord
 from runner.submission.service import JobPlan, Submission
-from runner.text import counted
 
 
 class LocalSubmission(Submission):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from clibase.text import counted
 from runner.backends.slurm.backend import SCRIPT, SlurmBackend
 from runner.backends.slurm.config import SlurmConfig
 from runner.backends.slurm.script import SlurmJobOptions, SlurmScript, build_script
@@ -12,7 +13,6 @@ from runner.jobspec import JobSpec
 from runner.layout import LocalRoot, default_root
 from runner.store import JobRecord
 from runner.submission.service import JobPlan, Submission
-from runner.text import counted
 
 
 class SlurmSubmission(Submission):

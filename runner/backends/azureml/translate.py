@@ -16,10 +16,10 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from clibase.text import counted
 from runner.jobspec import OUTPUT_OPTIONS, JobSpec, JobSpecError
 from runner.shellwords import split
 from runner.store import JobState
-from runner.text import counted
 
 MOUNT = r"\$(?:\{AZ_BATCHAI_MOUNT_ROOT\}|AZ_BATCHAI_MOUNT_ROOT)"
 BLOB_PATH = re.compile(MOUNT + r"/blobfuse/([A-Za-z0-9_.-]+)((?:/[^\s'\"]*)?)")

@@ -13,12 +13,12 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from clibase.text import counted
 from runner.backends.base import BackendError
 from runner.backends.slurm.config import ContainerMode, SlurmConfig
 from runner.jobspec import JobSpec, expand
 from runner.layout import JobPaths, job_environment, job_paths
 from runner.shellwords import split
-from runner.text import counted
 
 MPI_FLAGS = ("--bind-to", "none", "--mca", "odls_base_sigkill_timeout", "30")
 """Slurm has placed the ranks already (Open MPI must not pin them to cores of its own choosing); a rank sent

@@ -9,11 +9,11 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from clibase.text import counted
 from runner.cloud_config import CloudConfig
 from runner.commands.cloud.options import WORKSPACE, client_for
 from runner.commands.report import fail
 from runner.commands.site_options import with_settings
-from runner.text import counted
 
 
 @with_settings(CloudConfig, *WORKSPACE)
