@@ -149,7 +149,7 @@ def inference_speed(
 
 
 def measure(
-    facts: ModelFacts, *, batch: int = 4, side: int = 1152, seconds: float = 10.0, device: torch.device | None = None
+    facts: ModelFacts, *, batch: int = 4, side: int = 1536, seconds: float = 10.0, device: torch.device | None = None
 ) -> ModelFacts:
     """Fill in the measured training and inference speeds of one model (same settings for every model)."""
     torch.manual_seed(0)
