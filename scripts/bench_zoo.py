@@ -9,7 +9,8 @@ Three parts, each printed as it finishes (and written as JSON with ``--out``):
 - ``quality``: each model trained from scratch on the real Chesapeake patches with the same samples, seed and
   budget (6 patches train, 2 held out: a fixed split by name), then scored on the held-out patches with
   ``landcover score`` (pixel accuracy, per-class IoU), and the seams of its blended windows measured on a
-  1024-px mosaic of the real patches (``--reuse`` scores the models a ``--work`` folder already holds).
+  1024-px mosaic of the real patches, and its ONNX export checked against torch on a held-out patch
+  (``--reuse`` scores the models a ``--work`` folder already holds).
 
 Usage::
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -181,9 +183,20 @@ def quality(
         }
         if spec.is_zoo:
             row["seam_agreement"] = seams(model, scene)
+        row["onnx_agreement"] = onnx_agreement(model_dir, next(held.glob("*_NAIP.tif")))
         print(json.dumps(row), flush=True)
         rows.append(row)
     return rows
+
+
+def onnx_agreement(model_dir: Path, image: Path) -> float:
+    """``landcover export --check-image``: the share of pixels (%) where ONNX Runtime's class equals torch's."""
+    onnx = model_dir / "model.onnx"
+    out = _landcover("export", str(model_dir / "trained.pt"), str(onnx), "--check-image", str(image), "--force")
+    found = re.search(r"same class on ([\d.]+) %", out)
+    if found is None:
+        raise SystemExit(f"landcover export printed no agreement:\n{out}")
+    return float(found[1])
 
 
 def mosaic(work: Path, grid: int = 4) -> Path:
