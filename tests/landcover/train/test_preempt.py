@@ -22,9 +22,9 @@ from landcover.data.sampler import CropSampler
 from landcover.model.checkpoint import make_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.world import World
-from landcover.train.loop import random_state, restore_random_state
 from landcover.train.preempt import StopRequests
 from landcover.train.resume import checkpoint_path, checkpoints, find_resume_point, remove_superseded_steps
+from landcover.train.state import RandomState, random_state, restore_random_state
 from tests.data.fixtures import write_pair
 from tests.helpers import mpi_landcover
 
@@ -233,9 +233,9 @@ def test_random_states_round_trip_through_a_checkpoint(tmp_path):
 
     state = random_state()
     path = tmp_path / "state.pt"
-    torch.save({"random": state}, path)
+    torch.save({"random": state.model_dump()}, path)
     expected = (torch.rand(3), np.random.random(3), random.random())
-    restore_random_state(torch.load(path, weights_only=True)["random"])
+    restore_random_state(RandomState.model_validate(torch.load(path, weights_only=True)["random"]))
     got = (torch.rand(3), np.random.random(3), random.random())
     assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1]) and expected[2] == got[2]
 

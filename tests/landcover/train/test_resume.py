@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from landcover.train.resume import resume_mismatch
+from landcover.train.state import TrainingState
 from tests.data.fixtures import write_pair
+from tests.data.release_0bd8f69 import training_0bd8f69
 from tests.helpers import assert_one_line_error, mpi_landcover
 from tests.helpers import landcover as run_landcover
 
@@ -112,7 +114,8 @@ def test_changed_settings_are_refused_and_restart_starts_a_fresh_schedule(pairs,
 
 
 def test_resume_mismatch_names_the_first_differing_setting():
-    training = {"options": {"batch_size": 10, "epoch_size": 800, "lr": 2e-3}, "world_size": 2, "dataset": "abc"}
+    stored = training_0bd8f69(world_size=2, dataset="abc", options={"batch_size": 10, "epoch_size": 800, "lr": 2e-3})
+    training = TrainingState.read(stored, "m/epoch-0001.pt")
     same = {"batch_size": 10, "epoch_size": 800, "lr": 2e-3, "input_dir": "d"}
     assert resume_mismatch(training, same, 2, "abc", "m/epoch-0001.pt") is None
     error = resume_mismatch(training, {**same, "epoch_size": 400}, 2, "abc", "m/epoch-0001.pt")
