@@ -634,8 +634,25 @@ class Trainer:
         if loop.stopped_at is not None:
             return Interrupted(epoch, first, loop.stopped_at, sums.cpu(), before + seconds, batches.pending_state)
         sums = all_reduce_sum(sums).cpu()
-        timed_steps, timed_seconds = steps - first, seconds
-        seconds += before
+        return self.epoch_metrics(loop, epoch, sums, steps - first, seconds, compile_seconds, before)
+
+    def epoch_metrics(
+        self,
+        loop: StepLoop,
+        epoch: int,
+        sums: torch.Tensor,
+        steps: int,
+        seconds: float,
+        compile_seconds: float,
+        before: float,
+    ) -> dict[str, Any]:
+        """An epoch's line of ``metrics.jsonl`` from the loss sums of its ``steps`` (this run's) over ``seconds``.
+
+        ``before``: seconds the epoch ran before a resume part-way through it; a compiling first step is
+        reported on its own (``compile_seconds``), outside samples/s.
+        """
+        per_step = self.batch_size * self.world.size
+        timed_steps, timed_seconds = steps, seconds
         if compile_seconds and timed_steps > 1:  # the compiling first step is reported on its own
             timed_steps, timed_seconds = timed_steps - 1, timed_seconds - compile_seconds
         stats = {
@@ -643,7 +660,7 @@ class Trainer:
             "loss": float(sums[0] / sums[1]),
             "pixel_error": float(sums[2] / sums[3]),
             "samples_per_s": timed_steps * per_step / timed_seconds,
-            "seconds": seconds,
+            "seconds": seconds + before,
             "lr": loop.optimizer.param_groups[0]["lr"],
         }
         if compile_seconds:
