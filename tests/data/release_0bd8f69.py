@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 import torch
 
+NO_BEST = {"metric": "mean_iou", "best_epoch": None, "best_score": None, "best_accuracy": None}
+"""A monitor with no validated epoch yet."""
+
 
 def random_state_0bd8f69() -> dict[str, Any]:
     """This process's random generators as 0bd8f69's ``random_state()`` stored them (on a CPU)."""
@@ -49,13 +52,7 @@ def training_0bd8f69(**changes: Any) -> dict[str, Any]:
         },
         "dataset": "0123456789abcdef",
         "random": random_state_0bd8f69(),
-        "monitor": {
-            "metric": "mean_iou",
-            "best_epoch": None,
-            "best_score": None,
-            "best_accuracy": None,
-            "since_best": 0,
-        },
+        "monitor": {**NO_BEST, "since_best": 0},
         "stopped_early": False,
     }
     entry.update(changes)
