@@ -43,8 +43,8 @@ fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz INVARIANT_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/invariants
 
 lint: setup
-	$(BIN)/ruff check landcover runner tests scripts docs/hooks
-	$(BIN)/ruff format --check landcover runner tests scripts docs/hooks
+	$(BIN)/ruff check clibase landcover runner tests scripts docs/hooks
+	$(BIN)/ruff format --check clibase landcover runner tests scripts docs/hooks
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

@@ -10,18 +10,18 @@ import contextlib
 import json
 import sys
 import traceback
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
+import clibase.group
+from clibase.group import one_line_app, version_option
+from clibase.help import show_value_names
+from clibase.report import error_markup
 from landcover import __version__
-from landcover.cli_help import show_value_names
 from landcover.cli_params import settings_command, several_ranks
 from landcover.constants import PREEMPTED_EXIT_CODE
-from landcover.io.console import console, error_console, error_markup, fail
+from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
@@ -33,6 +33,7 @@ from landcover.settings import (
     ExportSettings,
     ImportCntkSettings,
     ModelsSettings,
+    PairsSettings,
     PredictSettings,
     SampleDataSettings,
     ScoreSettings,
@@ -43,67 +44,26 @@ from landcover.settings import (
 show_value_names()
 
 
-class OneLineErrors(TyperGroup):
-    """The ``landcover`` group: a usage error (unknown option, bad value, missing argument) is one line, exit 2.
+class OneLineErrors(clibase.group.OneLineErrors):
+    """The ``landcover`` group: usage errors, and an OS or GDAL failure anywhere, are one line naming the cause."""
 
-    Click's own format is a usage line, a hint and a boxed message; landcover's promise is one line naming
-    the option and the fix, the same as every other error it reports.
-    """
+    error_console = error_console
 
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        """Run the command; in standalone mode, report usage errors on one line and exit 2."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
-        except typer.TyperException as exc:  # Click's exceptions (typer vendors Click)
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                return super().main(args, prog_name, complete_var, True, **extra)
-            context = getattr(exc, "ctx", None)
-            if context is None:
-                fail(exc.format_message())
-            where = context.command_path
-            fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
-        except typer.Abort:
-            fail("aborted")
-        except Exception as exc:  # the last line of defence: an OS or GDAL failure is one line naming its cause
-            error = as_landcover_error(exc, sys.argv[1:] if args is None else list(args))
-            if error is None:
-                raise
-            if several_ranks():
-                raise error from exc  # main() reports it and ends the whole MPI job
-            fail(error.message, error.hint)
-        sys.exit(code if isinstance(code, int) else 0)
+    def report(self, exc: Exception, argv: list[str]) -> None:
+        """An OS or GDAL failure as one line naming its file (under MPI: raised, for ``main`` to end the job)."""
+        error = as_landcover_error(exc, argv)
+        if error is None:
+            return
+        if several_ranks():
+            raise error from exc  # main() reports it and ends the whole MPI job
+        fail(error.message, error.hint)
 
 
-app = typer.Typer(
-    name="landcover",
-    cls=OneLineErrors,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        console.print(f"landcover {__version__}")
-        raise typer.Exit()
+app = one_line_app("landcover", OneLineErrors)
 
 
 @app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _main(version: Annotated[bool, version_option("landcover", __version__)] = False) -> None:
     r"""Train and apply the land-cover U-Net of the 2018 tutorial on 4-band NAIP GeoTIFFs.
 
     From Microsoft's 2018 tutorial "pixel-level land classification" (CNTK, Batch AI).
@@ -294,38 +254,8 @@ def view_command(settings: ViewSettings) -> None:
 
 
 @app.command("pairs")
-def pairs_command(
-    output_dir: Annotated[Path, typer.Option("--output-dir", help="Where the pairs go.", metavar="DIR")],
-    stac_api: Annotated[str | None, typer.Option(help="STAC API root URL.", metavar="URL")] = None,
-    image_collection: Annotated[str, typer.Option(help="Collection of 4-band images.", metavar="ID")] = "naip",
-    label_collection: Annotated[str | None, typer.Option(help="Collection of labels.", metavar="ID")] = None,
-    images: Annotated[
-        list[str] | None, typer.Option("--images", help="Image path, URL or STAC item (repeat).", metavar="IMG")
-    ] = None,
-    labels: Annotated[
-        list[str] | None, typer.Option("--labels", help="Label raster path or URL (repeat).", metavar="LBL")
-    ] = None,
-    bbox: Annotated[
-        str | None, typer.Option(help="Area as WEST,SOUTH,EAST,NORTH in degrees.", metavar="W,S,E,N")
-    ] = None,
-    geojson: Annotated[Path | None, typer.Option(help="Area as a GeoJSON file.", metavar="FILE")] = None,
-    ids: Annotated[list[str] | None, typer.Option("--ids", help="Image item id (repeat).", metavar="ID")] = None,
-    datetime: Annotated[str | None, typer.Option(help="Image dates, e.g. 2014 or 2014-01-01/2014-12-31.")] = None,
-    label_datetime: Annotated[str | None, typer.Option(help="Label dates.", metavar="DATES")] = None,
-    tile_size: Annotated[int | None, typer.Option(help="Cut pairs into tiles of this size.", metavar="PIXELS")] = None,
-    class_table: Annotated[
-        str | None, typer.Option(help="Class table: chesapeake-lc-7, chesapeake-lc-13 or a JSON file.", metavar="TABLE")
-    ] = None,
-    image_asset: Annotated[str | None, typer.Option(help="Image asset key.", metavar="KEY")] = None,
-    label_asset: Annotated[str | None, typer.Option(help="Label asset key.", metavar="KEY")] = None,
-    sign: Annotated[str, typer.Option(help="auto, planetary-computer or none.", metavar="MODE")] = "auto",
-    max_items: Annotated[int | None, typer.Option(help="At most this many images.", metavar="N")] = None,
-    retries: Annotated[int, typer.Option(help="Retries of transient HTTP errors (429, 5xx).", metavar="N")] = 3,
-    timeout: Annotated[float, typer.Option(help="HTTP timeout for the STAC API.", metavar="SECONDS")] = 30.0,
-    force: Annotated[
-        bool, typer.Option("--force", help="Start over: remove the pairs an earlier run wrote (only those).")
-    ] = False,
-) -> None:
+@settings_command(PairsSettings)
+def pairs_command(settings: PairsSettings) -> None:
     r"""Build aligned *_NAIP.tif / *_LandCover.tif COG pairs from a STAC API (or from rasters) for train.
 
     Examples:
@@ -336,30 +266,7 @@ def pairs_command(
       landcover pairs --images scene.tif --labels county_lc.tif --output-dir pairs
     """
     from landcover.data.catalog.build import build_pairs
-    from landcover.data.catalog.settings import settings_from_options
 
-    settings = settings_from_options(
-        stac_api=stac_api,
-        image_collection=image_collection,
-        label_collection=label_collection,
-        images=images or [],
-        labels=labels or [],
-        bbox=bbox,
-        geojson=geojson,
-        ids=ids or [],
-        datetime=datetime,
-        label_datetime=label_datetime,
-        output_dir=output_dir,
-        tile_size=tile_size,
-        class_table=class_table,
-        image_asset=image_asset,
-        label_asset=label_asset,
-        sign=sign,
-        max_items=max_items,
-        retries=retries,
-        timeout_s=timeout,
-        force=force,
-    )
     summary = build_pairs(settings)
     for line in summary.lines():
         console.print(line, soft_wrap=True)

@@ -44,10 +44,16 @@ def _choice(annotation: Any) -> type[Choice] | None:
     return None
 
 
+def _read_as_text(annotation: Any) -> bool:
+    """A choice, or a fixed-length tuple (``W,S,E,N``): read as one text, which the model parses and checks."""
+    return _choice(annotation) is not None or any(
+        typing.get_origin(candidate) is tuple for candidate in (annotation, *typing.get_args(annotation))
+    )
+
+
 def _cli_type(annotation: Any) -> Any:
-    """The type Typer parses: the field's, with a choice read as text (the model validates it)."""
-    choice = _choice(annotation)
-    if choice is None:
+    """The type Typer parses: the field's, with a choice or a tuple read as text (the model validates it)."""
+    if not _read_as_text(annotation):
         return annotation
     optional = type(None) in typing.get_args(annotation)
     return str | None if optional else str
@@ -60,7 +66,7 @@ def parameter(name: str, field: FieldInfo, meta: CliMeta) -> inspect.Parameter:
     choice = _choice(annotation)
     metavar = meta.metavar
     if choice is not None:
-        metavar = "[" + "|".join(choice.names()) + "]"
+        metavar = metavar or "[" + "|".join(choice.names()) + "]"  # a name given (``MODE``) when the values are long
         default = default.value if isinstance(default, Choice) else default
     info: Any
     if meta.argument:
@@ -105,6 +111,7 @@ def settings_command(model: type[S]) -> Callable[[Callable[[S], None]], Callable
                 fail(exc.message, exc.hint)  # one line and exit 2, also where the app runs in-process
 
         run.__signature__ = inspect.Signature(parameters(model), return_annotation=None)  # type: ignore[attr-defined]
+        run.settings_model = model  # type: ignore[attr-defined]  # what the command takes, for tools that read the app
         run.__annotations__ = {}
         del run.__wrapped__  # Typer must read the generated signature
         return run

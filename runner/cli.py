@@ -2,78 +2,34 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
-import typer
-from rich.console import Console
-from typer.core import TyperGroup
-
+import clibase.group
+from clibase.group import one_line_app, version_option
+from clibase.help import show_value_names
 from runner import __version__
-from runner.cli_help import show_value_names
-from runner.commands.report import fail
+from runner.commands.report import error_console
 from runner.errors import RunnerError
 
 show_value_names()
 
 
-class OneLineErrors(TyperGroup):
-    """The ``runner`` group: a usage error or a ``RunnerError`` from any layer is one line, exit 2.
+class OneLineErrors(clibase.group.OneLineErrors):
+    """The ``runner`` group: a usage error or a ``RunnerError`` from any layer is one line, exit 2."""
 
-    Click's own format is a usage line, a hint and a boxed message; the runner's promise is one line naming
-    the option and the fix, the same as every other error it reports.
-    """
+    error_console = error_console
 
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        """Run the command; in standalone mode, report usage errors on one line and exit 2."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            code = super().main(args, prog_name, complete_var, False, **extra)
-        except typer.TyperException as exc:  # Click's exceptions (typer vendors Click)
-            if type(exc).__name__ == "NoArgsIsHelpError":
-                return super().main(args, prog_name, complete_var, True, **extra)
-            context = getattr(exc, "ctx", None)
-            if context is None:
-                fail(exc.format_message())
-            where = context.command_path
-            fail(f"{where}: {exc.format_message()}", f"see `{where} --help`")
-        except typer.Abort:
-            fail("aborted")
-        except RunnerError as exc:  # what any layer raises: the one place it is printed, as one line, exit 2
-            fail(exc.message, exc.hint)
-        sys.exit(code if isinstance(code, int) else 0)
+    def report(self, exc: Exception, argv: list[str]) -> None:
+        """A ``RunnerError`` from any layer: the one place it is printed, as one line, exit 2."""
+        if isinstance(exc, RunnerError):
+            self.fail(exc.message, exc.hint)
 
 
-app = typer.Typer(
-    name="runner",
-    cls=OneLineErrors,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        Console().print(f"runner {__version__}")
-        raise typer.Exit()
+app = one_line_app("runner", OneLineErrors)
 
 
 @app.callback()
-def _main(
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
-    ] = False,
-) -> None:
+def _main(version: Annotated[bool, version_option("runner", __version__)] = False) -> None:
     """Build the landcover image and run job templates on this machine, on a Slurm cluster or on Azure Machine Learning.
 
     Examples:

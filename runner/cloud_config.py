@@ -6,39 +6,16 @@ managed identity, or the ``AZURE_CLIENT_ID`` / ``AZURE_TENANT_ID`` / ``AZURE_CLI
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
+from typing import Any, ClassVar, Self
+
+from pydantic import model_validator
 
 from runner.errors import RunnerError
 from runner.images import IMAGE_NAME
+from runner.site_settings import SiteSettings, setting
 
-ENVIRONMENT = {
-    "subscription_id": "AZURE_SUBSCRIPTION_ID",
-    "resource_group": "AZURE_RESOURCE_GROUP",
-    "workspace": "AZUREML_WORKSPACE",
-    "compute": "AZUREML_COMPUTE",
-    "datastore": "AZUREML_DATASTORE",
-    "registry": "RUNNER_REGISTRY",
-}
 DEFAULT_DATASTORE = "workspaceblobstore"
-
-
-@dataclass(frozen=True)
-class CloudConfig:
-    """Where cloud jobs go."""
-
-    subscription_id: str | None = None
-    resource_group: str | None = None
-    workspace: str | None = None
-    compute: str | None = None
-    datastore: str | None = None
-    registry: str | None = None
-
-    def default_image(self) -> str | None:
-        """The trainer image in the configured registry (what ``runner build --push`` pushes)."""
-        return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
 
 
 class CloudConfigError(RunnerError):
@@ -47,53 +24,67 @@ class CloudConfigError(RunnerError):
     hint = "fix or remove it, then run `runner cloud configure` again"
 
 
-def config_path() -> Path:
-    """``$RUNNER_CLOUD_CONFIG``, or ``~/.config/landcover-runner/cloud.json``."""
-    return Path(os.environ.get("RUNNER_CLOUD_CONFIG") or Path.home() / ".config" / "landcover-runner" / "cloud.json")
-
-
 def _plain(value: str, *, registry: bool = False) -> bool:
     """Whether a setting can go into Azure's URLs as it is (a registry may hold a namespace after its host)."""
     banned = "?#\\" if registry else "?#\\/"
     return bool(value.strip()) and "://" not in value and not any(c.isspace() or c in banned for c in value)
 
 
-def load_config(**options: str | None) -> CloudConfig:
-    """Merge options (highest), environment variables, and the config file (lowest).
+class CloudConfig(SiteSettings):
+    """Where cloud jobs go."""
 
-    Raises:
-        CloudConfigError: The config file is not valid JSON, not an object of strings, or unreadable.
-    """
-    path = config_path()
-    try:
-        stored = json.loads(path.read_text()) if path.is_file() else {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CloudConfigError(f"{path}: not a readable cloud config ({exc})") from exc
-    if not isinstance(stored, dict) or not all(isinstance(value, str) for value in stored.values()):
-        raise CloudConfigError(
-            f"{path}: not a cloud config (a JSON object of strings, as `runner cloud configure` writes)"
-        )
-    values = {}
-    for item in fields(CloudConfig):
-        values[item.name] = options.get(item.name) or os.environ.get(ENVIRONMENT[item.name]) or stored.get(item.name)
-    values["datastore"] = values["datastore"] or DEFAULT_DATASTORE
-    for name, value in values.items():
-        if value is not None and not _plain(value, registry=name == "registry"):
-            flag = "--" + name.removesuffix("_id").replace("_", "-")
-            raise CloudConfigError(
-                f"{flag} {value!r} is not an Azure name (no spaces, slashes, ? or #; a registry is a host, no https://)"
+    FILE_VARIABLE: ClassVar[str] = "RUNNER_CLOUD_CONFIG"
+    FILE_NAME: ClassVar[str] = "cloud.json"
+
+    subscription_id: str | None = setting("AZURE_SUBSCRIPTION_ID", "ID", "Azure subscription id", flag="--subscription")
+    """The Azure subscription that holds the workspace."""
+    resource_group: str | None = setting("AZURE_RESOURCE_GROUP", "NAME", "Resource group of the workspace")
+    workspace: str | None = setting("AZUREML_WORKSPACE", "NAME", "Azure ML workspace")
+    compute: str | None = setting("AZUREML_COMPUTE", "CLUSTER", "Compute cluster")
+    """The compute cluster jobs run on (``runner cloud submit --compute`` chooses one per job)."""
+    datastore: str = setting("AZUREML_DATASTORE", "NAME", "Datastore", DEFAULT_DATASTORE)
+    """The datastore ``runner cloud upload`` writes to and jobs mount."""
+    registry: str | None = setting("RUNNER_REGISTRY", "REGISTRY", "Image registry, e.g. myacr.azurecr.io")
+    """The registry ``runner build --push`` pushes to: the host of the default image."""
+
+    @classmethod
+    def file_error(cls, path: Path, reason: str | None) -> RunnerError:
+        """``PATH: not a readable cloud config (...)`` or ``PATH: not a cloud config (...)``."""
+        if reason is None:
+            return CloudConfigError(
+                f"{path}: not a cloud config (a JSON object of strings, as `runner cloud configure` writes)"
             )
-    return CloudConfig(**values)
+        return CloudConfigError(f"{path}: not a readable cloud config ({reason})")
+
+    @classmethod
+    def holds_settings(cls, stored: Any) -> bool:
+        """A JSON object of strings."""
+        return isinstance(stored, dict) and all(isinstance(value, str) for value in stored.values())
+
+    @model_validator(mode="after")
+    def _plain_names(self) -> Self:
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if value is not None and not _plain(value, registry=name == "registry"):
+                flag = "--" + name.removesuffix("_id").replace("_", "-")
+                raise CloudConfigError(
+                    f"{flag} {value!r} is not an Azure name (no spaces, slashes, ? or #; a registry is a host, no "
+                    "https://)"
+                )
+        return self
+
+    def default_image(self) -> str | None:
+        """The trainer image in the configured registry (what ``runner build --push`` pushes)."""
+        return f"{self.registry.rstrip('/')}/{IMAGE_NAME}" if self.registry else None
+
+
+load_config = CloudConfig.load
+config_path = CloudConfig.config_path
 
 
 def save_config(config: CloudConfig) -> Path:
     """Write the config file (no secrets: there are none in it)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(json.dumps({k: v for k, v in asdict(config).items() if v}, indent=2) + "\n")
-    temporary.replace(path)  # atomic: a failed write leaves the old config
-    return path
+    return config.save()
 
 
 def require_workspace(config: CloudConfig) -> None:

@@ -8,11 +8,6 @@ exits with code 2 (``runner.commands.report.fail``).
 from __future__ import annotations
 
 
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters written as escapes: one line, always."""
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
-
-
 class RunnerError(Exception):
     """What the runner cannot do: ``message`` names the file or option, ``hint`` how to fix it.
 

@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import MISSING, ValidationError
+
 from runner.errors import RunnerError
 from runner.shellwords import Split, SplitError, shell_syntax, split_command
+from runner.template_model import JobTemplate, Properties, ToolSettings, field_path, first_error
 from runner.text import counted
 
 MOUNT_ROOT_VARIABLE = "AZ_BATCHAI_MOUNT_ROOT"
@@ -90,58 +93,13 @@ class JobSpec:
     mpi: bool = True
 
 
-_SETTINGS: dict[str, dict[str, type]] = {
-    "cntkSettings": {
-        "languageType": str,
-        "pythonScriptFilePath": str,
-        "commandLineArgs": str,
-        "numberOfProcesses": int,
-        "configFilePath": str,
-    },
-    "customToolkitSettings": {"commandLine": str},
-    "customMpiSettings": {"commandLine": str, "processCount": int},
-    "pyTorchSettings": {
-        "pythonScriptFilePath": str,
-        "commandLineArgs": str,
-        "processCount": int,
-        "pythonInterpreterPath": str,
-        "communicationBackend": str,
-    },
-}
-_PROPERTIES: dict[str, type] = {
-    "nodeCount": int,
-    "toolType": str,
-    "stdOutErrPathPrefix": str,
-    "processCount": int,
-    "numberOfProcesses": int,
-    "outputDirectories": list,
-    "environmentVariables": list,
-    "containerSettings": dict,
-    **{name: dict for name in _SETTINGS},
-}
-_TYPE_NAMES = {int: "an integer", str: "a string", list: "a list", dict: "an object"}
-
-
-def _shown(value: Any) -> str:
-    """A JSON value as an error message shows it: short, on one line."""
-    if isinstance(value, dict | list):
-        return _TYPE_NAMES[type(value)]
-    text = json.dumps(value)
-    return text if len(text) <= 60 else f"{text[:57]}..."
-
-
-def _check(value: Any, kind: type, where: str) -> Any:
-    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
-        raise JobSpecError(f"{where} must be {_TYPE_NAMES[kind]}, not {_shown(value)}")
-    return value
-
-
 def _check_text(data: Any) -> None:
     """Refuse NUL characters (in keys or values) and JSON nested deeper than ``MAX_DEPTH``, naming the field."""
-    stack: list[tuple[Any, str, int]] = [(data, "job", 1)]
+    stack: list[tuple[Any, tuple[int | str, ...]]] = [(data, ())]
     while stack:
-        value, where, depth = stack.pop()
-        if depth > MAX_DEPTH:
+        value, loc = stack.pop()
+        where = field_path(loc)
+        if len(loc) >= MAX_DEPTH:
             raise JobSpecError(
                 f"{where}: nested more than {MAX_DEPTH} levels deep", "a job template has at most 5 levels"
             )
@@ -153,20 +111,9 @@ def _check_text(data: Any) -> None:
             for key, item in value.items():
                 if "\x00" in key:
                     raise JobSpecError(f"{where}: a key holds a NUL character (\\u0000)", "remove it")
-                stack.append((item, f"{where}.{key}" if where != "job" else key, depth + 1))
+                stack.append((item, (*loc, key)))
         elif isinstance(value, list):
-            stack.extend((item, f"{where}[{index}]", depth + 1) for index, item in enumerate(value))
-
-
-def _fields(obj: Any, allowed: dict[str, type], where: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
-    _check(obj, dict, where)
-    for key in obj:
-        if key not in allowed:
-            raise JobSpecError(f"{where}.{key} is not a known field (known: {', '.join(sorted(allowed))})")
-    for key in required:
-        if key not in obj:
-            raise JobSpecError(f"{where}.{key} is required")
-    return {key: _check(value, allowed[key], f"{where}.{key}") for key, value in obj.items()}
+            stack.extend((item, (*loc, index)) for index, item in enumerate(value))
 
 
 def parse_job(data: Any) -> JobSpec:
@@ -177,70 +124,62 @@ def parse_job(data: Any) -> JobSpec:
             mount root.
     """
     _check_text(data)
-    root = _fields(data, {"properties": dict, "$schema": str}, "job", ("properties",))
-    props = _fields(root["properties"], _PROPERTIES, "properties", ("stdOutErrPathPrefix",))
-    node_count = props.get("nodeCount", 1)
-    if node_count < 1:
-        raise JobSpecError("properties.nodeCount must be at least 1")
-    settings = [name for name in _SETTINGS if name in props]
-    if len(settings) != 1:
-        raise JobSpecError(f"properties needs exactly one of {', '.join(_SETTINGS)} (found {len(settings)})")
-    tool = settings[0]
-    s = _fields(props[tool], _SETTINGS[tool], f"properties.{tool}")
-    command = _command(s, tool)
-    process_count = _process_count(s, props, tool, node_count)
+    try:
+        props = JobTemplate.model_validate(data).properties
+    except ValidationError as exc:
+        raise JobSpecError(first_error(exc, data)) from None
+    tools = props.tools()
+    if len(tools) != 1:
+        raise JobSpecError(f"properties needs exactly one of {', '.join(props.TOOLS)} (found {len(tools)})")
+    [(tool, settings)] = tools.items()
+    command = _command(settings, tool)
+    process_count = _process_count(settings, props, tool)
     outputs = _outputs(props)
     environment = _environment(props)
     known = {*BATCHAI_VARIABLES, *(f"AZ_BATCHAI_OUTPUT_{out.id}" for out in outputs)}
     _check_command(command, f"properties.{tool}", known)
-    _check_root_path(props["stdOutErrPathPrefix"], "properties.stdOutErrPathPrefix")
+    _check_root_path(props.std_out_err_path_prefix, "properties.stdOutErrPathPrefix")
     for i, out in enumerate(outputs):
         _check_root_path(out.path_prefix, f"properties.outputDirectories[{i}].pathPrefix")
     for i, value in enumerate(environment.values()):
         _check_variables(value, f"properties.environmentVariables[{i}].value", known)
         _check_paths_in(value, f"properties.environmentVariables[{i}].value")
-    image, shm = _container(props)
+    container = props.container_settings
     return JobSpec(
-        node_count=node_count,
+        node_count=props.node_count,
         process_count=process_count,
-        std_out_err_path_prefix=props["stdOutErrPathPrefix"],
+        std_out_err_path_prefix=props.std_out_err_path_prefix,
         command=command,
         tool=tool,
         output_directories=tuple(outputs),
         environment=environment,
-        image=image,
-        shm_size=shm,
+        image=None if container is MISSING else container.image_source_registry.image,
+        shm_size=None if container is MISSING or container.shm_size is MISSING else container.shm_size,
         mpi=tool != "customToolkitSettings",
     )
 
 
-def _command(s: dict[str, Any], tool: str) -> str:
-    script = s.get("pythonScriptFilePath")
-    if script is not None:
-        command = f"python {script} {s.get('commandLineArgs', '')}".strip()
-    elif "commandLine" in s:
-        command = s["commandLine"]
-    else:
+def _command(settings: ToolSettings, tool: str) -> str:
+    command = settings.command()
+    if command is None:
         raise JobSpecError(f"properties.{tool} needs pythonScriptFilePath or commandLine")
     if not command.strip() or command.strip() == "python":
         raise JobSpecError(f"properties.{tool}: the command line is empty", "give the command the job runs")
-    return str(command)
+    return command
 
 
-def _process_count(s: dict[str, Any], props: dict[str, Any], tool: str, node_count: int) -> int:
+def _process_count(settings: ToolSettings, props: Properties, tool: str) -> int:
     named = {
-        where: value
-        for where, value in (
-            (f"properties.{tool}.numberOfProcesses", s.get("numberOfProcesses")),
-            (f"properties.{tool}.processCount", s.get("processCount")),
-            ("properties.processCount", props.get("processCount")),
-            ("properties.numberOfProcesses", props.get("numberOfProcesses")),
-        )
-        if value is not None
+        **{
+            f"properties.{tool}.{key}": value
+            for key, value in settings.given("numberOfProcesses", "processCount").items()
+        },
+        **{f"properties.{key}": value for key, value in props.given("processCount", "numberOfProcesses").items()},
     }
     if len(set(named.values())) > 1:
         given = ", ".join(f"{where} = {value}" for where, value in named.items())
         raise JobSpecError(f"the process counts disagree ({given})", "give the process count once")
+    node_count = props.node_count
     process_count: int = next(iter(named.values()), node_count)
     if process_count < 1:
         raise JobSpecError(f"properties.{tool}: the process count must be at least 1")
@@ -253,21 +192,15 @@ def _process_count(s: dict[str, Any], props: dict[str, Any], tool: str, node_cou
     return process_count
 
 
-def _outputs(props: dict[str, Any]) -> list[OutputDirectory]:
+def _outputs(props: Properties) -> list[OutputDirectory]:
     outputs: list[OutputDirectory] = []
-    for i, entry in enumerate(props.get("outputDirectories", [])):
+    for i, out in enumerate(props.output_directories):
         where = f"properties.outputDirectories[{i}]"
-        out = _fields(
-            entry,
-            {"id": str, "pathPrefix": str, "pathSuffix": str, "type": str, "createNew": bool},
-            where,
-            ("id", "pathPrefix"),
-        )
-        if not re.fullmatch(r"[A-Za-z0-9_]+", out["id"]):
-            raise JobSpecError(f"{where}.id {out['id']!r} must be letters, digits and _")
-        if any(out["id"] == seen.id for seen in outputs):
-            raise JobSpecError(f"{where}.id {out['id']!r} is given twice", "give every output directory its own id")
-        suffix = out.get("pathSuffix", "")
+        if not re.fullmatch(r"[A-Za-z0-9_]+", out.id):
+            raise JobSpecError(f"{where}.id {out.id!r} must be letters, digits and _")
+        if any(out.id == seen.id for seen in outputs):
+            raise JobSpecError(f"{where}.id {out.id!r} is given twice", "give every output directory its own id")
+        suffix = out.path_suffix
         if suffix.startswith("/") or ".." in suffix.split("/") or "$" in suffix:
             raise JobSpecError(
                 f"{where}.pathSuffix {suffix!r} leads out of the output directory"
@@ -275,17 +208,14 @@ def _outputs(props: dict[str, Any]) -> list[OutputDirectory]:
                 else f"{where}.pathSuffix {suffix!r}: no variable is replaced in a path suffix",
                 "use a relative folder name without '..' or '$'",
             )
-        outputs.append(OutputDirectory(out["id"], out["pathPrefix"], suffix))
+        outputs.append(OutputDirectory(out.id, out.path_prefix, suffix))
     return outputs
 
 
-def _environment(props: dict[str, Any]) -> dict[str, str]:
+def _environment(props: Properties) -> dict[str, str]:
     environment: dict[str, str] = {}
-    for i, entry in enumerate(props.get("environmentVariables", [])):
-        variable = _fields(
-            entry, {"name": str, "value": str}, f"properties.environmentVariables[{i}]", ("name", "value")
-        )
-        where, name = f"properties.environmentVariables[{i}].name", variable["name"]
+    for i, variable in enumerate(props.environment_variables):
+        where, name = f"properties.environmentVariables[{i}].name", variable.name
         if not _NAME.fullmatch(name):
             raise JobSpecError(
                 f"{where} {name!r} is not a variable name", "use letters, digits and _, not starting with a digit"
@@ -297,26 +227,8 @@ def _environment(props: dict[str, Any]) -> dict[str, str]:
             )
         if name in environment:
             raise JobSpecError(f"{where} {name!r} is given twice", "give every variable once")
-        environment[name] = variable["value"]
+        environment[name] = variable.value
     return environment
-
-
-def _container(props: dict[str, Any]) -> tuple[str | None, str | None]:
-    if "containerSettings" not in props:
-        return None, None
-    container = _fields(
-        props["containerSettings"],
-        {"imageSourceRegistry": dict, "shmSize": str},
-        "properties.containerSettings",
-        ("imageSourceRegistry",),
-    )
-    registry = _fields(
-        container["imageSourceRegistry"],
-        {"image": str, "serverUrl": str, "credentials": dict},
-        "properties.containerSettings.imageSourceRegistry",
-        ("image",),
-    )
-    return registry["image"], container.get("shmSize")
 
 
 def _words(text: str, where: str) -> Split:

@@ -18,8 +18,6 @@ import contextlib
 import datetime as dt
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from clibase.atomic import write_text_atomic
 from runner.details import JobDetails, ProcessDetails
 from runner.errors import RunnerError
 from runner.procs import ProcessIdentity, boot_id, is_alive
@@ -130,17 +129,8 @@ def upgrade(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def save_record(directory: Path, record: JobRecord) -> None:
-    """Write a job record atomically (temp file + rename)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=directory, prefix=".record.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(record.model_dump_json(indent=2))
-        os.replace(name, directory / RECORD)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(name)  # a full disk leaves no half-written temp file behind
-        raise
+    """Write a job record atomically (temporary file, fsync, rename, fsync of the folder)."""
+    write_text_atomic(directory / RECORD, record.model_dump_json(indent=2))
 
 
 def load_record(directory: Path) -> JobRecord:

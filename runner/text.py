@@ -1,15 +1,5 @@
-"""Counts in messages read right: ``1 process``, ``2 processes`` (never ``1 processes``).
+"""Counts in messages read right: ``1 process``, ``2 processes`` (the rule is :mod:`clibase.text`, shared)."""
 
-The same rule as ``landcover/io/text.py`` (the two packages never import each other).
-"""
+from clibase.text import counted
 
-from __future__ import annotations
-
-PLURALS = {"epoch": "epochs"}
-"""Nouns whose plural the rule below gets wrong (a hard "ch")."""
-
-
-def counted(count: float, noun: str) -> str:
-    """``count`` and ``noun`` in the number that the count takes: ``1 node``, ``2 nodes``, ``4 processes``."""
-    plural = PLURALS.get(noun) or noun + ("es" if noun.endswith(("s", "x", "ch", "sh")) else "s")
-    return f"{count} {noun if count == 1 else plural}"
+__all__ = ["counted"]

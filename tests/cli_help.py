@@ -11,30 +11,19 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.text import Text
 from typer.testing import CliRunner
+
+from clibase.tree import walk
 
 ROOT = Path(__file__).resolve().parents[1]
 FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n(.*?)^[ \t]*\1[ \t]*$", re.MULTILINE | re.DOTALL)
 MAKE_TARGET = re.compile(r"^([A-Za-z0-9_./-]+(?:[ \t]+[A-Za-z0-9_./-]+)*)[ \t]*:(?![:=])", re.MULTILINE)
 TYPE_LABEL = re.compile(r"<[a-z][a-z ]*>")
 EMPTIED_BRACKETS = re.compile(r"\[\s*\]|\(\s*\)| \.(\s|$)|\[default:\s*\]")
-
-
-def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Every command and group under ``command``, with its path of subcommand names."""
-    yield path, command
-    if hasattr(command, "list_commands"):  # a group (Typer ships its own copy of click: no isinstance)
-        context = command.context_class(command)
-        for name in command.list_commands(context):
-            sub = command.get_command(context, name)
-            assert sub is not None
-            yield from walk(sub, (*path, name))
 
 
 def help_text(app: typer.Typer, prog: str, path: tuple[str, ...]) -> str:

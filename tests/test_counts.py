@@ -1,5 +1,5 @@
 """Counts in messages read right ("1 scene", "1 process"): every count before a plural noun goes through the one
-helper of its package (`landcover/io/text.py`, `runner/text.py`), which picks the noun's number."""
+helper both packages share (`clibase/text.py`), which picks the noun's number."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from landcover.io.text import counted, plural
-from runner.text import counted as runner_counted
+from clibase.text import counted, plural
 from tests.cli_help import ROOT
 
 NOUNS = [
@@ -109,9 +108,11 @@ def bare_counts(source: str) -> list[str]:
 
 def test_no_count_before_a_plural_noun_bypasses_the_helper():
     problems = []
-    for path in sorted([*(ROOT / "landcover").rglob("*.py"), *(ROOT / "runner").rglob("*.py")]):
+    for path in sorted(
+        path for package in ("landcover", "runner", "clibase") for path in (ROOT / package).rglob("*.py")
+    ):
         problems += [f"{path.relative_to(ROOT)} {found}" for found in bare_counts(path.read_text())]
-    assert problems == [], "write counted(n, 'noun') (landcover/io/text.py, runner/text.py)"
+    assert problems == [], "write counted(n, 'noun') (clibase/text.py)"
 
 
 def test_the_check_catches_a_bare_count():
@@ -125,6 +126,5 @@ def test_the_check_catches_a_bare_count():
 
 @given(st.integers(0, 10**6), st.sampled_from(NOUNS))
 def test_one_takes_the_singular_and_every_other_count_the_plural(count, noun):
-    for helper in (counted, runner_counted):
-        text = helper(count, noun)
-        assert text == (f"1 {noun}" if count == 1 else f"{count} {plural(noun)}")
+    text = counted(count, noun)
+    assert text == (f"1 {noun}" if count == 1 else f"{count} {plural(noun)}")

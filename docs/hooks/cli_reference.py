@@ -9,11 +9,12 @@ reference cannot drift from the commands. The pages exist only in the build (``r
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
 from typing import Any
 
 import typer
 from typer.testing import CliRunner
+
+from clibase.tree import walk
 
 # (program name, "module:attribute" of its Typer app, page under docs/)
 APPS = (
@@ -29,17 +30,6 @@ def load_app(target: str) -> typer.Typer:
     app = getattr(importlib.import_module(module), attribute)
     assert isinstance(app, typer.Typer), f"{target} is not a Typer app"
     return app
-
-
-def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Every command and group under ``command`` (depth first, in the app's order), with its path of names."""
-    yield path, command
-    if hasattr(command, "list_commands"):  # a group (Typer ships its own copy of click: no isinstance)
-        context = command.context_class(command)
-        for name in command.list_commands(context):
-            sub = command.get_command(context, name)
-            if sub is not None and not getattr(sub, "hidden", False):
-                yield from walk(sub, (*path, name))
 
 
 def help_output(app: typer.Typer, prog: str, path: tuple[str, ...]) -> str:

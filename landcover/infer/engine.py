@@ -9,8 +9,9 @@ how the region is cut into blocks.
   classes equal the tutorial's 256-in / 128-out tiling everywhere, at a fraction of its compute.
 - ``window``-normalised models (the tutorial's, imported from CNTK) see each 256-px window's own mean, so
   they always run with the tutorial's exact 256 / 128 tiling, batched.
-- The zoo's networks, which predict every pixel of their input, run on overlapping 512-px windows whose
-  scores are blended (:mod:`landcover.infer.blend`); blocks are multiples of the windows' 384-px stride.
+- The zoo's networks, which predict every pixel of their input, run on overlapping 1024-px windows whose
+  scores are blended (:mod:`landcover.infer.blend`), read with a 128-px margin; blocks are multiples of the
+  windows' 768-px stride.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from landcover.model.apply import reflect_pad, round_up
 from landcover.model.build import Network
 from landcover.model.registry import spec_of
 from landcover.model.unet import TutorialUNet, fused_for_inference, predicted_classes
+from landcover.model.zoo import STRIDE as ZOO_MULTIPLE
 from landcover.tuning import Precision, SpeedSettings, Workload, choose_settings
 
 
@@ -115,6 +117,7 @@ class Engine:
         self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec_of(model).name)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
+        self.margin = blend.MARGIN if self.blend else MARGIN
         unit = blend.STRIDE if self.blend else CENTRE
         self.block = round_up(max(block, unit), unit)
         self.batch = batch
@@ -130,7 +133,7 @@ class Engine:
             return self.model(x).float()
 
     def block_scores(self, pixels: np.ndarray) -> torch.Tensor:
-        """Scores (C, H, W) for the inner part of a block read with a 64-px margin on every side."""
+        """Scores (C, H, W) for the inner part of a block read with :attr:`margin` px on every side."""
         if self.blend:
             return blend.blended_scores(self.scores, pixels, max(1, self.batch // 4))
         if not self.tutorial_tiling:
@@ -161,20 +164,27 @@ class Engine:
         assert out is not None
         return out
 
+    def _step(self, height: int, width: int) -> int:
+        """What a block's sides are rounded up to: the windows' stride, the tutorial's centre, or the network's."""
+        if self.blend:  # a region one window covers is predicted in one pass (blend.blended_scores)
+            return blend.STRIDE if max(height, width) > blend.STRIDE else ZOO_MULTIPLE
+        return CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
+
     def blocks(self, src: rasterio.DatasetReader, region: Window) -> Iterator[Block]:
         """Predict a region block by block (row-major), each block read with its margin."""
         row0, col0 = int(region.row_off), int(region.col_off)
         height, width = int(region.height), int(region.width)
-        step = blend.STRIDE if self.blend else CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
+        step = self._step(height, width)
+        margin = self.margin
         for top in range(0, height, self.block):
             for left in range(0, width, self.block):
                 h, w = min(self.block, height - top), min(self.block, width - left)
                 padded_h, padded_w = round_up(h, step), round_up(w, step)
                 pixels, valid = read_padded(
-                    src, row0 + top - MARGIN, col0 + left - MARGIN, padded_h + 2 * MARGIN, padded_w + 2 * MARGIN
+                    src, row0 + top - margin, col0 + left - margin, padded_h + 2 * margin, padded_w + 2 * margin
                 )
                 scores = self.block_scores(pixels)[:, :h, :w]
-                inside = valid[MARGIN : MARGIN + h, MARGIN : MARGIN + w]
+                inside = valid[margin : margin + h, margin : margin + w]
                 classes = predicted_classes(scores, dim=0).to(torch.uint8).cpu().numpy()
                 classes[~inside] = 0
                 probabilities = None

@@ -7,7 +7,8 @@ import sys
 from typing import NoReturn
 
 from rich.console import Console
-from rich.markup import escape
+
+import clibase.report
 
 LAUNCHER_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE")
 """Set in the processes that Open MPI, MPICH / Intel MPI (Hydra) or a PMIx launcher start."""
@@ -29,27 +30,10 @@ _PLAIN = plain_output()
 console = Console(highlight=False, force_terminal=False if _PLAIN else None)
 error_console = Console(stderr=True, highlight=False, force_terminal=False if _PLAIN else None)
 
-EXIT_BAD_INPUT = 2
-
-
-def one_line(text: str) -> str:
-    """``text`` with line breaks and other control characters written as escapes: one line, always."""
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode() for char in text)
-
-
-def error_markup(message: str, hint: str = "") -> str:
-    """The error line as Rich markup: a value's own brackets (``[nan, nan]``) and line breaks stay text."""
-    text = f"[bold red]error:[/] {escape(one_line(message))}"
-    if hint:
-        text += f" [dim]({escape(one_line(hint))})[/]"
-    return text
-
 
 def fail(message: str, hint: str = "") -> NoReturn:
-    """Print a one-line error (with its fix) on stderr and exit with code 2."""
-    text = error_markup(message, hint)
-    error_console.print(text, soft_wrap=True)
-    sys.exit(EXIT_BAD_INPUT)
+    """Print a one-line error (with its fix) on stderr and exit with code 2 (:mod:`clibase.report`)."""
+    clibase.report.fail(message, hint, error_console)
 
 
 def emit(line: str) -> None:

@@ -21,7 +21,8 @@ from landcover.io.errors import LandcoverError
 
 FULL_DISK = (errno.ENOSPC, errno.EDQUOT)
 NEARLY_FULL = 64 * 1024 * 1024
-"""Free bytes under which a failed write is put down to a full disk."""
+"""Free bytes under which a write failure that does not say why is put down to a full disk: GDAL reports ENOSPC
+as "Write error", and by the time it is reported the unfinished file is removed, so "nearly full" counts."""
 
 _CAUSES: dict[int, tuple[str, str]] = {
     errno.ENAMETOOLONG: ("file name too long", "use a shorter name (at most 255 bytes a name, 4096 a path)"),
@@ -156,11 +157,36 @@ def _fullest(argv: Sequence[str]) -> Path:
     return best
 
 
-def _free(path: Path) -> float:
+def nearly_full(path: Path) -> bool:
+    """Whether the disk holding ``path`` has less than :data:`NEARLY_FULL` bytes free (unknown: no)."""
     try:
-        return shutil.disk_usage(mount_point(path)).free
+        return shutil.disk_usage(mount_point(path)).free < NEARLY_FULL
     except (OSError, ValueError):
-        return float("inf")
+        return False
+
+
+def _unexplained_write_failure(item: BaseException) -> bool:
+    """A write failure that does not say why: GDAL's "Write error" / "Seek error", torch's "file write failed"."""
+    if type(item).__module__.startswith("rasterio"):
+        return bool(_WRITE_FAILURE.search(str(item)))
+    return isinstance(item, RuntimeError) and bool(_TORCH_WRITE_FAILURE.search(str(item)))
+
+
+def out_of_space(exc: BaseException, where: Path) -> bool:
+    """Whether a failed write ran out of disk space: the one full-disk test of every command.
+
+    ENOSPC or EDQUOT anywhere in the exception's chain; else (no errno in the chain) a write failure that does not
+    say why, on a disk that is :func:`nearly_full` now.
+
+    Args:
+        exc: What the write raised.
+        where: A path on the disk written to.
+    """
+    chain = _chain(exc)
+    codes = [item.errno for item in chain if isinstance(item, OSError) and item.errno is not None]
+    if codes:
+        return any(code in FULL_DISK for code in codes)
+    return any(_unexplained_write_failure(item) for item in chain) and nearly_full(where)
 
 
 def _gdal_error(text: str, argv: Sequence[str]) -> LandcoverError:
@@ -174,7 +200,7 @@ def _gdal_error(text: str, argv: Sequence[str]) -> LandcoverError:
         # libtiff prints "No space left on device" itself and GDAL raises only "Write error" / "Seek error";
         # the disk's free space tells (the unfinished file is removed by then, so "nearly full" counts).
         where = Path(named) if named and Path(named).parent != Path() else _fullest(argv)
-        if _free(where) < NEARLY_FULL:
+        if nearly_full(where):
             return full_disk(where)
         return LandcoverError(f"{where}: writing failed ({first})", "check the disk's free space and permissions")
     if _READ_FAILURE.search(text):

@@ -22,7 +22,6 @@ A command declares its inputs and its outputs; then:
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import shutil
 import tempfile
@@ -32,9 +31,10 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from landcover.io.atomic import fsync_directory, write_text_atomic
+from landcover.io.atomic import fsync_directory, move_into_place, write_text_atomic
 from landcover.io.errors import LandcoverError
 from landcover.io.lock import LOCK_NAME, FolderLock
+from landcover.io.oserrors import out_of_space
 from landcover.io.paths import check_output_dir, check_output_file
 
 MANIFEST_NAME = ".landcover-outputs.json"
@@ -144,24 +144,6 @@ def check_confined(outputs: Sequence[Named], inputs: Sequence[Named]) -> None:
                     f"{output.option} {output.path}: {relation} {given.option} {given.path}, an input of this command",
                     f"write to a path that neither is, holds nor sits inside an input (not {output.path})",
                 )
-
-
-FULL_BELOW = 1 << 20
-"""Free bytes under which a failed write is put down to a full disk (GDAL reports ENOSPC as a write error)."""
-
-
-def disk_full(exc: BaseException, folder: Path) -> bool:
-    """Whether a failed write ran out of disk space (ENOSPC anywhere in its chain, or the disk is nearly full)."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    try:
-        info = os.statvfs(folder)
-    except OSError:
-        return False
-    return info.f_bavail * info.f_frsize < FULL_BELOW
 
 
 def _stat(path: Path) -> tuple[int, int]:
@@ -475,9 +457,8 @@ class StagedResult:
             out.manifest.files.setdefault(name, FileRecord(result=out.result))
         out.manifest.save(out.folder)
         for name in written:
-            final = out.folder / name
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, final)
+            (out.folder / name).parent.mkdir(parents=True, exist_ok=True)
+        move_into_place((staging / name, out.folder / name) for name in written)
         for name in [n for n in out.ours() if n not in written]:
             (out.folder / name).unlink(missing_ok=True)
             del out.manifest.files[name]
@@ -499,23 +480,25 @@ class StagedResult:
         return self.prepare()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, _trace: object) -> None:
-        """Commit on success; on failure drop the staging folder (a full disk becomes one line). Unlock."""
+        """Commit on success; on failure drop the staging folder (a full disk becomes one line). Unlock.
+
+        Whether a failure is a full disk is decided before the staging folder is dropped, while the disk is still full.
+        """
         try:
             if exc is None:
                 self.commit()
+            elif isinstance(exc, Exception) and not isinstance(exc, LandcoverError):
+                self._full_disk(exc)
         except (OSError, RuntimeError) as error:
-            exc = error
             self._full_disk(error)
             raise
         finally:
             self.abandon()
             self.out.close()
-        if isinstance(exc, OSError | RuntimeError):
-            self._full_disk(exc)
 
     def _full_disk(self, exc: BaseException) -> None:
         out = self.out
-        if disk_full(exc, out.folder):
+        if out_of_space(exc, out.folder):
             kept = "the earlier result is kept" if out.ours() else "nothing was written"
             raise LandcoverError(
                 f"{out.option} {out.folder}: the disk is full, so this run's outputs were dropped; {kept}",

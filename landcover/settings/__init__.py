@@ -14,7 +14,13 @@ already installed with the Azure ML and MLflow extras. Importing it costs no tor
 """
 
 from landcover.choices import Choice
-from landcover.settings.data import ConvertPatchesSettings, ImportCntkSettings, SampleDataSettings
+from landcover.settings.data import (
+    ConvertPatchesSettings,
+    ImportCntkSettings,
+    PairsSettings,
+    SampleDataSettings,
+    Signing,
+)
 from landcover.settings.fields import CliMeta, Settings, argument, flag_of, option, resume_fields
 from landcover.settings.infer import EvaluateSettings, ExportOutput, ExportSettings, PredictSettings, ScoreSettings
 from landcover.settings.models import ModelsSettings
@@ -33,11 +39,13 @@ __all__ = [
     "ImportCntkSettings",
     "ModelsSettings",
     "Monitor",
+    "PairsSettings",
     "Precision",
     "PredictSettings",
     "SampleDataSettings",
     "ScoreSettings",
     "Settings",
+    "Signing",
     "TrainSettings",
     "ViewSettings",
     "argument",

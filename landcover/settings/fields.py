@@ -64,6 +64,7 @@ def option(
     metavar: str | None = None,
     ge: float | None = None,
     le: float | None = None,
+    gt: float | None = None,
     resume: bool = False,
 ) -> Any:
     r"""A settings field given as an option (``--name VALUE``, or a ``--flag`` for a boolean).
@@ -72,13 +73,14 @@ def option(
         *flags: Every spelling, the one ``--help`` shows first (default: ``--field-name``).
         default: The value when the option is not given (none: the option is required).
         help: The help line (Rich markup: write a literal ``[`` as ``\\[``).
-        metavar: The value's name in ``--help`` (``DIR``, ``N``); choices show their values instead.
+        metavar: The value's name in ``--help`` (``DIR``, ``N``); a choice shows its values unless one is given.
         ge: Smallest value allowed (checked on the command line and by the model).
         le: Largest value allowed.
+        gt: A bound the value must exceed (checked by the model).
         resume: A resumed training run must be given the same value as the run it continues.
     """
     meta: dict[str, JsonValue] = {"flags": list(flags), "help": help, "metavar": metavar, "resume": resume}
-    return Field(default, description=help, ge=ge, le=le, json_schema_extra={CLI_KEY: meta})
+    return Field(default, description=help, ge=ge, le=le, gt=gt, json_schema_extra={CLI_KEY: meta})
 
 
 def argument(*, help: str, metavar: str) -> Any:
@@ -149,7 +151,8 @@ class Settings(BaseModel):
             match = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
             near = f"; closest: {match[0]}" if match else ""
             return LandcoverError(f"{flag} {value!r} is not known{near}", f"use {choices}".replace("'", ""))
-        return LandcoverError(f"{flag} {value!r}: {error['msg']}", f"see landcover {cls.COMMAND} --help")
+        message = str(error["msg"]).removeprefix("Value error, ")  # a validator's own words, without pydantic's
+        return LandcoverError(f"{flag} {value!r}: {message}", f"see landcover {cls.COMMAND} --help")
 
     def to_stored(self) -> dict[str, Any]:
         """The settings as stored with what they produced: plain JSON values."""

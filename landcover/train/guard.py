@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from landcover.io.paths import check_output_dir
 from landcover.io.text import counted
 
 if TYPE_CHECKING:
-    from landcover.model.unet import ModelConfig
+    from landcover.model.registry import ModelSpec
 
 RESULT_NAMES = ("trained.pt", "best.pt", "metrics.jsonl")
 """A finished run's files: replaced only by a run that resumes it (epoch checkpoints beside them) or ``--force``."""
@@ -65,47 +66,54 @@ class ModelDirLock(FolderLock):
         return self
 
 
-def activation_bytes_per_crop(config: ModelConfig | None = None) -> int:
-    """Bytes of the layer outputs one 256 x 256 crop makes in a forward pass, counted on the meta device.
+@functools.cache
+def activation_bytes_per_crop(spec: ModelSpec | None = None) -> int:
+    """Bytes of the layer outputs one 256 x 256 crop makes in a forward pass of ``spec``'s network.
 
-    Training keeps these for the backward pass (conv and BatchNorm outputs; ReLU's not counted), so a batch
-    needs at least ``batch_size`` times this. Counted at 2 bytes a value (bf16, the smallest precision), so
-    it is a lower bound in every precision: about 123 MiB for the tutorial's U-Net.
+    Counted on the meta device (no activation allocated), for any network of the registry (the tutorial's U-Net by
+    default). Training keeps these for the backward pass (conv, norm and attention outputs; activations' not
+    counted), so a batch needs at least ``batch_size`` times this. Counted at 2 bytes a value (bf16, the smallest
+    precision), so it is a lower bound in every precision: about 123 MiB for the tutorial's U-Net, 37 MiB for
+    ``unet/resnet18``.
     """
     import torch
 
     from landcover.constants import WINDOW
-    from landcover.model.unet import ModelConfig, TutorialUNet
+    from landcover.model.build import build_network
+    from landcover.model.registry import ModelSpec
 
     total = 0
+    shared = (torch.nn.ReLU, torch.nn.ReLU6, torch.nn.Identity, torch.nn.Dropout, torch.nn.Dropout2d)
 
-    def count(_module: torch.nn.Module, _inputs: object, output: object) -> None:
+    def count(module: torch.nn.Module, _inputs: object, output: object) -> None:
         nonlocal total
-        if isinstance(output, torch.Tensor):
+        if isinstance(output, torch.Tensor) and not isinstance(module, shared):  # those share their input's memory
             total += output.numel() * 2
 
-    with torch.device("meta"):
-        model = TutorialUNet(config or ModelConfig())
-        for module in model.modules():
-            if not list(module.children()):
-                module.register_forward_hook(count)
-        model(torch.zeros(1, model.config.in_channels, WINDOW, WINDOW))
+    spec = spec or ModelSpec()
+    model = build_network(spec).eval().to("meta")  # built on the CPU: some encoders read values as they initialise
+    for module in model.modules():
+        if not list(module.children()):
+            module.register_forward_hook(count)
+    with torch.no_grad():
+        model(torch.zeros(1, spec.in_channels, WINDOW, WINDOW, device="meta"))
     return total
 
 
-def check_batch_memory(batch_size: int, ranks_on_node: int, available: int) -> None:
+def check_batch_memory(batch_size: int, ranks_on_node: int, available: int, spec: ModelSpec | None = None) -> None:
     """Refuse a ``--batch-size`` whose activations alone exceed this rank's share of the node's free memory.
 
-    A lower bound (:func:`activation_bytes_per_crop`), so a batch that is refused could not run; one that
-    passes may still be tight.
+    A lower bound (:func:`activation_bytes_per_crop` of ``spec``'s network, the tutorial's U-Net by default), so
+    a batch that is refused could not run; one that passes may still be tight.
 
     Raises:
         LandcoverError: The batch cannot fit.
     """
     share = available / max(1, ranks_on_node)
-    need = batch_size * activation_bytes_per_crop()
+    per_crop = activation_bytes_per_crop(spec)
+    need = batch_size * per_crop
     if need > share:
-        most = max(1, int(share // activation_bytes_per_crop()))
+        most = max(1, int(share // per_crop))
         raise LandcoverError(
             f"--batch-size {batch_size}: its activations need at least {need / 2**30:.1f} GiB, over the "
             f"{share / 2**30:.1f} GiB free for each of the {counted(ranks_on_node, 'rank')} on this node",

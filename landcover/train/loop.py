@@ -42,7 +42,7 @@ from landcover.limits import memory_available
 from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint
 from landcover.model.pretrained import EncoderWeights
-from landcover.model.registry import spec_of
+from landcover.model.registry import ModelSpec, spec_of
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
@@ -692,5 +692,7 @@ def train(settings: TrainSettings) -> Path:
         console.print("CPU run: --epoch-size defaults to 800 samples (the 2018 tutorial's 16,000 is the GPU default)")
     resolved = settings.resolve(world.device, world.local_size)
     if world.device.type != "cuda" and resolved.batch_size is not None:  # GPU memory is the device's own
-        check_batch_memory(resolved.batch_size, world.local_size, memory_available())
+        assert settings.model is not None  # resolve_model names the network
+        spec = ModelSpec(architecture=settings.model, encoder=settings.encoder)
+        check_batch_memory(resolved.batch_size, world.local_size, memory_available(), spec)
     return Trainer(resolved, world).run()

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from runner.commands.jobs import find_job
+from runner.commands.jobs import NameArgument, RootOption, find_job
 from runner.commands.report import fail
 
 
 def files(
-    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    name: NameArgument,
     output: Annotated[
         str | None, typer.Option(help="Only this output directory id, e.g. IMAGES \\[default: all].", metavar="ID")
     ] = None,
-    root: Annotated[
-        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
-    ] = None,
+    root: RootOption = None,
 ) -> None:
     """List the files a job wrote (output directories, models) with their sizes.
 

@@ -7,6 +7,9 @@ Outside a checkout there is no ``jobs/`` folder: a missing job file's hint names
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runner.jobspec import JobSpec, MissingJobFileError, check_extra_args, load_job
 from runner.layout import LocalRoot, default_root
@@ -14,6 +17,11 @@ from runner.layout import LocalRoot, default_root
 JOB_FILE_HELP = (
     "A Batch AI job template (JSON): jobs/*.json in a checkout, ROOT/templates/*.json after `runner local setup`."
 )
+JobFile = Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")]
+"""The job template every submit command takes."""
+JobName = Annotated[str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")]
+ExtraArgs = Annotated[str, typer.Option("--extra-args", help="Appended to the job's command line.", metavar="ARGS")]
+Wait = Annotated[bool, typer.Option("--wait", help="Stay, streaming the logs, until the job ends.")]
 
 
 def templates_hint(root: Path | None) -> str:

@@ -6,11 +6,21 @@ A ``RunnerError`` (a backend's, a record's) goes up to ``runner.cli``, the one p
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from runner.backends.base import Backend, backend_for
 from runner.commands.report import fail
 from runner.layout import LocalRoot, default_root
 from runner.store import RECORD, JobRecord, load_record
+
+NameArgument = Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")]
+"""The job a job verb acts on."""
+RootOption = Annotated[
+    Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
+]
+"""The local root its record is under."""
 
 
 def open_root(root: Path | None) -> LocalRoot:

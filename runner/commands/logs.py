@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from runner.commands.jobs import find_job
+from runner.commands.jobs import NameArgument, RootOption, find_job
 
 
 def logs(
-    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    name: NameArgument,
     stderr: Annotated[bool, typer.Option("--stderr", help="Show stderr.txt instead of stdout.txt.")] = False,
     follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing until the job ends.")] = False,
-    root: Annotated[
-        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
-    ] = None,
+    root: RootOption = None,
 ) -> None:
     """Print a job's log (Ctrl+C stops following; the job keeps running).
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
-
-import typer
 from rich.console import Console
 
-from runner.commands.jobs import find_job
+from runner.commands.jobs import NameArgument, RootOption, find_job
 
 
 def show(
-    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
-    root: Annotated[
-        Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
-    ] = None,
+    name: NameArgument,
+    root: RootOption = None,
 ) -> None:
     """Show a job's executionState (queued, running, succeeded, failed), exit code, times and outputs.
 

@@ -2,7 +2,7 @@
 
 The Dockerfile installs the project from its context (``pip install /tmp/src``). In a source checkout the
 context is the checkout (``.dockerignore`` keeps it to the sources). Installed from a wheel, there is no
-checkout: the context is assembled from the installed ``landcover`` and ``runner`` packages and a
+checkout: the context is assembled from the installed ``landcover``, ``runner`` and ``clibase`` packages and a
 ``pyproject.toml`` written from the installed distribution's metadata (its version, dependencies and
 commands), so the image holds the same project as the host.
 """
@@ -17,7 +17,8 @@ import tomllib
 from pathlib import Path
 
 PROJECT = "landcover-runner"
-PACKAGES = ("landcover", "runner")
+PACKAGES = ("landcover", "runner", "clibase")
+"""The project's packages: the two commands and what they share (``clibase``)."""
 BUILD_REQUIRES = ("setuptools>=77",)
 
 
@@ -70,7 +71,7 @@ def project_toml(distribution: importlib.metadata.Distribution) -> str:
         f"include = {json.dumps([f'{package}*' for package in PACKAGES])}",
         "",
         "[tool.setuptools.package-data]",
-        'runner = ["resources/**/*"]',
+        '"*" = ["**/*"]',  # every file the installed packages hold (templates, class tables, the web map)
         "",
     ]
     return "\n".join(lines)

@@ -7,18 +7,15 @@ The ``*_specs`` functions are the Hypothesis strategies over those arguments.
 
 from __future__ import annotations
 
-import warnings
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import rasterio
 from hypothesis import strategies as st
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import Affine, from_origin
 
-from tests.data.fixtures import CRS, ORIGIN
+from tests.data.fixtures import CRS, ORIGIN, write_geotiff
 
 CUSTOM_WKT = (
     'PROJCS["custom TM",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],'
@@ -78,20 +75,7 @@ def write_raster(path: Path, spec: RasterSpec) -> Path:
     rng = np.random.default_rng(spec.seed)
     low, high = spec.values
     data = rng.integers(low, high, size=(spec.bands, spec.height, spec.width), endpoint=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    profile: dict[str, Any] = {
-        "driver": "GTiff",
-        "width": spec.width,
-        "height": spec.height,
-        "count": spec.bands,
-        "dtype": spec.dtype,
-        "crs": spec.crs,
-        "transform": transform_for(spec),
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path, "w", **profile) as dst:
-            dst.write(data.astype(spec.dtype))
+    write_geotiff(path, data.astype(spec.dtype), crs=spec.crs, transform=transform_for(spec))
     return damage(path, spec.cut, spec.flip)
 
 
@@ -156,6 +140,18 @@ def raster_specs(draw: st.DrawFn, *, role: str, grid: RasterSpec | None = None, 
         cut=cut,
         flip=flip,
     )
+
+
+Pair = tuple[RasterSpec, RasterSpec]
+"""An image and its labels."""
+
+
+@st.composite
+def pair_specs(draw: st.DrawFn, *, grid: RasterSpec | None = None, damage_rate: float = 0.3) -> Pair:
+    """Hypothesis: an image and its labels on one grid (``grid``'s, else the image's); either or both may not be
+    what they claim, or be damaged."""
+    image = draw(raster_specs(role="image", grid=grid, damage_rate=damage_rate))
+    return image, draw(raster_specs(role="labels", grid=grid or image, damage_rate=damage_rate))
 
 
 @dataclass(frozen=True)
@@ -225,3 +221,17 @@ def patch_specs(draw: st.DrawFn) -> PatchSpec:
         cut=draw(st.sampled_from((1.0, 1.0, 0.5, 0.1))),
         npy=draw(st.booleans()),
     )
+
+
+def write_pair_specs(
+    folder: Path, pair: Pair, names: tuple[str, str] = ("p_NAIP.tif", "p_LandCover.tif")
+) -> list[Path]:
+    """Write a pair into a cleared ``folder``; return the image's and the labels' paths."""
+    shutil.rmtree(folder, ignore_errors=True)
+    return [write_raster(folder / name, spec) for name, spec in zip(names, pair, strict=True)]
+
+
+def at_fault(pair: Pair, paths: list[Path]) -> list[Path]:
+    """The files of a written pair that are not what they claim (a command must refuse it, naming one)."""
+    image, labels = pair
+    return [path for path, ok in zip(paths, (image_ok(image), labels_ok(labels)), strict=True) if not ok]

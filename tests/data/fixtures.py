@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.transform import from_origin
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.transform import Affine, from_origin
 
 from landcover.data.pairs import NAIP_COLOUR_INTERPRETATION
 
@@ -98,6 +100,20 @@ def write_scene_folder(directory: Path, sizes: list[tuple[int, int]], *, seed: i
         images.append(image)
         west += size[1] + 100
     return images
+
+
+def write_geotiff(
+    path: Path, data: np.ndarray, *, crs: str | None, transform: Affine, nodata: float | None = None
+) -> Path:
+    """Write ``(bands, rows, cols)`` pixels as a GeoTIFF (parents made); a raster without a CRS is no warning."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bands, height, width = data.shape
+    profile = {"driver": "GTiff", "width": width, "height": height, "count": bands, "dtype": data.dtype.name}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        with rasterio.open(path, "w", crs=crs, transform=transform, nodata=nodata, **profile) as dst:
+            dst.write(data)
+    return path
 
 
 def truncate(path: Path, keep: float = 0.5) -> Path:

@@ -6,17 +6,14 @@ Hypothesis strategies of :mod:`tests.invariants.strategies` draw the specs; thes
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import rasterio
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.transform import Affine
 
-from tests.data.fixtures import CRS, ORIGIN
+from tests.data.fixtures import CRS, ORIGIN, write_geotiff
 
 NON_EPSG_WKT = (
     'PROJCS["landcover test LCC",GEOGCS["NAD83",DATUM["North_American_Datum_1983",SPHEROID["GRS 1980",6378137,'
@@ -126,22 +123,8 @@ def representable(nodata: float | None, dtype: np.dtype[Any]) -> float | None:
 
 def write_raster(path: Path, spec: RasterSpec) -> Path:
     """Write ``spec`` as a GeoTIFF at ``path`` (parents made) and return the path."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    profile: dict[str, Any] = {
-        "driver": "GTiff",
-        "width": spec.width,
-        "height": spec.height,
-        "count": spec.bands,
-        "dtype": spec.dtype,
-        "crs": CRSS[spec.crs],
-        "transform": transform_of(spec),
-        "nodata": representable(spec.nodata, np.dtype(spec.dtype)),
-    }
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path, "w", **profile) as dst:
-            dst.write(pixels(spec))
-    return path
+    nodata = representable(spec.nodata, np.dtype(spec.dtype))
+    return write_geotiff(path, pixels(spec), crs=CRSS[spec.crs], transform=transform_of(spec), nodata=nodata)
 
 
 Damage = Literal["truncate", "overwrite", "zero", "empty"]

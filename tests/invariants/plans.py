@@ -75,7 +75,7 @@ def input_plans(draw: st.DrawFn, command: str) -> Plan:
 def option_plans(draw: st.DrawFn, command: str) -> Plan:
     """Plain inputs for ``command``, one to three options at or past their bounds."""
     spec = COMMANDS[command]
-    options = draw(option_arguments(spec.model, skip=spec.given, no_huge=spec.long, flags=spec.flags))
+    options = draw(option_arguments(spec.model, skip=spec.given, no_huge=spec.long))
     return Plan(command=command, options=tuple(options), blob=draw(cntk_blobs()) if command == "import-cntk" else b"")
 
 

@@ -18,23 +18,11 @@ from functools import cache
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel
 
-from landcover.data.catalog.settings import FLAGS as PAIRS_FLAGS
-from landcover.data.catalog.settings import PairsSettings
+from landcover.cli import app
 from landcover.io.lock import LOCK_NAME
 from landcover.io.outputs import MANIFEST_NAME
-from landcover.settings import (
-    ConvertPatchesSettings,
-    EvaluateSettings,
-    ExportSettings,
-    ImportCntkSettings,
-    ModelsSettings,
-    PredictSettings,
-    SampleDataSettings,
-    ScoreSettings,
-    TrainSettings,
-)
+from landcover.settings import Settings
 from tests.data.generated import (
     Corruption,
     Mutation,
@@ -49,6 +37,13 @@ from tests.data.generated import (
 )
 from tests.invariants.harness import Scenario
 from tests.invariants.strategies import FRESH
+
+MODELS: dict[str, type[Settings]] = {
+    str(info.name): info.callback.settings_model  # type: ignore[union-attr]
+    for info in app.registered_commands
+    if hasattr(info.callback, "settings_model")
+}
+"""Each command's settings model, as the ``landcover`` app declares it (``settings_command``)."""
 
 Pair = tuple[RasterSpec, Corruption | None, RasterSpec, Corruption | None]
 """An image and its labels, each with its damage (``None``: intact)."""
@@ -231,12 +226,10 @@ class Tree:
                 return f"the output {target} ({kind}) overlapping input {rel}"
         return None
 
-    def scenario(
-        self, argv: list[str], outputs: list[str], overlap: str | None, plan: Plan, model: type[BaseModel]
-    ) -> Scenario:
+    def scenario(self, argv: list[str], outputs: list[str], overlap: str | None, plan: Plan) -> Scenario:
         """The scenario of this tree: ``argv`` plus the plan's options and ``--force``."""
         extra = list(plan.options)
-        if plan.force and "force" in model.model_fields:
+        if plan.force and "force" in MODELS[plan.command].model_fields:
             extra.append("--force")
         for option in extra:  # a generated path option naming a new path may make it (an output option)
             value = option.split("=", 1)[-1]
@@ -258,7 +251,7 @@ def _evaluate(plan: Plan, tree: Tree) -> Scenario:
     argv = ["evaluate", "--input-filename", f"{{ws}}/{scene}", "--model-filename", f"{{ws}}/{model}"]
     if plan.explicit_labels:  # else found by the _NAIP -> _LandCover naming
         argv += ["--labels", f"{{ws}}/{scene.replace('_NAIP', '_LandCover')}"]
-    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan, EvaluateSettings)
+    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan)
 
 
 def _predict(plan: Plan, tree: Tree) -> Scenario:
@@ -268,7 +261,7 @@ def _predict(plan: Plan, tree: Tree) -> Scenario:
     model = tree.checkpoint(plan.mutation)
     out, overlap = tree.place(plan, default="maps", folder=True, same_name="summary.json", near="data/scenes")
     argv = ["predict", "--scenes", "{ws}/data/scenes", "--model-filename", f"{{ws}}/{model}"]
-    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan, PredictSettings)
+    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan)
 
 
 def _score(plan: Plan, tree: Tree) -> Scenario:
@@ -278,9 +271,9 @@ def _score(plan: Plan, tree: Tree) -> Scenario:
     model = tree.checkpoint(plan.mutation)
     argv = ["score", f"{{ws}}/{model}", "{ws}/data/pairs"]
     if plan.placement == "new":
-        return tree.scenario(argv, [], None, plan, ScoreSettings)
+        return tree.scenario(argv, [], None, plan)
     out, overlap = tree.place(plan, default="preview.png", folder=False, same_name="preview.png", near=model)
-    return tree.scenario([*argv, "--preview", f"{{ws}}/{out}"], [out], overlap, plan, ScoreSettings)
+    return tree.scenario([*argv, "--preview", f"{{ws}}/{out}"], [out], overlap, plan)
 
 
 def _train(plan: Plan, tree: Tree) -> Scenario:
@@ -293,7 +286,7 @@ def _train(plan: Plan, tree: Tree) -> Scenario:
     for name, value in (("--epochs", "1"), ("--epoch-size", "2"), ("--batch-size", "2"), ("--threads", "1")):
         if name not in given:
             argv += [name, value]
-    return tree.scenario(argv, [out], overlap, plan, TrainSettings)
+    return tree.scenario(argv, [out], overlap, plan)
 
 
 def _export(plan: Plan, tree: Tree) -> Scenario:
@@ -302,7 +295,7 @@ def _export(plan: Plan, tree: Tree) -> Scenario:
     argv = ["export", f"{{ws}}/{model}", f"{{ws}}/{out}", "--check-size", "64"]
     if plan.pairs != (PLAIN_PAIR,):
         argv += ["--check-image", f"{{ws}}/{tree.pair('data/check', 'c', plan.pairs[0], labels=False)}"]
-    return tree.scenario(argv, [out], overlap, plan, ExportSettings)
+    return tree.scenario(argv, [out], overlap, plan)
 
 
 def _pairs(plan: Plan, tree: Tree) -> Scenario:
@@ -313,7 +306,7 @@ def _pairs(plan: Plan, tree: Tree) -> Scenario:
         if pair[0].crs == "none":
             tree.garbage.append("a pair with no CRS")
     out, overlap = tree.place(plan, default="pairs", folder=True, same_name="summary.json", near="data/rasters")
-    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan, PairsSettings)
+    return tree.scenario([*argv, "--output-dir", f"{{ws}}/{out}"], [out], overlap, plan)
 
 
 def _convert_patches(plan: Plan, tree: Tree) -> Scenario:
@@ -325,7 +318,7 @@ def _convert_patches(plan: Plan, tree: Tree) -> Scenario:
             tree.garbage.append(f"a patch {patch}")
     out, overlap = tree.place(plan, default="pairs", folder=True, same_name="n0_NAIP.tif", near="data/npz")
     argv = ["convert-patches", "{ws}/data/npz", f"{{ws}}/{out}"]
-    return tree.scenario(argv, [out], overlap, plan, ConvertPatchesSettings)
+    return tree.scenario(argv, [out], overlap, plan)
 
 
 def _import_cntk(plan: Plan, tree: Tree) -> Scenario:
@@ -336,60 +329,61 @@ def _import_cntk(plan: Plan, tree: Tree) -> Scenario:
     tree.garbage.append("a model file that is no CNTK U-Net")
     out, overlap = tree.place(plan, default="t.pt", folder=False, same_name="t.pt", near="models/tutorial.model")
     argv = ["import-cntk", "{ws}/models/tutorial.model", f"{{ws}}/{out}"]
-    return tree.scenario(argv, [out], overlap, plan, ImportCntkSettings)
+    return tree.scenario(argv, [out], overlap, plan)
 
 
 def _sample_data(plan: Plan, tree: Tree) -> Scenario:
     same = "training_data/C00_NAIP.tif"
     out, overlap = tree.place(plan, default="sample", folder=True, same_name=same, near="data/keep/notes.txt")
-    return tree.scenario(["sample-data", f"{{ws}}/{out}"], [out], overlap, plan, SampleDataSettings)
+    return tree.scenario(["sample-data", f"{{ws}}/{out}"], [out], overlap, plan)
 
 
 def _models(plan: Plan, tree: Tree) -> Scenario:
-    return tree.scenario(["models"], [], None, plan, ModelsSettings)
+    return tree.scenario(["models"], [], None, plan)
 
 
 @dataclass(frozen=True)
 class Command:
-    """A command under test: how to build its scenario, its settings model and which fields to draw.
+    """A command under test: how to build its scenario and which fields of its settings model to draw.
 
     Attributes:
+        name: The ``landcover`` command.
         build: Writes a plan's inputs and returns the scenario.
-        model: The settings model the options are derived from.
         given: Fields the scenario gives itself (inputs, outputs), or leaves out on purpose (``--compile``).
         long: Fields whose huge values ask for long work (or that take long at any value, e.g. ``--compile``).
-        flags: The flag table of a model without :class:`~landcover.settings.CliMeta`.
     """
 
+    name: str
     build: Callable[[Plan, Tree], Scenario]
-    model: type[BaseModel]
     given: frozenset[str] = frozenset()
     long: frozenset[str] = frozenset()
-    flags: dict[str, str] | None = None
+
+    @property
+    def model(self) -> type[Settings]:
+        """The settings model the options are derived from: the one the command takes."""
+        return MODELS[self.name]
 
 
 COMMANDS: dict[str, Command] = {
-    "evaluate": Command(_evaluate, EvaluateSettings, frozenset({"input_filename", "model_filename", "output_dir"})),
-    "predict": Command(_predict, PredictSettings, frozenset({"scenes", "model_filename", "output_dir"})),
-    "score": Command(_score, ScoreSettings, frozenset({"model_path", "data_dir"})),
-    "export": Command(_export, ExportSettings, frozenset({"model_path", "out_path"})),
-    "train": Command(
-        _train,
-        TrainSettings,
-        frozenset({"input_dir", "model_dir", "compile"}),
-        long=frozenset({"epochs", "epoch_size", "batch_size", "threads", "memory_budget_gb"}),
-    ),
-    "pairs": Command(
-        _pairs,
-        PairsSettings,
-        frozenset({"images", "labels", "output_dir", "stac_api"}),
-        flags={**PAIRS_FLAGS, "timeout_s": "--timeout"},
-    ),
-    "convert-patches": Command(_convert_patches, ConvertPatchesSettings, frozenset({"npz_dir", "out_dir"})),
-    "import-cntk": Command(_import_cntk, ImportCntkSettings, frozenset({"source", "destination"})),
-    "sample-data": Command(_sample_data, SampleDataSettings, frozenset({"out_dir"})),
-    # --measure times every model for --seconds each: left out, as train's --compile is
-    "models": Command(_models, ModelsSettings, frozenset({"measure"})),
+    command.name: command
+    for command in (
+        Command("evaluate", _evaluate, frozenset({"input_filename", "model_filename", "output_dir"})),
+        Command("predict", _predict, frozenset({"scenes", "model_filename", "output_dir"})),
+        Command("score", _score, frozenset({"model_path", "data_dir"})),
+        Command("export", _export, frozenset({"model_path", "out_path"})),
+        Command(
+            "train",
+            _train,
+            frozenset({"input_dir", "model_dir", "compile"}),
+            long=frozenset({"epochs", "epoch_size", "batch_size", "threads", "memory_budget_gb"}),
+        ),
+        Command("pairs", _pairs, frozenset({"images", "labels", "output_dir", "stac_api"})),
+        Command("convert-patches", _convert_patches, frozenset({"npz_dir", "out_dir"})),
+        Command("import-cntk", _import_cntk, frozenset({"source", "destination"})),
+        Command("sample-data", _sample_data, frozenset({"out_dir"})),
+        # --measure times every model for --seconds each: left out, as train's --compile is
+        Command("models", _models, frozenset({"measure"})),
+    )
 }
 
 

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 
 import annotated_types
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from landcover.settings import CliMeta, Settings, flag_of
@@ -230,20 +229,12 @@ def value_texts(field: FieldInfo, *, huge: bool = True) -> st.SearchStrategy[str
     raise TypeError(f"no generated values for a field of type {field.annotation}")
 
 
-def flag(model: type[BaseModel], name: str, flags: dict[str, str] | None = None) -> str:
-    """A field's command-line flag: from its :class:`CliMeta`, or from a model's own flag table."""
-    if flags is not None:  # a field the table lacks is spelled as Typer spells it
-        return flags.get(name, "--" + name.replace("_", "-"))
-    assert issubclass(model, Settings)
-    return flag_of(model, name)
-
-
-def option_fields(model: type[BaseModel], skip: frozenset[str], flags: dict[str, str] | None = None) -> list[str]:
+def option_fields(model: type[Settings], skip: frozenset[str]) -> list[str]:
     """The option fields of ``model`` that a property draws values for (not arguments, not ``skip``)."""
     names = []
     for name, field in model.model_fields.items():
         meta = CliMeta.of(field)
-        on_cli = meta is not None and not meta.argument if flags is None else True
+        on_cli = meta is not None and not meta.argument
         if on_cli and name not in skip and (value_texts(field) is not None or _base_type(field.annotation) is bool):
             names.append(name)
     return names
@@ -251,12 +242,7 @@ def option_fields(model: type[BaseModel], skip: frozenset[str], flags: dict[str,
 
 @st.composite
 def option_arguments(
-    draw: st.DrawFn,
-    model: type[BaseModel],
-    *,
-    skip: frozenset[str] = frozenset(),
-    no_huge: frozenset[str] = frozenset(),
-    flags: dict[str, str] | None = None,
+    draw: st.DrawFn, model: type[Settings], *, skip: frozenset[str] = frozenset(), no_huge: frozenset[str] = frozenset()
 ) -> list[str]:
     """One to three of ``model``'s options with generated values, as command-line arguments.
 
@@ -264,17 +250,16 @@ def option_arguments(
         model: The command's settings model.
         skip: Fields the scenario gives itself (its inputs and outputs) or that cannot run briefly.
         no_huge: Fields whose huge values ask for long work rather than being wrong (``--epochs``).
-        flags: The flag of each field where the model carries no :class:`CliMeta` (``PairsSettings``).
     """
-    names = draw(st.lists(st.sampled_from(option_fields(model, skip, flags)), min_size=1, max_size=3, unique=True))
+    names = draw(st.lists(st.sampled_from(option_fields(model, skip)), min_size=1, max_size=3, unique=True))
     arguments: list[str] = []
     for name in names:
         field = model.model_fields[name]
         texts = value_texts(field, huge=name not in no_huge)
         if texts is None:
-            arguments.append(flag(model, name, flags))
+            arguments.append(flag_of(model, name))
         else:
-            arguments.append(f"{flag(model, name, flags)}={draw(texts)}")
+            arguments.append(f"{flag_of(model, name)}={draw(texts)}")
     return arguments
 
 

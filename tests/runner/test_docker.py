@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from runner.backends.base import BackendError
 from runner.backends.docker import LABEL, docker_client, engine_has_gpus
 from runner.images import IMAGE_NAME as DEFAULT_TAG
 from runner.store import load_record
@@ -27,8 +28,8 @@ SMOKE = ("--extra-args", "--epoch-size 4 --batch-size 2")
 def engine():
     try:
         client = docker_client()
-    except RuntimeError as exc:
-        pytest.skip(f"no Docker Engine: {exc}")
+    except BackendError as exc:
+        pytest.skip(f"no Docker Engine: {exc.message}")
     try:
         client.images.get(DEFAULT_TAG)
     except Exception:
@@ -37,10 +38,8 @@ def engine():
 
 
 @pytest.fixture(scope="module")
-def root(engine, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("docker-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
+def root(engine, root: Path) -> Path:
+    """The shared local root, set up only where an engine runs."""
     return root
 
 

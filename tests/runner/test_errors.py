@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import runner
+from clibase.report import one_line
 from runner.cli import OneLineErrors
-from runner.errors import RunnerError, one_line
+from runner.errors import RunnerError
 
 
 def _runner_modules() -> list[str]:

@@ -15,14 +15,6 @@ from tests.helpers import assert_one_line_error, runner
 NO_ENGINE = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("hints-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
-    return root
-
-
 def runner_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``runner ARGS`` run from ``folder``: outside a checkout, where there is no jobs/ folder."""
     return subprocess.run(

@@ -60,4 +60,4 @@ def test_build_context_is_an_allow_list():
     patterns = (REPO / ".dockerignore").read_text().split()
     assert patterns[patterns.index("*") :][:1] == ["*"]
     allowed = {p[1:].rstrip("/") for p in patterns if p.startswith("!")}
-    assert allowed == {"pyproject.toml", "README.md", "landcover", "runner", "images/trainer-gpu"}
+    assert allowed == {"pyproject.toml", "README.md", "landcover", "runner", "clibase", "images/trainer-gpu"}

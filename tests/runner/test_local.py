@@ -13,14 +13,6 @@ from tests.conftest import SHARED
 from tests.helpers import REPO, assert_one_line_error, runner
 
 
-@pytest.fixture(scope="module")
-def root(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("runner-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
-    return root
-
-
 def _job_files() -> tuple[Path, Path]:
     tutorial = SHARED / "seed"
     if (tutorial / "training_job.json").is_file():
@@ -102,20 +94,8 @@ def test_dry_run_prints_the_command_and_runs_nothing(root):
     assert result.returncode == 0
     assert "mpirun -np 2" in result.stdout and "AZ_BATCHAI_MOUNT_ROOT=" in result.stdout
     assert not (root / "jobs" / "dry").exists()
-    docker = runner(
-        "local",
-        "submit",
-        str(REPO / "jobs" / "training_job.json"),
-        "--root",
-        str(root),
-        "--name",
-        "dry2",
-        "--backend",
-        "docker",
-        "--gpus",
-        "0",
-        "--dry-run",
-    )
+    options = ("--name", "dry2", "--backend", "docker", "--gpus", "0", "--dry-run")
+    docker = runner("local", "submit", str(REPO / "jobs" / "training_job.json"), "--root", str(root), *options)
     assert docker.returncode == 0, docker.stderr
     assert docker.stdout.startswith("docker run") and "--network host" in docker.stdout
     assert "--volume" in docker.stdout and "/mnt/batch/tasks/shared/LS_root/mounts" in docker.stdout

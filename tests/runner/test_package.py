@@ -16,7 +16,7 @@ import pytest
 import landcover
 import runner
 from runner.images import IMAGE_NAME
-from runner.images.context import assemble_context, checkout_root
+from runner.images.context import PACKAGES, assemble_context, checkout_root
 from runner.jobspec import load_job
 from runner.package_data import DOCKERFILE, job_templates, resource, tutorial_scripts
 
@@ -59,12 +59,51 @@ def test_the_build_context_of_an_installed_runner_holds_the_packages_and_a_proje
     assert checkout_root() == REPO  # from a checkout, the checkout is the context
     context = assemble_context(tmp_path)
     assert (context / DOCKERFILE.replace("image/", "runner/resources/image/")).is_file()
-    assert (context / "landcover" / "__init__.py").is_file() and not list(context.rglob("__pycache__"))
+    for package in ("landcover", "runner", "clibase"):  # clibase: what both commands import
+        assert (context / package / "__init__.py").is_file(), package
+    assert not list(context.rglob("__pycache__"))
     project = tomllib.loads((context / "pyproject.toml").read_text())
     assert project["project"]["version"] == runner.__version__
     assert project["project"]["scripts"] == {"landcover": "landcover.cli:main", "runner": "runner.cli:main"}
     assert any(requirement.startswith("torch") for requirement in project["project"]["dependencies"])
     assert not any(";" in requirement for requirement in project["project"]["dependencies"])
+
+
+def _wheel_files(source: Path, wheels: Path) -> set[str]:
+    """The package files of the wheel built from ``source`` (its metadata left out)."""
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    (wheel,) = wheels.glob("*.whl")
+    return {name for name in zipfile.ZipFile(wheel).namelist() if ".dist-info/" not in name}
+
+
+@pytest.mark.slow
+def test_an_image_built_from_the_installed_packages_holds_what_the_checkout_ships(tmp_path):
+    """The assembled context (``runner build`` outside a checkout) installs every file: class tables, web map, data."""
+    checkout = tmp_path / "checkout"
+    for name in PACKAGES:
+        shutil.copytree(REPO / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, checkout / name)
+    shipped = _wheel_files(checkout, tmp_path / "from-checkout")
+    assembled = _wheel_files(assemble_context(tmp_path / "context"), tmp_path / "from-context")
+    assert "landcover/data/catalog/tables/chesapeake-lc-7.json" in shipped and "clibase/report.py" in shipped
+    assert shipped <= assembled, sorted(shipped - assembled)
 
 
 def _venv_python(venv: Path) -> Path:
@@ -76,7 +115,7 @@ def test_the_wheel_runs_build_help_and_local_setup_outside_the_checkout(tmp_path
     """The wheel in a venv of its own (the dependencies from this one's site-packages, read-only), from /tmp."""
     source = tmp_path / "source"  # a copy, so the build's build/ and *.egg-info stay out of the checkout
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("landcover", "runner"):
+    for name in PACKAGES:
         shutil.copytree(REPO / name, source / name, ignore=ignore)
     for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy(REPO / name, source / name)
@@ -89,7 +128,7 @@ def test_the_wheel_runs_build_help_and_local_setup_outside_the_checkout(tmp_path
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = wheels.glob("landcover_runner-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    for packaged in ("runner/resources/image/Dockerfile", "runner/resources/jobs/training_job.json"):
+    for packaged in ("runner/resources/image/Dockerfile", "runner/resources/jobs/training_job.json", "clibase/help.py"):
         assert packaged in names
     assert "runner/resources/tutorial-scripts/evaluate.py" in names
     assert any(name.endswith("licenses/LICENSE") for name in names)
@@ -108,7 +147,12 @@ def test_the_wheel_runs_build_help_and_local_setup_outside_the_checkout(tmp_path
     env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RUNNER_HOME")}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     where = subprocess.run(
-        [python, "-c", "import runner, landcover; print(runner.__file__, landcover.__file__, runner.__version__)"],
+        [
+            python,
+            "-c",
+            "import runner, landcover, clibase; "
+            "print(runner.__file__, landcover.__file__, clibase.__file__, runner.__version__)",
+        ],
         capture_output=True,
         text=True,
         cwd="/tmp",

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from runner.backends.azureml import client as azureml
 from runner.cli import app
 from runner.jobspec import load_job
-from tests.data.fixtures import write_pair
-from tests.data.models import fresh_checkpoint
+from tests.runner.conftest import predict_root
 from tests.runner.test_cloud import isolated  # noqa: F401 - the same isolation from the caller's cloud settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -41,11 +40,7 @@ MAP_FILES = (".tif", ".tif.aux.xml", ".qml", "_confidence.tif")
 def test_process_backend_maps_the_scenes_and_resumes(tmp_path):
     """A small mount root (two scenes and a model, as `runner local setup` + training would leave it)."""
     root = tmp_path / "root"
-    blob = root / "mounts" / "blobfuse"
-    (root / "mounts" / "afs").mkdir(parents=True)
-    write_pair(blob / "evaluation_data", "E1", size=(256, 320), seed=1)
-    write_pair(blob / "evaluation_data", "E2", size=(192, 192), seed=2, origin=(723_000.0, 4_105_000.0))
-    fresh_checkpoint(blob / "models" / "trained.pt")
+    blob = predict_root(root)
     first = _runner("local", "submit", str(JOB), "--root", str(root), "--name", "predict1", "--wait")
     assert first.returncode == 0, first.stdout + first.stderr
     maps = blob / "maps"

@@ -16,8 +16,8 @@ import torch
 
 from tests.conftest import SHARED
 from tests.data.fixtures import write_pair
-from tests.data.models import fresh_checkpoint
 from tests.helpers import REPO, runner
+from tests.runner.conftest import predict_root
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 SMOKE = "--epoch-size 4 --batch-size 2"
@@ -36,10 +36,8 @@ def slurm(slurm_cluster: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def root(slurm, tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("slurm-root")
-    result = runner("local", "setup", "--root", str(root), "--models-from", str(root / "no-models"))
-    assert result.returncode == 0, result.stderr
+def root(slurm, root: Path) -> Path:
+    """The shared local root, set up only where the cluster runs."""
     return root
 
 
@@ -144,11 +142,7 @@ def test_tutorial_jobs_on_two_nodes_match_the_process_backend(root):
 
 def test_predict_job_over_two_nodes(slurm, tmp_path):
     root = tmp_path / "root"
-    blob = root / "mounts" / "blobfuse"
-    (root / "mounts" / "afs").mkdir(parents=True)
-    write_pair(blob / "evaluation_data", "E1", size=(256, 320), seed=1)
-    write_pair(blob / "evaluation_data", "E2", size=(192, 192), seed=2, origin=(723_000.0, 4_105_000.0))
-    fresh_checkpoint(blob / "models" / "trained.pt")
+    blob = predict_root(root)
     job = REPO / "jobs" / "predict_job.json"
     result = runner("slurm", "submit", str(job), "--root", str(root), "--name", "spredict", "--nodes", "2", "--wait")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -212,23 +212,9 @@ def test_completion_records_and_states(tmp_path, monkeypatch):
 def test_dry_run_prints_the_exact_script(tmp_path):
     root = tmp_path / "root"
     (root / "mounts").mkdir(parents=True)
-    result = runner(
-        "slurm",
-        "submit",
-        str(REPO / "jobs" / "training_job.json"),
-        "--root",
-        str(root),
-        "--name",
-        "dry",
-        "--container",
-        "pyxis",
-        "--image",
-        "lc:latest",
-        "--nodes",
-        "2",
-        "--dry-run",
-        env={"RUNNER_SLURM_CONFIG": str(tmp_path / "none.json"), "PATH": "/usr/bin:/bin"},
-    )
+    options = ("--name", "dry", "--container", "pyxis", "--image", "lc:latest", "--nodes", "2", "--dry-run")
+    env = {"RUNNER_SLURM_CONFIG": str(tmp_path / "none.json"), "PATH": "/usr/bin:/bin"}
+    result = runner("slurm", "submit", str(REPO / "jobs" / "training_job.json"), "--root", str(root), *options, env=env)
     assert result.returncode == 0, result.stderr
     spec = load_job(REPO / "jobs" / "training_job.json")
     mounts = root / "mounts"

@@ -13,6 +13,7 @@ from typing import Any
 
 from landcover.io.errors import LandcoverError
 from landcover.io.jsonfile import read_json
+from landcover.settings import PairsSettings
 
 MAX_DEPTH = 6
 """Deepest nesting of coordinates in GeoJSON (a MultiPolygon's points sit 4 lists deep)."""
@@ -91,3 +92,16 @@ def bounds(path: Path, geometry: dict[str, Any]) -> tuple[float, float, float, f
         raise _bad(path, "no coordinates")
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     return min(lons), min(lats), max(lons), max(lats)
+
+
+def area_geometry(settings: PairsSettings) -> dict[str, Any] | None:
+    """The ``--geojson`` area as one GeoJSON geometry (a collection's features become a GeometryCollection)."""
+    return None if settings.geojson is None else read_area(settings.geojson)
+
+
+def area_bbox(settings: PairsSettings) -> tuple[float, float, float, float] | None:
+    """The area's bounds in degrees (``--bbox``, or the bounds of ``--geojson``), or None for whole images."""
+    if settings.bbox is not None:
+        return settings.bbox
+    geometry = area_geometry(settings)
+    return None if geometry is None or settings.geojson is None else bounds(settings.geojson, geometry)

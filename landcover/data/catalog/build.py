@@ -28,9 +28,9 @@ from landcover.data.catalog.align import (
     open_raster_href,
     read_failure,
 )
+from landcover.data.catalog.area import area_bbox, area_geometry
 from landcover.data.catalog.classes import resolve_table
 from landcover.data.catalog.search import Catalog
-from landcover.data.catalog.settings import PairsSettings
 from landcover.data.catalog.writer import MANIFEST, SUMMARY, Manifest, PairRecord, Summary, write_pair
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, check_image
 from landcover.data.rasters import require_crs
@@ -38,6 +38,7 @@ from landcover.data.sources import choose_asset, is_url, resolve_source, stem
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, OutputFolder
 from landcover.io.progress import ProgressReporter
+from landcover.settings import PairsSettings
 
 LONLAT = "EPSG:4326"
 
@@ -80,7 +81,7 @@ def plan_catalog(settings: PairsSettings) -> Plan:
     """
     assert settings.stac_api is not None
     catalog = Catalog(settings.stac_api, sign=settings.sign, retries=settings.retries, timeout_s=settings.timeout_s)
-    area = settings.area_geometry()
+    area = area_geometry(settings)
     images = catalog.search(
         settings.image_collection,
         bbox=settings.bbox if area is None else None,
@@ -100,13 +101,13 @@ def plan_catalog(settings: PairsSettings) -> Plan:
         LabelSource(stem(h), h, resolve_table(settings.class_table, stem(h), None)) for h in settings.labels
     ]
     jobs, label_ids = [], set()
-    area_bbox = settings.area_bbox()
+    bbox = area_bbox(settings)
     for item in images:
         href, _ = _asset_href(item, settings.image_asset, settings.image_collection)
         labels = list(fixed_labels)
         if settings.label_collection:
             found = catalog.search(
-                settings.label_collection, intersects=_label_area(item, area_bbox), datetime=settings.label_datetime
+                settings.label_collection, intersects=_label_area(item, bbox), datetime=settings.label_datetime
             )
             for label in found:
                 label_href, asset = _asset_href(label, settings.label_asset, settings.label_collection)
@@ -212,7 +213,7 @@ def run_job(job: PairJob, settings: PairsSettings, manifest: Manifest, summary: 
     with open_raster_href(job.image_href, f"image {job.name}") as src:
         check_image(src, job.image_href.split("?")[0])
         require_crs(src, f"image {job.name}: {job.image_href.split('?')[0]}", PLACED_BY_LOCATION)
-        window = area_window(src, settings.area_bbox())
+        window = area_window(src, area_bbox(settings))
         names: list[str] = []
         if window is not None:
             try:
@@ -262,7 +263,7 @@ def build_pairs(settings: PairsSettings, *, progress: bool = True) -> Summary:
         LandcoverError: Nothing found, an unreachable or refusing server, unreadable rasters, unknown classes.
     """
     started = time.perf_counter()
-    settings.area_bbox()  # a bad --geojson is refused before anything is searched or written
+    area_bbox(settings)  # a bad --geojson is refused before anything is searched or written
     out_dir = Path(settings.output_dir)
     out = OutputFolder(out_dir, option="--output-dir", command="pairs").check(pairs_inputs(settings))
     plan = plan_catalog(settings) if settings.stac_api else plan_files(settings)

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
 from landcover.io.errors import LandcoverError
+from landcover.settings import Signing
 
-PLANETARY_COMPUTER_HOSTS = ("planetarycomputer.microsoft.com",)
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 
-def wants_signing(api_url: str, sign: str) -> bool:
-    """Whether asset URLs get Planetary Computer signatures (``sign``: auto, planetary-computer or none)."""
-    if sign == "auto":
-        host = urlsplit(api_url).hostname or ""
-        return any(host == h or host.endswith("." + h) for h in PLANETARY_COMPUTER_HOSTS)
-    return sign == "planetary-computer"
-
-
 def signer(api_url: str, sign: str) -> Callable[[Any], None] | None:
-    """The item modifier that signs asset URLs, or None."""
-    if not wants_signing(api_url, sign):
+    """The item modifier that signs asset URLs (``sign``: auto, planetary-computer or none), or None."""
+    if not Signing(sign).signs(api_url):
         return None
     import planetary_computer
 

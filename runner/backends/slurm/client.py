@@ -34,9 +34,10 @@ class SlurmJobState:
 
     state: str
     """Slurm's job state (``PENDING``, ``RUNNING``, ``COMPLETED``, ``CANCELLED``, ``NODE_FAIL``, ...)."""
+    reason: str = ""
+    """Why it is in that state, as Slurm says (``Resources``, ``Priority``, ``None``)."""
     exit_code: int | None = None
     signal: int | None = None
-    reason: str = ""
     nodes: str = ""
     start: str | None = None
     end: str | None = None
@@ -155,7 +156,9 @@ def _accounting(job_id: str) -> SlurmJobState | None:
         return None
     state, exit_code, nodes, start, end = (lines[-1].split("|") + [""] * 5)[:5]
     code, signal = _exit(exit_code)
-    return SlurmJobState(state.split()[0], code, signal, "", nodes, _time(start), _time(end), source="sacct")
+    return SlurmJobState(
+        state.split()[0], exit_code=code, signal=signal, nodes=nodes, start=_time(start), end=_time(end), source="sacct"
+    )
 
 
 def completion_log() -> Path | None:

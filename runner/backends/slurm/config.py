@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import tempfile
-from dataclasses import asdict, dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
+
+from pydantic import field_validator, model_validator
 
 from runner.errors import RunnerError
+from runner.site_settings import SiteSettings, setting
 
 
 class ContainerMode(StrEnum):
@@ -27,20 +26,10 @@ class ContainerMode(StrEnum):
     """Slurm's own OCI support: ``srun --container=BUNDLE`` (``oci.conf`` with runc or crun on every node)."""
 
 
-ENVIRONMENT = {
-    "partition": "RUNNER_SLURM_PARTITION",
-    "account": "RUNNER_SLURM_ACCOUNT",
-    "qos": "RUNNER_SLURM_QOS",
-    "time": "RUNNER_SLURM_TIME",
-    "gpus_per_node": "RUNNER_SLURM_GPUS_PER_NODE",
-    "container": "RUNNER_SLURM_CONTAINER",
-    "image": "RUNNER_SLURM_IMAGE",
-    "python_env": "RUNNER_SLURM_PYTHON_ENV",
-}
-
-
 class SlurmConfigError(RunnerError):
     """A setting has a value Slurm or the runner cannot use; the message names it."""
+
+    hint = "fix the option, the RUNNER_SLURM_* variable or `runner slurm configure`"
 
 
 TIME_LIMIT = re.compile(
@@ -49,25 +38,63 @@ TIME_LIMIT = re.compile(
 """The time limits sbatch takes: M, M:S, H:M:S, D-H, D-H:M, D-H:M:S, or UNLIMITED."""
 
 
-@dataclass(frozen=True)
-class SlurmConfig:
+class SlurmConfig(SiteSettings):
     """Where and how Slurm jobs run (every field optional: Slurm's defaults apply)."""
 
-    partition: str | None = None
-    account: str | None = None
-    qos: str | None = None
-    time: str | None = None
-    """Time limit in a form sbatch takes (``30``, ``4:00:00``, ``1-00:00:00``)."""
-    gpus_per_node: int = 0
-    container: ContainerMode = ContainerMode.NONE
-    image: str | None = None
+    FILE_VARIABLE: ClassVar[str] = "RUNNER_SLURM_CONFIG"
+    FILE_NAME: ClassVar[str] = "slurm.json"
+
+    container: ContainerMode = setting(
+        "RUNNER_SLURM_CONTAINER",
+        "MODE",
+        "none (a Python environment on shared storage), pyxis (enroot), apptainer or oci (Slurm's own)",
+        ContainerMode.NONE,
+    )
+    image: str | None = setting("RUNNER_SLURM_IMAGE", "IMAGE", "Image (pyxis, apptainer) or OCI bundle folder (oci)")
     """The image (pyxis, apptainer: a name, ``docker://...`` or a ``.sif``/``.sqsh`` file) or OCI bundle folder."""
-    python_env: str | None = None
+    python_env: str | None = setting(
+        "RUNNER_SLURM_PYTHON_ENV", "DIR", "Container none: the Python environment every node sees", then="this runner's"
+    )
     """The Python environment whose ``bin`` goes first on ``PATH``: on shared storage (``container none``, default
     this runner's), or inside the image (container modes whose runtime passes the caller's ``PATH`` in, e.g.
     ``oci``: ``/opt/venv`` for the project's image)."""
+    partition: str | None = setting("RUNNER_SLURM_PARTITION", "NAME", "Partition", then="the cluster's")
+    account: str | None = setting("RUNNER_SLURM_ACCOUNT", "NAME", "Account to charge")
+    qos: str | None = setting("RUNNER_SLURM_QOS", "NAME", "Quality of service")
+    time: str | None = setting("RUNNER_SLURM_TIME", "TIME", "Time limit, e.g. 30 or 4:00:00")
+    """Time limit in a form sbatch takes (``30``, ``4:00:00``, ``1-00:00:00``)."""
+    gpus_per_node: int = setting("RUNNER_SLURM_GPUS_PER_NODE", "N", "GPUs per node", 0)
 
-    def __post_init__(self) -> None:
+    @classmethod
+    def file_error(cls, path: Path, reason: str | None) -> RunnerError:
+        """``PATH: not valid JSON (...)`` or ``PATH: not a JSON object``, and how to write it again."""
+        what = "not a JSON object" if reason is None else f"not valid JSON ({reason})"
+        return SlurmConfigError(f"{path}: {what}; run `runner slurm configure` again")
+
+    @field_validator("gpus_per_node", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> int:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            raise SlurmConfigError(f"gpus per node must be a whole number, not {value!r}") from None
+
+    @field_validator("container", mode="before")
+    @classmethod
+    def _known_mode(cls, value: Any) -> ContainerMode:
+        try:
+            return ContainerMode(value)
+        except ValueError:
+            known = ", ".join(mode.value for mode in ContainerMode)
+            raise SlurmConfigError(f"container mode {value!r} is not known (known: {known})") from None
+
+    @field_validator("partition", "account", "qos", "time", "image", "python_env", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> str | None:
+        return None if value is None else str(value)
+
+    @model_validator(mode="after")
+    def _usable(self) -> Self:
         for flag, value in (("--partition", self.partition), ("--account", self.account), ("--qos", self.qos)):
             if value is not None and (not value.strip() or any(c.isspace() for c in value)):
                 raise SlurmConfigError(f"{flag} {value!r} is not a Slurm name (no spaces)")
@@ -79,65 +106,13 @@ class SlurmConfig:
             raise SlurmConfigError(f"--gpus-per-node must be 0 or more, not {self.gpus_per_node}")
         if self.container is not ContainerMode.NONE and not self.image:
             raise SlurmConfigError(f"--container {self.container.value} needs --image (the image or OCI bundle)")
+        return self
 
 
-def config_path() -> Path:
-    """``$RUNNER_SLURM_CONFIG``, or ``~/.config/landcover-runner/slurm.json``."""
-    return Path(os.environ.get("RUNNER_SLURM_CONFIG") or Path.home() / ".config" / "landcover-runner" / "slurm.json")
-
-
-def _typed(name: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if name == "gpus_per_node":
-        try:
-            return int(value)
-        except ValueError:
-            raise SlurmConfigError(f"gpus per node must be a whole number, not {value!r}") from None
-    if name == "container":
-        try:
-            return ContainerMode(value)
-        except ValueError:
-            known = ", ".join(mode.value for mode in ContainerMode)
-            raise SlurmConfigError(f"container mode {value!r} is not known (known: {known})") from None
-    return str(value)
-
-
-def load_config(**options: Any) -> SlurmConfig:
-    """Merge options (highest), ``RUNNER_SLURM_*`` variables, and the config file (lowest).
-
-    Raises:
-        SlurmConfigError: A value of the wrong kind, or a container mode without an image.
-    """
-    path = config_path()
-    try:
-        stored = json.loads(path.read_text()) if path.is_file() else {}
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
-        raise SlurmConfigError(f"{path}: not valid JSON ({reason}); run `runner slurm configure` again") from None
-    if not isinstance(stored, dict):
-        raise SlurmConfigError(f"{path}: not a JSON object; run `runner slurm configure` again")
-    values = {}
-    for item in fields(SlurmConfig):
-        for source in (options.get(item.name), os.environ.get(ENVIRONMENT[item.name]), stored.get(item.name)):
-            if source is not None and source != "":
-                values[item.name] = _typed(item.name, source)
-                break
-    return SlurmConfig(**values)
+load_config = SlurmConfig.load
+config_path = SlurmConfig.config_path
 
 
 def save_config(config: SlurmConfig) -> Path:
     """Write the config file atomically (only the fields that are set)."""
-    path = config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {key: value for key, value in asdict(replace(config)).items() if value not in (None, 0, ContainerMode.NONE)}
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=".slurm.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(
-            {key: str(value) if isinstance(value, ContainerMode) else value for key, value in data.items()},
-            handle,
-            indent=2,
-        )
-        handle.write("\n")
-    os.replace(name, path)
-    return path
+    return config.save()

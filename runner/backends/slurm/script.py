@@ -119,6 +119,33 @@ def launch_line(
     return ["srun", *step, f"--container={image}", *command]
 
 
+def _directives(
+    name: str, nodes: int, per_node: int, stdouterr: Path, config: SlurmConfig, options: SlurmJobOptions
+) -> list[str]:
+    """The ``#SBATCH`` options: name, nodes and ranks, logs, requeue, GPUs, partition, account, QOS, time, signal."""
+    directives = [
+        f"--job-name={name}",
+        f"--nodes={nodes}",
+        f"--ntasks-per-node={per_node}",
+        f"--output={stdouterr / 'stdout.txt'}",
+        f"--error={stdouterr / 'stderr.txt'}",
+        "--open-mode=append",
+        "--requeue" if options.requeue else "--no-requeue",
+    ]
+    if config.gpus_per_node:
+        directives.append(f"--gpus-per-node={config.gpus_per_node}")
+    for option, value in (
+        ("partition", config.partition),
+        ("account", config.account),
+        ("qos", config.qos),
+        ("time", config.time),
+        ("signal", options.signal),
+    ):
+        if value:
+            directives.append(f"--{option}={value}")
+    return directives
+
+
 def build_script(
     spec: JobSpec,
     name: str,
@@ -154,46 +181,19 @@ def build_script(
         image=config.image,
         as_root=options.as_root,
     )
-    stdouterr = Path(paths.stdouterr)
-    directives = [
-        f"--job-name={name}",
-        f"--nodes={nodes}",
-        f"--ntasks-per-node={per_node}",
-        f"--output={stdouterr / 'stdout.txt'}",
-        f"--error={stdouterr / 'stderr.txt'}",
-        "--open-mode=append",
-        "--requeue" if options.requeue else "--no-requeue",
-    ]
-    if config.gpus_per_node:
-        directives.append(f"--gpus-per-node={config.gpus_per_node}")
-    for option, value in (
-        ("partition", config.partition),
-        ("account", config.account),
-        ("qos", config.qos),
-        ("time", config.time),
-        ("signal", options.signal),
-    ):
-        if value:
-            directives.append(f"--{option}={value}")
-    lines = ["#!/bin/bash", f"# runner slurm submit: job {name} ({spec.tool}, container mode {config.container.value})"]
-    lines += [f"#SBATCH {directive}" for directive in directives]
-    lines += ["set -eo pipefail", "# Batch AI's variables and the template's environment"]
-    lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(environment.items())]
-    if options.python_bin:
-        lines.append(f'export PATH={shlex.quote(options.python_bin)}:"$PATH"')
-    lines += [
+    directives = _directives(name, nodes, per_node, Path(paths.stdouterr), config, options)
+    lines = [
+        "#!/bin/bash",
+        f"# runner slurm submit: job {name} ({spec.tool}, container mode {config.container.value})",
+        *(f"#SBATCH {directive}" for directive in directives),
+        "set -eo pipefail",
+        "# Batch AI's variables and the template's environment",
+        *(f"export {key}={shlex.quote(value)}" for key, value in sorted(environment.items())),
+        *([f'export PATH={shlex.quote(options.python_bin)}:"$PATH"'] if options.python_bin else []),
         "# Batch AI's MPI host file, from the allocation's node list",
         'scontrol show hostnames "$SLURM_JOB_NODELIST"'
         f' | awk \'{{print $0 " slots={per_node}"}}\' >"$AZ_BATCHAI_MPI_HOST_FILE"',
         f"exec {shlex.join(launch)}",
         "",
     ]
-    return SlurmScript(
-        text="\n".join(lines),
-        launch=launch,
-        command=command,
-        environment=environment,
-        paths=paths,
-        nodes=nodes,
-        tasks_per_node=per_node,
-    )
+    return SlurmScript("\n".join(lines), launch, command, environment, paths, nodes, per_node)

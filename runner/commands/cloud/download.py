@@ -9,13 +9,13 @@ import typer
 from rich.console import Console
 
 from runner.backends.base import backend_for
-from runner.commands.jobs import job_directory
+from runner.commands.jobs import NameArgument, job_directory
 from runner.commands.report import fail
 from runner.store import load_record
 
 
 def download(
-    name: Annotated[str, typer.Argument(help="Job name (see runner list).", metavar="NAME")],
+    name: NameArgument,
     output: Annotated[
         str | None, typer.Option(help="One named output \\[default: all outputs and logs].", metavar="ID")
     ] = None,

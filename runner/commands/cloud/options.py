@@ -1,26 +1,13 @@
-"""Options shared by the cloud commands, and the one place that turns settings into an MLClient."""
+"""The one place the cloud commands turn settings into an MLClient."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
+from runner.cloud_config import CloudConfig, require_workspace
 
-from runner.cloud_config import CloudConfig, load_config, require_workspace
-
-Subscription = Annotated[
-    str | None,
-    typer.Option("--subscription", help="Azure subscription id \\[default: $AZURE_SUBSCRIPTION_ID].", metavar="ID"),
-]
-ResourceGroup = Annotated[
-    str | None,
-    typer.Option(
-        "--resource-group", help="Resource group of the workspace \\[default: $AZURE_RESOURCE_GROUP].", metavar="NAME"
-    ),
-]
-Workspace = Annotated[
-    str | None, typer.Option("--workspace", help="Azure ML workspace \\[default: $AZUREML_WORKSPACE].", metavar="NAME")
-]
+WORKSPACE = ("subscription_id", "resource_group", "workspace")
+"""The settings that name the workspace (every cloud command that reaches Azure takes them)."""
 
 
 def client_for(config: CloudConfig) -> Any:
@@ -30,14 +17,3 @@ def client_for(config: CloudConfig) -> Any:
     require_workspace(config)
     assert config.subscription_id and config.resource_group and config.workspace
     return client.ml_client(config.subscription_id, config.resource_group, config.workspace)
-
-
-def settings(
-    subscription: str | None, resource_group: str | None, workspace: str | None, **rest: str | None
-) -> CloudConfig:
-    """Options, then environment, then the config file.
-
-    Raises:
-        CloudConfigError: The config file cannot be read.
-    """
-    return load_config(subscription_id=subscription, resource_group=resource_group, workspace=workspace, **rest)

@@ -9,17 +9,18 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from runner.commands.cloud.options import ResourceGroup, Subscription, Workspace, client_for, settings
+from runner.cloud_config import CloudConfig
+from runner.commands.cloud.options import WORKSPACE, client_for
 from runner.commands.report import fail
+from runner.commands.site_options import with_settings
 from runner.text import counted
 
 
+@with_settings(CloudConfig, *WORKSPACE)
 def upload(
     folder: Annotated[Path, typer.Argument(help="Local folder to upload.", metavar="FOLDER")],
     to: Annotated[str, typer.Option("--to", help="Path on the datastore, e.g. training_data.", metavar="PATH")],
-    subscription: Subscription = None,
-    resource_group: ResourceGroup = None,
-    workspace: Workspace = None,
+    settings: CloudConfig,
 ) -> None:
     """Upload every file under FOLDER to the --to path on the configured datastore (what jobs mount).
 
@@ -35,9 +36,8 @@ def upload(
     parts = to.strip("/").split("/")
     if not to.strip("/") or ".." in parts or any(not part.strip() for part in parts) or "\\" in to:
         fail(f"--to {to!r} is not a datastore path", "give a relative path such as training_data")
-    config = settings(subscription, resource_group, workspace)
-    client = client_for(config)
-    datastore = config.datastore or ""
+    client = client_for(settings)
+    datastore = settings.datastore
     count = sum(1 for p in folder.rglob("*") if p.is_file())
     with Progress() as progress:
         task = progress.add_task(f"uploading to {datastore}/{to}", total=count)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from runner.backends.local import SubmitOptions, local_backend
-from runner.commands.job_file import JOB_FILE_HELP, read_job
+from runner.commands.job_file import ExtraArgs, JobFile, JobName, Wait, read_job
 from runner.commands.report import fail
 from runner.jobspec import local_notes
 from runner.submission.local import LocalSubmission
@@ -17,10 +17,8 @@ from runner.submission.service import submit as run_submission
 
 
 def submit(
-    job_file: Annotated[Path, typer.Argument(help=JOB_FILE_HELP, metavar="JOB_FILE")],
-    name: Annotated[
-        str | None, typer.Option(help="Job name \\[default: template name + time].", metavar="NAME")
-    ] = None,
+    job_file: JobFile,
+    name: JobName = None,
     backend: Annotated[
         str, typer.Option(help="process (local processes) or docker (the image).", metavar="BACKEND")
     ] = "process",
@@ -33,13 +31,11 @@ def submit(
     image: Annotated[
         str | None, typer.Option(help="Image for docker \\[default: the template's].", metavar="IMAGE")
     ] = None,
-    extra_args: Annotated[
-        str, typer.Option("--extra-args", help="Appended to the job's command line.", metavar="ARGS")
-    ] = "",
+    extra_args: ExtraArgs = "",
     root: Annotated[
         Path | None, typer.Option(help="Local root \\[default: $RUNNER_HOME or ./.runner].", metavar="DIR")
     ] = None,
-    wait: Annotated[bool, typer.Option("--wait", help="Stay, streaming the logs, until the job ends.")] = False,
+    wait: Wait = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the exact command; run nothing.")] = False,
 ) -> None:
     """Run the job's processCount ranks on this machine: under mpirun, or in the image with --backend docker.

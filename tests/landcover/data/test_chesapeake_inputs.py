@@ -8,24 +8,14 @@ line naming the patch; never a traceback; the patches byte-identical.
 from __future__ import annotations
 
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 import rasterio
 from hypothesis import HealthCheck, given, settings
 
 from tests.data.bad_rasters import PatchSpec, patch_array, patch_specs, write_patch
 from tests.landcover.invariant import run
-
-
-@pytest.fixture
-def workspace() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="bad-patches-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

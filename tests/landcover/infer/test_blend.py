@@ -37,7 +37,7 @@ def test_the_weights_of_the_windows_over_a_pixel_add_up_to_one(blocks, pixel):
         assert total == pytest.approx(1.0)
     else:  # one window alone, at least MARGIN px inside it
         assert 0.5 <= total <= 1.0
-    assert blend.MARGIN == MARGIN  # the engine reads blocks with the margin the windows need
+    assert blend.MARGIN >= 2 * MARGIN  # at least twice the tutorial U-Net's context, for the deeper networks
 
 
 def test_blended_scores_of_a_constant_network_are_that_constant():
@@ -50,7 +50,7 @@ def test_blended_scores_of_a_constant_network_are_that_constant():
 
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory) -> Path:
-    image, _ = write_pair(tmp_path_factory.mktemp("scene"), "scene", size=(720, 700), seed=5)
+    image, _ = write_pair(tmp_path_factory.mktemp("scene"), "scene", size=(1100, 1060), seed=5)
     return image
 
 
@@ -70,7 +70,7 @@ def trained(scene, tmp_path_factory) -> Path:
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     rng = np.random.default_rng(0)
     for _ in range(30):
-        corners = list(zip(rng.integers(0, 720 - 64, 8), rng.integers(0, 700 - 64, 8), strict=True))
+        corners = list(zip(rng.integers(0, 1100 - 64, 8), rng.integers(0, 1060 - 64, 8), strict=True))
         x = torch.from_numpy(np.stack([image[:, r : r + 64, c : c + 64] for r, c in corners])) / 255.0
         y = torch.from_numpy(np.stack([labels[r : r + 64, c : c + 64] for r, c in corners])).long().clamp(max=4)
         loss = torch.nn.functional.cross_entropy(model(x), y, ignore_index=0)
@@ -93,12 +93,12 @@ def _classes(engine: Engine, path: Path) -> np.ndarray:
 def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trained):
     model = load_model(trained)
     engine = Engine(model, torch.device("cpu"), exact=True, block=1024)
-    assert engine.blend and engine.block == 3 * blend.STRIDE
+    assert engine.blend and engine.block == 2 * blend.STRIDE
     classes = _classes(engine, scene)
     assert len(np.unique(classes)) > 1
-    small = _classes(Engine(model, torch.device("cpu"), exact=True, block=384), scene)
+    small = _classes(Engine(model, torch.device("cpu"), exact=True, block=blend.STRIDE), scene)
     # One grid of windows fixed to the region: away from the edges of the small blocks (where one window alone
-    # predicts 64 px on either side) cutting the region into 384-px blocks changes nothing.
+    # predicts MARGIN px on either side) cutting the region into one-stride blocks changes nothing.
     rows, cols = np.arange(classes.shape[0]) % blend.STRIDE, np.arange(classes.shape[1]) % blend.STRIDE
     inside = ((rows >= blend.MARGIN) & (rows < blend.STRIDE - blend.MARGIN))[:, None] & (
         (cols >= blend.MARGIN) & (cols < blend.STRIDE - blend.MARGIN)
@@ -107,6 +107,19 @@ def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trai
 
     with rasterio.open(scene) as src:
         same, total = blend.seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
-    # Measured: 0.978 for this network of 30 steps on 64-px crops (the issue's bar for a trained model is 0.995;
-    # scripts/bench_zoo.py --parts quality measures the models trained on real patches).
-    assert total > 0 and same / total >= 0.97, same / total
+    # Even this network of 30 steps on 64-px crops, whose classes follow its context more than a trained one's,
+    # agrees on 99.5 % (scripts/bench_zoo.py --parts quality measures the models trained on real patches).
+    assert total > 0 and same / total >= 0.995, same / total
+
+
+def test_a_region_one_window_covers_is_predicted_in_one_pass_over_it_and_its_margin():
+    """Small scenes (a 256-px patch) cost one pass over the patch and its margin, not a whole 1024-px window."""
+    side = 256 + 2 * blend.MARGIN
+    seen: list[tuple[int, ...]] = []
+
+    def scores(windows: np.ndarray) -> torch.Tensor:
+        seen.append(windows.shape)
+        return torch.ones(len(windows), 5, *windows.shape[2:])
+
+    out = blend.blended_scores(scores, np.zeros((4, side, side), np.uint8))
+    assert seen == [(1, 4, side, side)] and out.shape == (5, 256, 256)

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from landcover.io.errors import LandcoverError
-from landcover.io.oserrors import as_landcover_error, check_input_file
+from landcover.io.oserrors import FULL_DISK, as_landcover_error, check_input_file, nearly_full, out_of_space
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
 
@@ -51,6 +51,41 @@ def test_every_errno_class_is_one_line_naming_the_path(code: int, name: str, wra
     assert isinstance(found, LandcoverError)
     assert CAUSES[code] in found.message and name in found.message
     assert "\n" not in str(found)
+
+
+def _chained(error: BaseException, depth: int) -> BaseException:
+    """``error`` raised under ``depth`` other exceptions (each raised from the one before)."""
+    for level in range(depth):
+        try:
+            raise RuntimeError(f"while writing, level {level}") from error
+        except RuntimeError as outer:
+            error = outer
+    return error
+
+
+@settings(max_examples=60, deadline=None)
+@given(code=st.sampled_from([*CAUSES, errno.EIO, errno.EBADF]), depth=st.integers(0, 3))
+def test_an_errno_anywhere_in_the_chain_decides_whether_the_disk_is_full(code: int, depth: int) -> None:
+    error = _chained(OSError(code, os.strerror(code), "/tmp/x.tif"), depth)
+    assert out_of_space(error, Path("/tmp")) == (code in FULL_DISK)
+
+
+def test_a_write_failure_that_does_not_say_why_is_a_full_disk_only_on_a_nearly_full_disk(
+    small_disk: Path, tmp_path: Path
+) -> None:
+    from rasterio.errors import RasterioIOError
+
+    gdal = RasterioIOError("Write error / TIFFAppendToStrip")  # no errno: GDAL's own words
+    torch = RuntimeError("[enforce fail at inline_container.cc:664] . unexpected pos 123 vs 456")
+    (small_disk / "filler.bin").write_bytes(b"\0" * 200_000)
+    try:
+        assert nearly_full(small_disk) and not nearly_full(tmp_path)
+        for error in (gdal, torch, _chained(gdal, 2)):
+            assert out_of_space(error, small_disk / "out.tif"), error
+            assert not out_of_space(error, tmp_path / "out.tif"), error
+        assert not out_of_space(RuntimeError("shapes do not match"), small_disk)  # no write failure
+    finally:
+        (small_disk / "filler.bin").unlink()
 
 
 def test_other_exceptions_are_left_alone() -> None:

@@ -74,3 +74,20 @@ def test_a_batch_whose_activations_exceed_free_memory_is_refused_before_training
     check_batch_memory(10, 1, 64 * 2**30)
     with pytest.raises(LandcoverError, match=r"--batch-size 100: .* over the 1\.0 GiB free .* 2 rank"):
         check_batch_memory(100, 2, 2 * 2**30)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "encoder"), [("unet", "resnet18"), ("segformer", "mit_b0"), ("deeplabv3plus", "resnet18")]
+)
+def test_the_memory_guard_counts_each_zoo_networks_own_activations(architecture: str, encoder: str) -> None:
+    """A zoo network is no tutorial U-Net: its own layers' outputs decide the largest batch that fits."""
+    from landcover.model.registry import ModelSpec
+    from landcover.train.guard import activation_bytes_per_crop, check_batch_memory
+
+    spec = ModelSpec(architecture=architecture, encoder=encoder)
+    per_crop = activation_bytes_per_crop(spec)
+    assert 10 * 2**20 < per_crop < activation_bytes_per_crop()  # these downsample early: fewer bytes per crop
+    fits = int(2**30 // per_crop)
+    check_batch_memory(fits, 1, 2**30, spec)
+    with pytest.raises(LandcoverError, match=rf"--batch-size {fits + 1}: .*give --batch-size {fits} or less"):
+        check_batch_memory(fits + 1, 1, 2**30, spec)

@@ -9,40 +9,22 @@ traceback; inputs byte-identical. Imagery given as labels, labels of no class an
 from __future__ import annotations
 
 import shutil
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 import rasterio
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from tests.data.bad_rasters import RasterSpec, image_ok, labels_ok, raster_specs, write_raster
+from tests.data.bad_rasters import RasterSpec, image_ok, labels_ok, pair_specs, write_pair_specs
 from tests.landcover.invariant import names_one_of, run
 
 
-@pytest.fixture
-def workspace() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="bad-pairs-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-@st.composite
-def inputs(draw: st.DrawFn) -> tuple[RasterSpec, RasterSpec]:
-    image = draw(raster_specs(role="image", damage_rate=0.3))
-    return image, draw(raster_specs(role="labels", grid=image, damage_rate=0.3))
-
-
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(specs=inputs())
+@given(specs=pair_specs())
 def test_pairs_takes_good_rasters_and_names_the_bad_one(specs: tuple[RasterSpec, RasterSpec], workspace: Path) -> None:
     image, labels = specs
     shutil.rmtree(workspace, ignore_errors=True)
-    image_path = write_raster(workspace / "in" / "scene.tif", image)
-    label_path = write_raster(workspace / "in" / "county.tif", labels)
+    image_path, label_path = write_pair_specs(workspace / "in", specs, ("scene.tif", "county.tif"))
     out = workspace / "out"
     outcome = run(
         ["pairs", "--images", str(image_path), "--labels", str(label_path), "--output-dir", str(out)],

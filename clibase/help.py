@@ -1,7 +1,7 @@
-r"""How the ``runner`` command's help reads: value names (``DIR``, ``N``) where Typer would print types.
+r"""How both commands' help reads: value names (``DIR``, ``N``) where Typer would print types.
 
-Both CLIs set the same process-wide Typer hooks, so this module and ``landcover/cli_help.py`` must stay the same
-(``tests/test_cli_help_agree.py``): a Python process that imports both gets one behaviour whatever the order.
+The hooks are process-wide (Typer's own classes), so both CLIs set them from this one module: a Python
+process that imports both gets one behaviour whatever the order.
 
 Typer labels every option with its Python type (``<str>``, ``<bool>``, ``<path>``), which tells a user
 nothing. :func:`show_value_names` makes an option show its ``metavar`` (set where it helps, e.g. ``DIR``),

@@ -1,4 +1,4 @@
-"""An error is one line whatever the values it quotes: line breaks, control characters and Rich markup."""
+"""An error of either command is one line whatever the values it quotes: line breaks, control characters, markup."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from landcover.io.console import error_markup
+from clibase.report import error_markup, one_line
 
 QUOTED = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_from(["a\nb", "[/]", "[bold]x", "\r\x00\t"])
 
@@ -25,3 +25,13 @@ def test_an_error_quoting_any_value_is_one_line_that_keeps_the_value(value: str,
     text = _rendered(error_markup(f"--asset {value}: no such asset", hint))
     assert text.count("\n") == 1 and text.endswith("\n")
     assert text.startswith("error: --asset ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=QUOTED)
+def test_one_line_is_printable_and_keeps_printable_text(value: str) -> None:
+    line = one_line(value)
+    assert line.isprintable() or line == ""
+    assert one_line(line) == line
+    if value.isprintable():
+        assert line == value
