@@ -64,10 +64,9 @@ from landcover.train.resume import (
 from landcover.train.schedule import Schedule
 from landcover.train.state import (
     Position,
+    RandomState,
     RankState,
     TrainingState,
-    random_state,
-    restore_random_state,
 )
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
@@ -286,7 +285,7 @@ class Trainer:
         if mismatch is not None:
             raise mismatch
         position = resume.state.position
-        where = f", {counted(position.step, 'step')} into epoch {position.epoch}" if position else ""
+        where = f", {position.describe()}" if position else ""
         if position and position.epoch > opts.epochs:
             raise LandcoverError(
                 f"--epochs {opts.epochs}: {resume.path} is part-way through epoch {position.epoch}",
@@ -413,7 +412,9 @@ class Trainer:
         optimizer = torch.optim.AdamW(parameter_groups(model), lr=self.lr, weight_decay=opts.weight_decay)
         if stored is not None and not plan.fresh_optimizer:
             optimizer.load_state_dict(stored.optimizer)
-            restore_random_state(stored.rank(world.rank, world.size).random)
+            own = stored.rank(world.rank, world.size).random
+            if own is not None:
+                own.restore()
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
         if opts.compile:
             network = torch.compile(network)  # type: ignore[assignment]
@@ -491,7 +492,7 @@ class Trainer:
 
     def save_epoch(self, run: Run, epoch: int, stop: StopRequests) -> None:
         """Rank 0 writes the epoch's checkpoint (every rank's random state), prunes older ones, the metrics."""
-        ranks = stop.gather(RankState(random=random_state()))
+        ranks = stop.gather(RankState(random=RandomState.capture()))
         if not self.world.is_main:
             return
         path = checkpoint_path(self.model_dir, epoch)
@@ -529,7 +530,7 @@ class Trainer:
             world_size=self.world.size,
             schedule=run.plan.schedule,
             dataset=run.inputs.dataset,
-            random=random_state(),
+            random=RandomState.capture(),
             monitor=run.monitor,
             stopped_early=run.stopped,
             ranks=ranks,
@@ -546,7 +547,7 @@ class Trainer:
         Nothing is written when no step ran since the newest checkpoint. BatchNorm running statistics are rank
         0's: the next forward pass of a data-parallel network broadcasts them to every rank anyway.
         """
-        ranks = stop.gather(RankState(random=random_state(), sampler=part.sampler, sums=part.sums))
+        ranks = stop.gather(RankState(random=RandomState.capture(), sampler=part.sampler, sums=part.sums))
         path = checkpoint_path(self.model_dir, part.epoch, part.step) if part.step > part.first_step else None
         if self.world.is_main and path is not None:
             position = Position(epoch=part.epoch, step=part.step, seconds=part.seconds)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, field_serializer
 from torch import Tensor
 
 from landcover.io.errors import LandcoverError
+from landcover.io.text import counted
 from landcover.settings import TrainSettings
 from landcover.train.schedule import Schedule
 from landcover.train.validation import Monitor
@@ -49,13 +50,34 @@ class RandomState(Stored):
     numpy: str | None = None
     python: str | None = None
 
+    @classmethod
+    def capture(cls) -> RandomState:
+        """This rank's generators now, for the checkpoint.
 
-class RankState(Stored):
-    """One rank's own part of the state: its random generators; part-way through an epoch, its sampler and sums."""
+        The crop sampler's own generator is seeded from (seed, rank, epoch) each epoch; a checkpoint taken
+        part-way through an epoch stores its position too (:meth:`~landcover.data.sampler.CropSampler.state`).
+        """
+        numpy_state = np.random.get_state(legacy=False)
+        numpy_state["state"]["key"] = numpy_state["state"]["key"].tolist()
+        return cls(
+            torch=torch.get_rng_state(),
+            cuda=torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
+            numpy=json.dumps(numpy_state),
+            python=json.dumps(random.getstate()),
+        )
 
-    random: RandomState | None = None
-    sampler: str | None = None
-    sums: Tensor | None = None
+    def restore(self) -> None:
+        """Put the generators back as captured (older checkpoints stored torch's state only)."""
+        torch.set_rng_state(self.torch)
+        if self.cuda is not None and torch.cuda.is_available():
+            torch.cuda.set_rng_state(self.cuda)
+        if self.numpy is not None:
+            numpy_state = json.loads(self.numpy)
+            numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
+            np.random.set_state(numpy_state)
+        if self.python is not None:
+            version, internal, gauss = json.loads(self.python)
+            random.setstate((version, tuple(internal), gauss))
 
 
 class Position(Stored):
@@ -63,7 +85,22 @@ class Position(Stored):
 
     epoch: int
     step: int
+    """The next step to run (0-based): the steps before it are in the weights."""
     seconds: float
+
+    def describe(self) -> str:
+        """Where, for the resume line: ``3 steps into epoch 2``."""
+        return f"{counted(self.step, 'step')} into epoch {self.epoch}"
+
+
+class RankState(Stored):
+    """One rank's own part of the state: its random generators; part-way through an epoch, its sampler and sums."""
+
+    random: RandomState | None = None
+    sampler: str | None = None
+    """The crop sampler's position (:meth:`~landcover.data.sampler.CropSampler.state`)."""
+    sums: Tensor | None = None
+    """This rank's loss and error sums over the epoch's steps so far."""
 
 
 class TrainingState(Stored):
@@ -166,35 +203,3 @@ def _schedule_of(options: dict[str, Any], world_size: int) -> Schedule:
     """The schedule a run from before stored schedules trained under, rebuilt from its settings."""
     steps = max(1, math.ceil(options["epoch_size"] / (options["batch_size"] * world_size)))
     return Schedule.fresh(0, options["epochs"], steps, options["lr"])
-
-
-def random_state() -> RandomState:
-    """This rank's random generator states (torch CPU and GPU, numpy's and Python's global ones), for the checkpoint.
-
-    The crop sampler's own generator is seeded from (seed, rank, epoch) each epoch; a checkpoint taken part-way
-    through an epoch stores its position too (:meth:`~landcover.data.sampler.CropSampler.state`).
-    """
-    numpy_state = np.random.get_state(legacy=False)
-    numpy_state["state"]["key"] = numpy_state["state"]["key"].tolist()
-    return RandomState(
-        torch=torch.get_rng_state(),
-        cuda=torch.cuda.get_rng_state() if torch.cuda.is_available() else None,
-        numpy=json.dumps(numpy_state),
-        python=json.dumps(random.getstate()),
-    )
-
-
-def restore_random_state(state: RandomState | None) -> None:
-    """Put back what :func:`random_state` saved (older checkpoints saved torch's state only, or none)."""
-    if state is None:
-        return
-    torch.set_rng_state(state.torch)
-    if state.cuda is not None and torch.cuda.is_available():
-        torch.cuda.set_rng_state(state.cuda)
-    if state.numpy is not None:
-        numpy_state = json.loads(state.numpy)
-        numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
-        np.random.set_state(numpy_state)
-    if state.python is not None:
-        version, internal, gauss = json.loads(state.python)
-        random.setstate((version, tuple(internal), gauss))

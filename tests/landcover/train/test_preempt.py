@@ -19,7 +19,7 @@ from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.world import World
 from landcover.train.preempt import StopRequests
 from landcover.train.resume import checkpoint_path, checkpoints, find_resume_point, remove_superseded_steps
-from landcover.train.state import RandomState, random_state, restore_random_state
+from landcover.train.state import RandomState
 from tests.data.release_0bd8f69 import rewrite_as_0bd8f69
 from tests.helpers import mpi_landcover
 from tests.landcover.train.conftest import ENV, assert_bitwise_equal, itself, stop_part_way, train_args
@@ -162,11 +162,11 @@ def test_sampler_resumes_its_random_stream_exactly():
 def test_random_states_round_trip_through_a_checkpoint(tmp_path):
     import random
 
-    state = random_state()
+    state = RandomState.capture()
     path = tmp_path / "state.pt"
     torch.save({"random": state.model_dump()}, path)
     expected = (torch.rand(3), np.random.random(3), random.random())
-    restore_random_state(RandomState.model_validate(torch.load(path, weights_only=True)["random"]))
+    RandomState.model_validate(torch.load(path, weights_only=True)["random"]).restore()
     got = (torch.rand(3), np.random.random(3), random.random())
     assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1]) and expected[2] == got[2]
 
