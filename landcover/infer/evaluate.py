@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -155,35 +156,12 @@ def _run(
     region: Window,
     staged: StagedResult,
 ) -> dict[str, Any]:
+    """Predict the region block by block into the staged outputs, then write the metrics, preview and summary."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(min(torch.get_num_threads(), cpu_count()))  # torch counts the host's cores, not a quota
     engine = Engine(model, device, exact=options.exact, block=options.block, probabilities=True)
-    out = staged.path
+    writers = _open_writers(options, scene, labels, region, staged.path)
     height, width = int(region.height), int(region.width)
-    base = {"width": width, "height": height, "crs": scene.crs, "transform": window_transform(region, scene.transform)}
-    writers = {
-        "pred_labels.tif": StreamingRaster(
-            out("pred_labels.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
-        ),
-        "NAIP.tif": StreamingRaster(
-            out("NAIP.tif"),
-            {**base, "count": scene.count, "dtype": "uint8", "nodata": scene.nodata},
-            categorical=False,
-            bands=NAIP_COLOUR_INTERPRETATION if scene.count == 4 else None,
-        ),
-    }
-    writers["confidence.tif"] = StreamingRaster(
-        out("confidence.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, categorical=False
-    )
-    if labels is not None:
-        writers["true_labels.tif"] = StreamingRaster(
-            out("true_labels.tif"), {**base, "count": 1, "dtype": "uint8", "nodata": 0}, colourmap=True
-        )
-    if options.probabilities:
-        writers["probabilities.tif"] = StreamingRaster(
-            out("probabilities.tif"), {**base, "count": len(CLASS_NAMES), "dtype": "uint8"}, categorical=False
-        )
-    confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
     region_km2 = area_km2(scene.crs, scene.transform, width, height, int(region.col_off), int(region.row_off))
     pixel_area_km2 = region_km2 / (width * height)
     start = time.perf_counter()
@@ -194,26 +172,7 @@ def _run(
     )
     try:
         with ProgressReporter("predicting", width * height, "km²", scale=pixel_area_km2) as bar:
-            for block in engine.blocks(scene, region):
-                local = Window(
-                    block.window.col_off - region.col_off,
-                    block.window.row_off - region.row_off,
-                    block.window.width,
-                    block.window.height,
-                )
-                writers["pred_labels.tif"].write(block.classes, local)
-                writers["NAIP.tif"].write(scene.read(window=block.window), local)
-                if labels is not None:
-                    raw = read_pixels(labels, labels.name, 1, window=block.window)  # names a truncated file
-                    truth = label_classes(raw, labels.nodata, labels.name)
-                    truth[~block.valid] = 0
-                    writers["true_labels.tif"].write(truth, local)
-                    confusion += confusion_matrix(truth, block.classes)
-                assert block.probabilities is not None
-                writers["confidence.tif"].write(confidence(block.probabilities, block.classes, block.valid), local)
-                if options.probabilities:
-                    writers["probabilities.tif"].write(block.probabilities, local)
-                bar.advance(block.classes.size)
+            confusion = _predict(options, engine, scene, labels, region, writers, bar)
         written = [writer.finish() for writer in writers.values()]
         written += [p.with_name(n) for p in written if p.name.endswith("_labels.tif") for n in sidecar_names(p.name)]
     except BaseException:
@@ -226,26 +185,7 @@ def _run(
         "seconds": seconds,
         "km2_per_s": width * height * pixel_area_km2 / seconds,
     }
-    metrics = None
-    if labels is not None:
-        metrics = summarise(confusion)
-        written.append(
-            write_json(
-                out("metrics.json"),
-                {**metrics, **summary, "model": str(options.model_filename), "image": str(options.input_filename)},
-            )
-        )
-        print_metrics(metrics, title=f"{options.model_filename.name} on {scene_name}")
-    written.append(
-        write_preview(
-            out("preview.png"),
-            out("NAIP.tif"),
-            out("true_labels.tif") if labels is not None else None,
-            out("pred_labels.tif"),
-            title=f"{options.model_filename.name} on {scene_name}",
-            metrics=metrics,
-        )
-    )
+    metrics = _write_report(options, scene_name, summary, confusion if labels is not None else None, staged, written)
     area = width * height * pixel_area_km2
     accuracy = f", pixel accuracy {metrics['pixel_accuracy']:.3f}" if metrics and metrics["pixel_accuracy"] else ""
     emit(
@@ -253,3 +193,100 @@ def _run(
         f"{counted(len(written), 'file')} in {options.output_dir}"
     )
     return {**summary, "metrics": metrics, "files": [p.name for p in written]}
+
+
+def _open_writers(
+    options: EvaluateSettings,
+    scene: rasterio.DatasetReader,
+    labels: rasterio.DatasetReader | None,
+    region: Window,
+    out: Callable[[str], Path],
+) -> dict[str, StreamingRaster]:
+    """One streaming GeoTIFF per output raster, on the region's grid, in the staging folder."""
+    base = {
+        "width": int(region.width),
+        "height": int(region.height),
+        "crs": scene.crs,
+        "transform": window_transform(region, scene.transform),
+    }
+    classes = {**base, "count": 1, "dtype": "uint8", "nodata": 0}
+    writers = {
+        "pred_labels.tif": StreamingRaster(out("pred_labels.tif"), classes, colourmap=True),
+        "NAIP.tif": StreamingRaster(
+            out("NAIP.tif"),
+            {**base, "count": scene.count, "dtype": "uint8", "nodata": scene.nodata},
+            categorical=False,
+            bands=NAIP_COLOUR_INTERPRETATION if scene.count == 4 else None,
+        ),
+    }
+    writers["confidence.tif"] = StreamingRaster(out("confidence.tif"), classes, categorical=False)
+    if labels is not None:
+        writers["true_labels.tif"] = StreamingRaster(out("true_labels.tif"), classes, colourmap=True)
+    if options.probabilities:
+        writers["probabilities.tif"] = StreamingRaster(
+            out("probabilities.tif"), {**base, "count": len(CLASS_NAMES), "dtype": "uint8"}, categorical=False
+        )
+    return writers
+
+
+def _predict(
+    options: EvaluateSettings,
+    engine: Engine,
+    scene: rasterio.DatasetReader,
+    labels: rasterio.DatasetReader | None,
+    region: Window,
+    writers: dict[str, StreamingRaster],
+    bar: ProgressReporter,
+) -> np.ndarray:
+    """Write every block of the region into the writers; the confusion matrix against the labels (if any)."""
+    confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), dtype=np.int64)
+    for block in engine.blocks(scene, region):
+        local = Window(
+            block.window.col_off - region.col_off,
+            block.window.row_off - region.row_off,
+            block.window.width,
+            block.window.height,
+        )
+        writers["pred_labels.tif"].write(block.classes, local)
+        writers["NAIP.tif"].write(scene.read(window=block.window), local)
+        if labels is not None:
+            raw = read_pixels(labels, labels.name, 1, window=block.window)  # names a truncated file
+            truth = label_classes(raw, labels.nodata, labels.name)
+            truth[~block.valid] = 0
+            writers["true_labels.tif"].write(truth, local)
+            confusion += confusion_matrix(truth, block.classes)
+        assert block.probabilities is not None
+        writers["confidence.tif"].write(confidence(block.probabilities, block.classes, block.valid), local)
+        if options.probabilities:
+            writers["probabilities.tif"].write(block.probabilities, local)
+        bar.advance(block.classes.size)
+    return confusion
+
+
+def _write_report(
+    options: EvaluateSettings,
+    scene_name: str,
+    summary: dict[str, Any],
+    confusion: np.ndarray | None,
+    staged: StagedResult,
+    written: list[Path],
+) -> dict[str, Any] | None:
+    """With labels, ``metrics.json`` and the printed table; the preview; the metrics (``None``: no labels)."""
+    out, title = staged.path, f"{options.model_filename.name} on {scene_name}"
+    metrics = None
+    if confusion is not None:
+        metrics = summarise(confusion)
+        written.append(
+            write_json(
+                out("metrics.json"),
+                {**metrics, **summary, "model": str(options.model_filename), "image": str(options.input_filename)},
+            )
+        )
+        print_metrics(metrics, title=title)
+    labelled = out("true_labels.tif") if confusion is not None else None
+    written.append(
+        write_preview(
+            out("preview.png"), out("NAIP.tif"), labelled, out("pred_labels.tif"), title=title, metrics=metrics
+        )
+    )
+    return metrics

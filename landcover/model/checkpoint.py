@@ -13,7 +13,7 @@ weights_only=True)``)::
     label_map       raw label value -> class
     provenance      where the weights came from (source file, command, creation time, ...)
     state_dict      the model's weights and BatchNorm statistics
-    training        optional: optimiser state, epoch and metrics for resuming a run
+    training        optional: the state for resuming a run (landcover.train.state.TrainingState, stored form)
 """
 
 from __future__ import annotations

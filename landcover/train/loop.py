@@ -18,10 +18,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 import torch
@@ -47,12 +47,13 @@ from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.collectives import all_reduce_sum, barrier
 from landcover.parallel.world import World
 from landcover.settings import ClassWeights, TrainSettings
-from landcover.tracking import check_tracking_reachable, track_training
+from landcover.tracking import Tracker, check_tracking_reachable, track_training
 from landcover.train.announce import nothing_to_train
 from landcover.train.guard import RESULT_NAMES, ModelDirLock, check_batch_memory, check_model_dir
 from landcover.train.model_choice import fetch_weights, hold_encoder, new_zoo_model, parameter_groups, resolve_model
 from landcover.train.preempt import Interrupted, Preempted, StopRequests
 from landcover.train.resume import (
+    Resume,
     checkpoint_path,
     choose_resume_point,
     dataset_fingerprint,
@@ -61,6 +62,12 @@ from landcover.train.resume import (
     resume_mismatch,
 )
 from landcover.train.schedule import Schedule
+from landcover.train.state import (
+    Position,
+    RandomState,
+    RankState,
+    TrainingState,
+)
 from landcover.train.steps import BatchPrefetcher, StepLoop
 from landcover.train.validation import Monitor, Validator, describe, hold_out
 from landcover.tuning import choose_settings
@@ -69,6 +76,7 @@ FINAL_NAME = "trained.pt"
 BEST_NAME = "best.pt"
 METRICS_NAME = "metrics.jsonl"
 SETTINGS_NAME = "settings.json"
+T = TypeVar("T")
 
 
 def agree_on_errors(error: LandcoverError | None, world: World) -> None:
@@ -160,48 +168,6 @@ def average_batchnorm_buffers(model: torch.nn.Module, world: World) -> None:
                     buffer.data /= world.size
 
 
-def random_state() -> dict[str, Any]:
-    """This rank's random generator states (torch CPU and GPU, numpy's and Python's global ones), for the checkpoint.
-
-    The crop sampler's own generator is seeded from (seed, rank, epoch) each epoch; a checkpoint taken part-way
-    through an epoch stores its position too (:meth:`~landcover.data.sampler.CropSampler.state`).
-    """
-    numpy_state = np.random.get_state(legacy=False)
-    numpy_state["state"]["key"] = numpy_state["state"]["key"].tolist()
-    state: dict[str, Any] = {
-        "torch": torch.get_rng_state(),
-        "numpy": json.dumps(numpy_state),
-        "python": json.dumps(random.getstate()),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state()
-    return state
-
-
-def restore_random_state(state: dict[str, Any] | None) -> None:
-    """Put back what :func:`random_state` saved (older checkpoints saved torch's state only, or none)."""
-    if not state:
-        return
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state(state["cuda"])
-    if "numpy" in state:
-        numpy_state = json.loads(state["numpy"])
-        numpy_state["state"]["key"] = np.array(numpy_state["state"]["key"], dtype=np.uint32)
-        np.random.set_state(numpy_state)
-    if "python" in state:
-        version, internal, gauss = json.loads(state["python"])
-        random.setstate((version, tuple(internal), gauss))
-
-
-def own_entry(training: dict[str, Any], world: World) -> dict[str, Any]:
-    """This rank's entry of a checkpoint's per-rank states (older checkpoints: rank 0's random state only)."""
-    ranks = training.get("ranks") or []
-    if len(ranks) == world.size:
-        return dict(ranks[world.rank])
-    return {"random": training.get("random")}
-
-
 def write_metrics(model_dir: Path, metrics: list[dict[str, Any]]) -> None:
     """Rewrite ``metrics.jsonl`` (one line per epoch) atomically."""
     write_text_atomic(model_dir / METRICS_NAME, "".join(json.dumps(line) + "\n" for line in metrics))
@@ -218,10 +184,41 @@ class Plan:
 
     start_epoch: int
     schedule: Schedule
-    resume: dict[str, Any] | None
+    resume: Resume | None
     fresh_optimizer: bool
-    position: dict[str, Any] | None = None
-    """Part-way through an epoch: ``epoch``, ``step`` (the next one to run) and ``seconds`` spent before it."""
+    position: Position | None = None
+    """Part-way through an epoch: the epoch, the next step to run and the seconds spent before it."""
+
+
+@dataclass
+class Inputs:
+    """What a rank reads before the run claims ``--model-dir``: its shard of the pairs, validation, weights."""
+
+    shard: Shard = field(default_factory=lambda: Shard([], [], []))
+    dataset: str = ""
+    """:func:`~landcover.train.resume.dataset_fingerprint` of the training pairs."""
+    init_from: dict[str, Any] | None = None
+    pretrained: EncoderWeights | None = None
+    validator: Validator | None = None
+
+
+@dataclass
+class Run:
+    """One rank's training in progress: the network, its optimiser and step loop, and the progress so far."""
+
+    plan: Plan
+    inputs: Inputs
+    model: Network
+    optimizer: torch.optim.Optimizer
+    loop: StepLoop
+    weights: torch.Tensor
+    """The loss weight per class."""
+    metrics: list[dict[str, Any]]
+    monitor: Monitor
+    tracker: Tracker
+    speed_line: str
+    stopped: bool = False
+    """Stopped early (``--early-stop``): no further epoch runs."""
 
 
 class Trainer:
@@ -243,12 +240,23 @@ class Trainer:
         if self.world.is_main:
             emit(message)
 
+    def agreed(self, step: Callable[[], T]) -> T:
+        """Run ``step`` on every rank; a bad-input error on any rank stops every rank with its message."""
+        error: LandcoverError | None = None
+        result: T | None = None
+        try:
+            result = step()
+        except LandcoverError as exc:
+            error = exc
+        agree_on_errors(error, self.world)
+        return result  # type: ignore[return-value]  # set: no rank failed
+
     def build_model(
         self, shard: Shard, plan: Plan, init_from: dict[str, Any] | None, weights: EncoderWeights | None = None
     ) -> Network:
         """The network to train: resumed, fine-tuned from --init-from, or new with dataset statistics."""
         if plan.resume is not None:
-            return model_from_checkpoint(plan.resume)
+            return model_from_checkpoint(plan.resume.checkpoint)
         if init_from is not None:
             model = model_from_checkpoint(init_from)
             self.say(f"fine-tuning {self.options.init_from} ({model.config.normalisation} normalisation)")
@@ -260,7 +268,7 @@ class Trainer:
         self.say(f"dataset normalisation: mean {np.round(mean, 3).tolist()} std {np.round(std, 3).tolist()}")
         return TutorialUNet(ModelConfig(normalisation="dataset", mean=tuple(mean), std=tuple(std)))
 
-    def plan(self, resume: dict[str, Any] | None, dataset: str) -> Plan:
+    def plan(self, resume: Resume | None, dataset: str) -> Plan:
         """Decide how this run continues from the checkpoint rank 0 chose (see :mod:`landcover.train.resume`).
 
         Raises:
@@ -270,31 +278,20 @@ class Trainer:
         opts = self.options
         if resume is None:
             return Plan(0, Schedule.fresh(0, opts.epochs, self.steps_per_epoch, self.lr), None, True)
-        training = resume["training"]
-        done = int(training["epoch"])
-        stored = self.stored_schedule(training)
-        mismatch = resume_mismatch(training, opts.to_stored(), self.world.size, dataset, resume["path"])
+        done, stored = resume.state.epoch, resume.state.schedule
+        mismatch = resume_mismatch(resume.state, opts.to_stored(), self.world.size, dataset, resume.path)
         if opts.restart and (mismatch is not None or opts.epochs != stored.last_epoch):
-            if opts.epochs <= done:
-                raise LandcoverError(
-                    f"--restart --epochs {opts.epochs}: {resume['path']} has {counted(done, 'epoch')} done already",
-                    f"give --epochs above {done} (training stops after epoch --epochs)",
-                )
-            self.say(
-                f"restarting from {resume['path']} (epoch {done}): a fresh schedule to epoch {opts.epochs} "
-                f"(warm-up, peak {self.lr:g}, cosine), a fresh optimiser"
-            )
-            return Plan(done, Schedule.fresh(done, opts.epochs, self.steps_per_epoch, self.lr), resume, True)
+            return self.restart(resume)
         if mismatch is not None:
             raise mismatch
-        position = training.get("position")
-        where = f", {counted(position['step'], 'step')} into epoch {position['epoch']}" if position else ""
-        if position and position["epoch"] > opts.epochs:
+        position = resume.state.position
+        where = f", {position.describe()}" if position else ""
+        if position and position.epoch > opts.epochs:
             raise LandcoverError(
-                f"--epochs {opts.epochs}: {resume['path']} is part-way through epoch {position['epoch']}",
-                f"give --epochs {position['epoch']} or more to resume it",
+                f"--epochs {opts.epochs}: {resume.path} is part-way through epoch {position.epoch}",
+                f"give --epochs {position.epoch} or more to resume it",
             )
-        self.say(f"resuming from {resume['path']} (epoch {done} of {opts.epochs} done{where})")
+        self.say(f"resuming from {resume.path} (epoch {done} of {opts.epochs} done{where})")
         if opts.epochs > stored.last_epoch:
             schedule = stored.extended(done, opts.epochs)
             self.say(
@@ -308,14 +305,23 @@ class Trainer:
             self.say(f"stopping after epoch {opts.epochs} of the stored {stored.last_epoch}-epoch schedule")
         return Plan(done, stored, resume, False, position)
 
-    def stored_schedule(self, training: dict[str, Any]) -> Schedule:
-        """The schedule a checkpoint was written under (older checkpoints: rebuilt from their options)."""
-        if "schedule" in training:
-            return Schedule.from_dict(training["schedule"])
-        stored = training["options"]
-        per_step = stored["batch_size"] * training["world_size"]
-        steps = max(1, math.ceil(stored["epoch_size"] / per_step))
-        return Schedule.fresh(0, stored["epochs"], steps, stored["lr"])
+    def restart(self, resume: Resume) -> Plan:
+        """``--restart``: a fresh schedule and optimiser from the checkpoint's weights.
+
+        Raises:
+            LandcoverError: ``--epochs`` asks for no more epochs than are done.
+        """
+        epochs, done = self.options.epochs, resume.state.epoch
+        if epochs <= done:
+            raise LandcoverError(
+                f"--restart --epochs {epochs}: {resume.path} has {counted(done, 'epoch')} done already",
+                f"give --epochs above {done} (training stops after epoch --epochs)",
+            )
+        self.say(
+            f"restarting from {resume.path} (epoch {done}): a fresh schedule to epoch {epochs} "
+            f"(warm-up, peak {self.lr:g}, cosine), a fresh optimiser"
+        )
+        return Plan(done, Schedule.fresh(done, epochs, self.steps_per_epoch, self.lr), resume, True)
 
     def run(self) -> Path:
         """Train (or resume) to ``options.epochs`` epochs; return the final checkpoint's path.
@@ -334,66 +340,81 @@ class Trainer:
 
     def train(self, stop: StopRequests) -> Path:
         """:meth:`run`, with the stop requests checked before every step."""
-        opts, world = self.options, self.world
-        error: LandcoverError | None = None
-        shard = Shard([], [], [])
-        init_from: dict[str, Any] | None = None
-        pretrained: EncoderWeights | None = None
-        validator: Validator | None = None
-        dataset = ""
-        try:
-            pairs = check_pairs(opts.input_dir)
-            validation: list[ImagePair] = []
-            if opts.val_fraction:
-                pairs, validation = hold_out(pairs, opts.val_fraction, opts.seed)
-            elif opts.val_dir:
-                validation = check_pairs(opts.val_dir, option="--val-dir")
-                check_disjoint(pairs, validation)
-            dataset = dataset_fingerprint(pairs)
-            if opts.init_from:
-                init_from = read_checkpoint(opts.init_from)
-            pretrained = fetch_weights(opts, self.model_dir)
-            mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
-            budget = int(self.memory_budget_gb * 2**30)
-            shard = load_shard(mine, worker=self.worker, budget_bytes=budget)
-            if validation:
-                validator = Validator(validation, world)
-                self.say(
-                    f"validation: {counted(len(validation), 'pair')} ({', '.join(validator.names)}), "
-                    f"{opts.monitor} monitored"
-                )
-        except LandcoverError as exc:
-            error = exc
-        agree_on_errors(error, world)
+        inputs = self.agreed(self.read_inputs)
+        plan = self.agreed(lambda: self.claim(inputs.dataset))
+        run = self.start(plan, inputs)
+        self.say(
+            nothing_to_train(plan.start_epoch, self.options.epochs, plan.resume, plan.fresh_optimizer) or run.speed_line
+        )
+        self.model_dir.mkdir(parents=True, exist_ok=True)
+        if inputs.validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate
+            self.validate_start(run, inputs.validator)
+        for epoch in range(plan.start_epoch + 1, self.options.epochs + 1):
+            if run.stopped:
+                break
+            self.train_and_save(run, epoch, stop)
+        return self.finish(run)
 
-        plan: Plan | None = None
-        try:
-            if world.is_main:  # the inputs are good: now the folder is this run's
-                self.lock = ModelDirLock(self.model_dir).acquire()
-                if opts.force and not any(self.model_dir.glob("epoch-*.pt")):
-                    for name in RESULT_NAMES:  # --force: another run's results go, not mixed with this one's
-                        (self.model_dir / name).unlink(missing_ok=True)
-            plan = self.plan(choose_resume_point(self.model_dir, world, self.say), dataset)
-        except LandcoverError as exc:
-            error = exc
-        agree_on_errors(error, world)
-        assert plan is not None
-        stored = plan.resume["training"] if plan.resume else {}
-        metrics: list[dict[str, Any]] = list(stored.get("metrics", []))
-        monitor = Monitor(**stored["monitor"]) if stored.get("monitor") else Monitor(opts.monitor.value)
+    def read_inputs(self) -> Inputs:
+        """Check and read this rank's inputs: the pairs, the validation pairs, --init-from, pretrained weights.
+
+        Raises:
+            LandcoverError: Bad input (pairs, validation, checkpoint, weights); every rank reads the same.
+        """
+        opts, world = self.options, self.world
+        pairs = check_pairs(opts.input_dir)
+        validation: list[ImagePair] = []
+        if opts.val_fraction:
+            pairs, validation = hold_out(pairs, opts.val_fraction, opts.seed)
+        elif opts.val_dir:
+            validation = check_pairs(opts.val_dir, option="--val-dir")
+            check_disjoint(pairs, validation)
+        inputs = Inputs(dataset=dataset_fingerprint(pairs))
+        if opts.init_from:
+            inputs.init_from = read_checkpoint(opts.init_from)
+        inputs.pretrained = fetch_weights(opts, self.model_dir)
+        mine = assign_pairs(pairs, world.rank, world.size, opts.seed)
+        inputs.shard = load_shard(mine, worker=self.worker, budget_bytes=int(self.memory_budget_gb * 2**30))
+        if validation:
+            inputs.validator = Validator(validation, world)
+            self.say(
+                f"validation: {counted(len(validation), 'pair')} ({', '.join(inputs.validator.names)}), "
+                f"{opts.monitor} monitored"
+            )
+        return inputs
+
+    def claim(self, dataset: str) -> Plan:
+        """The inputs are good: rank 0 locks ``--model-dir`` (``--force`` clears another run's results); the plan.
+
+        Raises:
+            LandcoverError: The folder is another run's, or the command does not fit the checkpoint it resumes.
+        """
+        if self.world.is_main:
+            self.lock = ModelDirLock(self.model_dir).acquire()
+            if self.options.force and not any(self.model_dir.glob("epoch-*.pt")):
+                for name in RESULT_NAMES:  # --force: another run's results go, not mixed with this one's
+                    (self.model_dir / name).unlink(missing_ok=True)
+        return self.plan(choose_resume_point(self.model_dir, self.world, self.say), dataset)
+
+    def start(self, plan: Plan, inputs: Inputs) -> Run:
+        """The network, its optimiser (resumed: with the stored state and random generators) and the step loop."""
+        opts, world = self.options, self.world
+        stored = plan.resume.state if plan.resume else None
+        metrics = list(stored.metrics) if stored else []
+        monitor = replace(stored.monitor) if stored else Monitor(opts.monitor.value)
         tracker = track_training(opts, world.size, metrics, enabled=world.is_main)  # MLflow, rank 0 alone
-        try:
-            model = self.build_model(shard, plan, init_from, pretrained).to(world.device)
-        except LandcoverError as exc:
-            error = exc
-        agree_on_errors(error, world)
+        model = self.agreed(
+            lambda: self.build_model(inputs.shard, plan, inputs.init_from, inputs.pretrained).to(world.device)
+        )
         speed = choose_settings(world.device, opts.precision.value, "training", model=spec_of(model).name)
         model = model.to(memory_format=speed.memory_format)  # type: ignore[call-overload]
-        weights = class_weights(shard, opts.class_weights, world.device, model.config.num_classes)
+        weights = class_weights(inputs.shard, opts.class_weights, world.device, model.config.num_classes)
         optimizer = torch.optim.AdamW(parameter_groups(model), lr=self.lr, weight_decay=opts.weight_decay)
-        if plan.resume is not None and not plan.fresh_optimizer:
-            optimizer.load_state_dict(stored["optimizer"])
-            restore_random_state(own_entry(stored, world).get("random"))
+        if stored is not None and not plan.fresh_optimizer:
+            optimizer.load_state_dict(stored.optimizer)
+            own = stored.rank(world.rank, world.size).random
+            if own is not None:
+                own.restore()
         network: torch.nn.Module = DistributedDataParallel(model) if world.size > 1 else model
         if opts.compile:
             network = torch.compile(network)  # type: ignore[assignment]
@@ -408,114 +429,130 @@ class Trainer:
             compiled=opts.compile,
             channels_last=speed.channels_last,
         )
-        idle = nothing_to_train(plan.start_epoch, opts.epochs, plan.resume, plan.fresh_optimizer)
-        self.say(
-            idle
-            or f"training {counted(opts.epochs, 'epoch')} x {counted(self.steps_per_epoch, 'step')} of "
+        speed_line = (
+            f"training {counted(opts.epochs, 'epoch')} x {counted(self.steps_per_epoch, 'step')} of "
             f"{self.batch_size} x {counted(world.size, 'rank')} on {world.device} ({speed.describe()}, "
             f"{counted(torch.get_num_threads(), 'thread')} per rank; {speed.reason})"
         )
-        self.model_dir.mkdir(parents=True, exist_ok=True)
-        if validator is not None and plan.resume is None:  # epoch 0: the starting weights are a candidate too
-            scores = validator.validate(model, weights)
-            metrics.append({"epoch": 0, "validation": scores})
-            tracker.log_metrics(metrics[-1], step=0)
-            self.keep_best(model, monitor, 0, scores)
-            self.say(f"epoch 0 (before training): {describe(scores)}")
-        stopped = bool(stored.get("stopped_early")) and not plan.fresh_optimizer
-        for epoch in range(plan.start_epoch + 1, opts.epochs + 1):
-            if stopped:
-                break
-            sampler = CropSampler(shard.images, shard.labels, np.random.default_rng([opts.seed, world.rank, epoch]))
-            part = None
-            if plan.position is not None and plan.position["epoch"] == epoch:
-                part = {**plan.position, "rank": own_entry(stored, world)}
-            hold_encoder(optimizer, epoch, opts.freeze_encoder_epochs)
-            stats = self.train_epoch(loop, sampler, epoch, plan.schedule, stop=stop, part=part)
-            if isinstance(stats, Interrupted):
-                training = self.training_state(epoch - 1, optimizer, metrics, plan, dataset, monitor, False)
-                self.stop_part_way(stats, stop, model, training)
-            check_finite_loss(stats["loss"], epoch, self.lr, self.model_dir, plan.start_epoch)
-            average_batchnorm_buffers(model, world)
-            note = ""
-            if validator is not None:
-                stats["validation"] = validator.validate(model, weights)
-                self.keep_best(model, monitor, epoch, stats["validation"])
-                note = f"; validation {describe(stats['validation'])}"
-                stopped = opts.early_stop is not None and monitor.since_best >= opts.early_stop
-            metrics.append(stats)
-            tracker.log_metrics(stats, step=epoch)
-            ranks = stop.gather({"random": random_state()})
-            if world.is_main:
-                training = self.training_state(epoch, optimizer, metrics, plan, dataset, monitor, stopped)
-                path = checkpoint_path(self.model_dir, epoch)
-                save_checkpoint(
-                    make_checkpoint(model, provenance=self.provenance(), training={**training, "ranks": ranks}), path
-                )
-                remove_superseded_steps(self.model_dir, path)
-                prune_checkpoints(self.model_dir, opts.keep_checkpoints)
-                write_metrics(self.model_dir, metrics)
-                write_settings(self.model_dir, opts)
+        stopped = bool(stored and stored.stopped_early) and not plan.fresh_optimizer
+        return Run(plan, inputs, model, optimizer, loop, weights, metrics, monitor, tracker, speed_line, stopped)
+
+    def validate_start(self, run: Run, validator: Validator) -> None:
+        """Epoch 0 of a new run: the starting weights are scored, and are ``best.pt`` until an epoch beats them."""
+        scores = validator.validate(run.model, run.weights)
+        run.metrics.append({"epoch": 0, "validation": scores})
+        run.tracker.log_metrics(run.metrics[-1], step=0)
+        self.keep_best(run.model, run.monitor, 0, scores)
+        self.say(f"epoch 0 (before training): {describe(scores)}")
+
+    def train_and_save(self, run: Run, epoch: int, stop: StopRequests) -> None:
+        """One epoch: its steps, BatchNorm statistics averaged, validation, then its checkpoint (rank 0).
+
+        Raises:
+            Preempted: A stop request arrived; the checkpoint at that step is written.
+            LandcoverError: The loss diverged.
+        """
+        opts, plan = self.options, run.plan
+        rng = np.random.default_rng([opts.seed, self.world.rank, epoch])
+        sampler = CropSampler(run.inputs.shard.images, run.inputs.shard.labels, rng)
+        part = None
+        if plan.resume is not None and plan.position is not None and plan.position.epoch == epoch:
+            part = (plan.position, plan.resume.state.rank(self.world.rank, self.world.size))
+        hold_encoder(run.optimizer, epoch, opts.freeze_encoder_epochs)
+        stats = self.train_epoch(run.loop, sampler, epoch, plan.schedule, stop=stop, part=part)
+        if isinstance(stats, Interrupted):
+            self.stop_part_way(stats, stop, run)
+        check_finite_loss(stats["loss"], epoch, self.lr, self.model_dir, plan.start_epoch)
+        average_batchnorm_buffers(run.model, self.world)
+        note = self.validate_epoch(run, epoch, stats)
+        run.metrics.append(stats)
+        run.tracker.log_metrics(stats, step=epoch)
+        self.save_epoch(run, epoch, stop)
+        self.say(
+            f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
+            f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s{note}"
+        )
+        if run.stopped:
             self.say(
-                f"epoch {epoch}/{opts.epochs}: loss {stats['loss']:.4f} pixel error {stats['pixel_error']:.4f} "
-                f"{stats['samples_per_s']:.2f} samples/s {stats['seconds']:.0f} s{note}"
+                f"early stop: {opts.monitor} has not improved for {counted(opts.early_stop or 0, 'epoch')} "
+                f"(best: epoch {run.monitor.best_epoch}, {self.model_dir / BEST_NAME})"
             )
-            if stopped:
-                self.say(
-                    f"early stop: {opts.monitor} has not improved for {counted(opts.early_stop or 0, 'epoch')} "
-                    f"(best: epoch {monitor.best_epoch}, {self.model_dir / BEST_NAME})"
-                )
-            barrier()
-        emit(f"{self.worker}: weights {weights_digest(model)}")
+        barrier()
+
+    def validate_epoch(self, run: Run, epoch: int, stats: dict[str, Any]) -> str:
+        """Score the epoch's weights (with validation pairs), keep ``best.pt``, decide an early stop; the note."""
+        validator = run.inputs.validator
+        if validator is None:
+            return ""
+        stats["validation"] = validator.validate(run.model, run.weights)
+        self.keep_best(run.model, run.monitor, epoch, stats["validation"])
+        early_stop = self.options.early_stop
+        run.stopped = early_stop is not None and run.monitor.since_best >= early_stop
+        return f"; validation {describe(stats['validation'])}"
+
+    def save_epoch(self, run: Run, epoch: int, stop: StopRequests) -> None:
+        """Rank 0 writes the epoch's checkpoint (every rank's random state), prunes older ones, the metrics."""
+        ranks = stop.gather(RankState(random=RandomState.capture()))
+        if not self.world.is_main:
+            return
+        path = checkpoint_path(self.model_dir, epoch)
+        save_checkpoint(self.checkpoint(run, self.training_state(run, epoch, ranks)), path)
+        remove_superseded_steps(self.model_dir, path)
+        prune_checkpoints(self.model_dir, self.options.keep_checkpoints)
+        write_metrics(self.model_dir, run.metrics)
+        write_settings(self.model_dir, self.options)
+
+    def finish(self, run: Run) -> Path:
+        """Every rank reports its weights' digest; rank 0 writes ``trained.pt``; the tracker logs the results."""
+        emit(f"{self.worker}: weights {weights_digest(run.model)}")
         final = self.model_dir / FINAL_NAME
-        if world.is_main:
-            save_checkpoint(make_checkpoint(model, provenance={**self.provenance(), "metrics": metrics}), final)
-            best = f"\nbest: {self.model_dir / BEST_NAME} (epoch {monitor.best_epoch})" if validator else ""
+        if self.world.is_main:
+            save_checkpoint(make_checkpoint(run.model, provenance={**self.provenance(), "metrics": run.metrics}), final)
+            best = (
+                f"\nbest: {self.model_dir / BEST_NAME} (epoch {run.monitor.best_epoch})" if run.inputs.validator else ""
+            )
             self.say(f"model: {final} (the last epoch){best}\nmetrics: {self.model_dir / METRICS_NAME}")
-        tracker.log_files([final, self.model_dir / BEST_NAME, self.model_dir / METRICS_NAME])
-        tracker.finish()
+        run.tracker.log_files([final, self.model_dir / BEST_NAME, self.model_dir / METRICS_NAME])
+        run.tracker.finish()
         barrier()
         return final
 
     def training_state(
-        self,
-        epoch: int,
-        optimizer: torch.optim.Optimizer,
-        metrics: list[dict[str, Any]],
-        plan: Plan,
-        dataset: str,
-        monitor: Monitor,
-        stopped: bool,
-    ) -> dict[str, Any]:
-        """A checkpoint's ``training`` entry after ``epoch`` whole epochs (per-rank states are added by the caller)."""
-        return {
-            "epoch": epoch,
-            "optimizer": optimizer.state_dict(),
-            "metrics": metrics,
-            "options": self.options.to_stored(),
-            "options_version": self.options.FORMAT_VERSION,
-            "world_size": self.world.size,
-            "schedule": plan.schedule.to_dict(),
-            "dataset": dataset,
-            "random": random_state(),
-            "monitor": monitor.to_dict(),
-            "stopped_early": stopped,
-        }
+        self, run: Run, epoch: int, ranks: list[RankState], position: Position | None = None
+    ) -> TrainingState:
+        """The checkpoint's training state after ``epoch`` whole epochs (and ``position`` into the next one)."""
+        return TrainingState(
+            epoch=epoch,
+            optimizer=run.optimizer.state_dict(),
+            metrics=run.metrics,
+            options=self.options.to_stored(),
+            options_version=self.options.FORMAT_VERSION,
+            world_size=self.world.size,
+            schedule=run.plan.schedule,
+            dataset=run.inputs.dataset,
+            random=RandomState.capture(),
+            monitor=run.monitor,
+            stopped_early=run.stopped,
+            ranks=ranks,
+            position=position,
+        )
 
-    def stop_part_way(
-        self, part: Interrupted, stop: StopRequests, model: Network, training: dict[str, Any]
-    ) -> NoReturn:
+    def checkpoint(self, run: Run, state: TrainingState) -> dict[str, Any]:
+        """The checkpoint of the run's weights with ``state``."""
+        return make_checkpoint(run.model, provenance=self.provenance(), training=state.to_stored())
+
+    def stop_part_way(self, part: Interrupted, stop: StopRequests, run: Run) -> NoReturn:
         """Write the checkpoint before the step the ranks stopped at (rank 0), wait for it, raise :class:`Preempted`.
 
         Nothing is written when no step ran since the newest checkpoint. BatchNorm running statistics are rank
         0's: the next forward pass of a data-parallel network broadcasts them to every rank anyway.
         """
-        ranks = stop.gather({"random": random_state(), "sampler": part.sampler, "sums": part.sums})
+        ranks = stop.gather(RankState(random=RandomState.capture(), sampler=part.sampler, sums=part.sums))
         path = checkpoint_path(self.model_dir, part.epoch, part.step) if part.step > part.first_step else None
         if self.world.is_main and path is not None:
-            position = {"epoch": part.epoch, "step": part.step, "seconds": part.seconds}
-            training = {**training, "position": position, "ranks": ranks}
-            save_checkpoint(make_checkpoint(model, provenance=self.provenance(), training=training), path)
+            position = Position(epoch=part.epoch, step=part.step, seconds=part.seconds)
+            state = self.training_state(run, part.epoch - 1, ranks, position)
+            save_checkpoint(self.checkpoint(run, state), path)
             remove_superseded_steps(self.model_dir, path)
         barrier()
         saved = f"checkpoint {path}" if path else "no step since the newest checkpoint"
@@ -552,7 +589,7 @@ class Trainer:
         schedule: Schedule,
         *,
         stop: StopRequests | None = None,
-        part: dict[str, Any] | None = None,
+        part: tuple[Position, RankState] | None = None,
     ) -> dict[str, Any] | Interrupted:
         """Run one epoch of steps; return its metrics, summed over ranks.
 
@@ -562,8 +599,8 @@ class Trainer:
             epoch: The epoch (1-based).
             schedule: The learning-rate schedule.
             stop: Asked before every step; the epoch stops there when any rank was signalled.
-            part: Resuming part-way through the epoch: the checkpoint's ``position`` and this rank's entry
-                (``rank``: sampler state and partial sums).
+            part: Resuming part-way through the epoch: the checkpoint's position and this rank's part of its
+                state (sampler state and partial sums).
 
         Returns:
             The epoch's metrics, or where it stopped on request.
@@ -573,9 +610,12 @@ class Trainer:
         per_step = self.batch_size * world.size
         first, before, partial = 0, 0.0, None
         if part is not None:
-            first, before = int(part["step"]), float(part["seconds"])
-            sampler.restore(part["rank"]["sampler"])
-            partial = part["rank"]["sums"].to(world.device)
+            position, own = part
+            first, before = position.step, position.seconds
+            if own.sampler is None or own.sums is None:
+                raise ValueError("a part-way checkpoint holds every rank's sampler and sums")
+            sampler.restore(own.sampler)
+            partial = own.sums.to(world.device)
         loop.network.train()
         batches = BatchPrefetcher(
             sampler, self.batch_size, steps - first, world.device, channels_last=loop.channels_last
@@ -595,8 +635,25 @@ class Trainer:
         if loop.stopped_at is not None:
             return Interrupted(epoch, first, loop.stopped_at, sums.cpu(), before + seconds, batches.pending_state)
         sums = all_reduce_sum(sums).cpu()
-        timed_steps, timed_seconds = steps - first, seconds
-        seconds += before
+        return self.epoch_metrics(loop, epoch, sums, steps - first, seconds, compile_seconds, before)
+
+    def epoch_metrics(
+        self,
+        loop: StepLoop,
+        epoch: int,
+        sums: torch.Tensor,
+        steps: int,
+        seconds: float,
+        compile_seconds: float,
+        before: float,
+    ) -> dict[str, Any]:
+        """An epoch's line of ``metrics.jsonl`` from the loss sums of its ``steps`` (this run's) over ``seconds``.
+
+        ``before``: seconds the epoch ran before a resume part-way through it; a compiling first step is
+        reported on its own (``compile_seconds``), outside samples/s.
+        """
+        per_step = self.batch_size * self.world.size
+        timed_steps, timed_seconds = steps, seconds
         if compile_seconds and timed_steps > 1:  # the compiling first step is reported on its own
             timed_steps, timed_seconds = timed_steps - 1, timed_seconds - compile_seconds
         stats = {
@@ -604,7 +661,7 @@ class Trainer:
             "loss": float(sums[0] / sums[1]),
             "pixel_error": float(sums[2] / sums[3]),
             "samples_per_s": timed_steps * per_step / timed_seconds,
-            "seconds": seconds,
+            "seconds": seconds + before,
             "lr": loop.optimizer.param_groups[0]["lr"],
         }
         if compile_seconds:

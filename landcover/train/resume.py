@@ -8,9 +8,8 @@ one line naming the option, unless ``--restart`` asks for a fresh schedule from 
 Which settings those are is written on the fields themselves (``resume=True`` in
 :class:`~landcover.settings.TrainSettings`).
 
-The stored settings carry their format version (``options_version``; absent in checkpoints of
-landcover-runner 0.1, which are version 1): :func:`upgrade_training` brings them to the current version
-when a checkpoint is read for resuming.
+The entry is a :class:`~landcover.train.state.TrainingState`: every layout that earlier releases wrote is
+brought to the current one (its settings too) when a checkpoint is read for resuming.
 """
 
 from __future__ import annotations
@@ -19,6 +18,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from landcover.model.checkpoint import read_checkpoint
 from landcover.parallel.collectives import broadcast_object
 from landcover.parallel.world import World
 from landcover.settings import TrainSettings, resume_fields
+from landcover.train.state import TrainingState
 
 CHECKPOINT_PATTERN = "epoch-*.pt"
 CHECKPOINT_NAME = re.compile(r"epoch-(\d+)(?:-step-(\d+))?\.pt")
@@ -101,41 +102,32 @@ def find_resume_point(model_dir: Path, say: Callable[[str], None]) -> Path | Non
     return None
 
 
-def choose_resume_point(model_dir: Path, world: World, say: Callable[[str], None]) -> dict[str, Any] | None:
+@dataclass
+class Resume:
+    """The checkpoint a run continues from: its path, its contents and its training state (upgraded)."""
+
+    path: str
+    checkpoint: dict[str, Any]
+    state: TrainingState
+
+
+def choose_resume_point(model_dir: Path, world: World, say: Callable[[str], None]) -> Resume | None:
     """Rank 0 picks the checkpoint to resume from and broadcasts its path; every rank then reads that file.
 
     On storage shared by several nodes, ranks that looked for themselves could see different newest files.
 
     Returns:
-        The checkpoint (with its ``path`` added), or ``None`` for a fresh run.
+        The checkpoint with its training state brought to the current version, or ``None`` for a fresh run.
+
+    Raises:
+        LandcoverError: The checkpoint's training state is from a newer landcover, or damaged.
     """
     chosen = find_resume_point(model_dir, say) if world.is_main else None
     path = broadcast_object(None if chosen is None else str(chosen))
     if path is None:
         return None
     checkpoint = read_checkpoint(path)
-    checkpoint["training"] = upgrade_training(checkpoint["training"])
-    checkpoint["path"] = path
-    return checkpoint
-
-
-def upgrade_training(training: dict[str, Any]) -> dict[str, Any]:
-    """A checkpoint's ``training`` entry with its stored settings upgraded to the current format version.
-
-    Checkpoints of landcover-runner 0.1 stored ``TrainOptions`` as ``options`` with no version (version 1);
-    the values are rewritten by :meth:`TrainSettings.upgrade` (e.g. ``class_weights`` ``seed`` became
-    ``tutorial``) and validated, and ``options_version`` is set.
-
-    Raises:
-        LandcoverError: The settings come from a newer landcover, or no longer validate.
-    """
-    version = int(training.get("options_version", 1))
-    if "options" not in training or version == TrainSettings.FORMAT_VERSION:
-        return training
-    stored = dict(training["options"])
-    upgraded = TrainSettings.upgrade(stored, version)
-    TrainSettings.from_stored(stored, version)  # refuses a newer version, checks the values still validate
-    return {**training, "options": upgraded, "options_version": TrainSettings.FORMAT_VERSION}
+    return Resume(path, checkpoint, TrainingState.read(checkpoint["training"], path))
 
 
 def dataset_fingerprint(pairs: list[ImagePair]) -> str:
@@ -149,32 +141,32 @@ def dataset_fingerprint(pairs: list[ImagePair]) -> str:
 
 
 def resume_mismatch(
-    training: dict[str, Any], options: dict[str, Any], world_size: int, dataset: str, path: str
+    training: TrainingState, options: dict[str, Any], world_size: int, dataset: str, path: str
 ) -> LandcoverError | None:
     """The first way this command differs from the stored run, as a one-line error; ``None`` if none.
 
     Args:
-        training: The checkpoint's ``training`` entry.
+        training: The checkpoint's training state.
         options: This command's :class:`~landcover.settings.TrainSettings`, stored form
             (:meth:`~landcover.settings.Settings.to_stored`).
         world_size: Ranks in this run.
         dataset: :func:`dataset_fingerprint` of this run's pairs.
         path: The checkpoint, for the message.
     """
-    stored = training.get("options", {})
+    stored = training.options
     for name, flag in resume_fields(TrainSettings):
         if name in stored and name in options and stored[name] != options[name]:
             return LandcoverError(
                 f"{flag} {options[name]} differs from {stored[name]}, which the run in {path} was started with",
                 f"rerun with {flag} {stored[name]} to resume, or {RESTART_HINT}",
             )
-    stored_world = training.get("world_size", world_size)
+    stored_world = training.world_size
     if stored_world != world_size:
         return LandcoverError(
             f"this run has {counted(world_size, 'rank')}, the run in {path} had {stored_world} (mpirun -np)",
             f"resume with {counted(stored_world, 'rank')}, or {RESTART_HINT}",
         )
-    stored_dataset = training.get("dataset")
+    stored_dataset = training.dataset
     if stored_dataset is not None and stored_dataset != dataset:
         return LandcoverError(
             f"--input-dir {options['input_dir']} holds other pairs (names or sizes) than the run in {path} "

@@ -36,6 +36,18 @@ def old_run(ws: Path) -> None:
     write_epoch_checkpoint_0_2(ws / "models" / "epoch-0001.pt", ws / "pairs", ws / "models", epoch_size=4)
 
 
+def newer_run(ws: Path) -> None:
+    """A run's first epoch whose training state a newer landcover wrote (``state_version`` beyond this one's)."""
+    import torch
+
+    from tests.data.release_0_2 import write_epoch_checkpoint_0_2
+
+    path = write_epoch_checkpoint_0_2(ws / "models" / "epoch-0001.pt", ws / "pairs", ws / "models", epoch_size=4)
+    checkpoint = torch.load(path, weights_only=True)
+    checkpoint["training"]["state_version"] = 99
+    torch.save(checkpoint, path)
+
+
 CASES: list[BadInput] = [
     BadInput(
         id="landcover-train-model-misspelt",
@@ -157,6 +169,14 @@ CASES: list[BadInput] = [
         argv=(*TRAIN, "--batch-size", "2", "--class-weights", "tutorial", "--model", "segformer"),
         message=("--model segformer differs from tutorial-unet", "--restart"),
         setup=(pairs(), old_run),
+        untouched=("models/epoch-0001.pt",),
+    ),
+    BadInput(
+        id="landcover-train-resume-a-newer-training-state",
+        cli="landcover",
+        argv=(*TRAIN, "--batch-size", "2", "--class-weights", "tutorial"),
+        message=("models/epoch-0001.pt: training state version 99 is newer", "upgrade landcover-runner"),
+        setup=(pairs(), newer_run),
         untouched=("models/epoch-0001.pt",),
     ),
 ]

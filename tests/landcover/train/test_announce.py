@@ -9,7 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from landcover.train.announce import nothing_to_train
+from landcover.train.resume import Resume
+from landcover.train.state import TrainingState
 from tests.data.fixtures import write_pair
+from tests.data.release_0bd8f69 import training_0bd8f69
 from tests.helpers import landcover
 
 TINY = ["--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
@@ -23,7 +26,8 @@ TINY = ["--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
     new_run=st.booleans(),
 )
 def test_idle_exactly_when_no_epoch_would_run(done, epochs, stopped, fresh, new_run):
-    resume = None if new_run else {"path": "m/epoch-0003.pt", "training": {"epoch": done, "stopped_early": stopped}}
+    state = {**training_0bd8f69(epoch=done), "stopped_early": stopped}
+    resume = None if new_run else Resume("m/epoch-0003.pt", {}, TrainingState.read(state, "m/epoch-0003.pt"))
     line = nothing_to_train(0 if new_run else done, epochs, resume, fresh or new_run)
     trains = new_run or fresh or (not stopped and done < epochs)
     assert (line is None) == trains

@@ -9,26 +9,17 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
 import landcover
 from landcover.train.schedule import learning_rate
-from tests.data.fixtures import write_pair
 from tests.helpers import landcover as run_landcover
 from tests.helpers import mpi_landcover
+from tests.landcover.train.conftest import assert_two_ranks_agree_and_resume, train_args
 
 TINY = ["--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
-
-
-@pytest.fixture(scope="module")
-def eight_pairs(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("pairs")
-    for index in range(8):
-        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
-    return data
 
 
 def test_learning_rate_warms_up_then_decays():
@@ -41,7 +32,7 @@ def test_learning_rate_warms_up_then_decays():
 @pytest.mark.slow
 def test_single_process_trains_checkpoints_and_resumes(eight_pairs, tmp_path):
     model_dir = tmp_path / "model"
-    args = ["train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY]
+    args = train_args(eight_pairs, model_dir, *TINY)
     first = run_landcover(*args, "--epochs", "1")
     assert first.returncode == 0, first.stderr
     assert (model_dir / "epoch-0001.pt").is_file() and (model_dir / "trained.pt").is_file()
@@ -71,19 +62,7 @@ def test_single_process_trains_checkpoints_and_resumes(eight_pairs, tmp_path):
 @pytest.mark.slow
 def test_killed_run_resumes_from_last_complete_checkpoint(eight_pairs, tmp_path):
     model_dir = tmp_path / "model"
-    command = [
-        sys.executable,
-        "-m",
-        "landcover",
-        "train",
-        "--input-dir",
-        str(eight_pairs),
-        "--model-dir",
-        str(model_dir),
-        *TINY,
-        "--epochs",
-        "50",
-    ]
+    command = [sys.executable, "-m", "landcover", *train_args(eight_pairs, model_dir, *TINY, "--epochs", "50")]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
     deadline = time.time() + 300
     while not (model_dir / "epoch-0002.pt").exists() and time.time() < deadline:
@@ -92,9 +71,7 @@ def test_killed_run_resumes_from_last_complete_checkpoint(eight_pairs, tmp_path)
     process.wait()
     done = sorted(p.name for p in model_dir.glob("epoch-*.pt"))
     assert done and not (model_dir / "trained.pt").exists()
-    resumed = run_landcover(
-        "train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY, "--epochs", str(len(done) + 1)
-    )
+    resumed = run_landcover(*train_args(eight_pairs, model_dir, *TINY, "--epochs", str(len(done) + 1)))
     assert resumed.returncode == 0, resumed.stderr
     assert f"epoch {len(done)} of {len(done) + 1} done" in resumed.stdout
     assert (model_dir / "trained.pt").is_file()
@@ -103,24 +80,12 @@ def test_killed_run_resumes_from_last_complete_checkpoint(eight_pairs, tmp_path)
 @pytest.mark.slow
 def test_mpi_two_ranks_smoke(eight_pairs, tmp_path):
     model_dir = tmp_path / "model"
-    command = mpi_landcover(
-        2, "train", "--input-dir", str(eight_pairs), "--model-dir", str(model_dir), *TINY, "--epochs", "1"
-    )
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    loaded = dict(re.findall(r"worker (\d)/2: loading \d+ pairs: (.*)", result.stdout))
+    command = mpi_landcover(2, *train_args(eight_pairs, model_dir, *TINY, "--epochs", "1"))
+    output = assert_two_ranks_agree_and_resume(command, model_dir, 32)
+    loaded = dict(re.findall(r"worker (\d)/2: loading \d+ pairs: (.*)", output))
     assert set(loaded) == {"1", "2"}
     first, second = (set(loaded[k].split(", ")) for k in ("1", "2"))
     assert first and second and not first & second and len(first | second) == 8
-    digests = re.findall(r"worker \d/2: weights ([0-9a-f]{16})", result.stdout)
-    assert len(digests) == 2 and digests[0] == digests[1]
-    model = landcover.load_model(model_dir / "trained.pt")
-    assert model(torch.rand(1, 4, 32, 32)).shape == (1, 5, 32, 32)
-
-    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0, again.stderr
-    assert "resuming from" in again.stdout and "epoch 1 of 1 done" in again.stdout
-    assert "epoch 1/1: loss" not in again.stdout  # nothing retrained
 
 
 @pytest.mark.slow

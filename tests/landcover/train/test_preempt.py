@@ -2,116 +2,32 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from landcover.constants import PREEMPTED_EXIT_CODE
 from landcover.data.sampler import CropSampler
 from landcover.model.checkpoint import make_checkpoint, save_checkpoint
 from landcover.model.unet import ModelConfig, TutorialUNet
 from landcover.parallel.world import World
-from landcover.train.loop import random_state, restore_random_state
 from landcover.train.preempt import StopRequests
 from landcover.train.resume import checkpoint_path, checkpoints, find_resume_point, remove_superseded_steps
-from tests.data.fixtures import write_pair
+from landcover.train.state import RandomState
+from tests.data.release_0bd8f69 import rewrite_as_0bd8f69
 from tests.helpers import mpi_landcover
+from tests.landcover.train.conftest import ENV, assert_bitwise_equal, itself, stop_part_way, train_args
 
 SINGLE = ["--epoch-size", "6", "--batch-size", "2", "--threads", "1", "--epochs", "2"]
 """Two epochs of three steps."""
 TWO_RANKS = ["--epoch-size", "12", "--batch-size", "2", "--threads", "1", "--epochs", "2"]
 """Two epochs of three steps of 2 x 2 crops."""
-ENV = {**os.environ, "LANDCOVER_PROGRESS": "plain"}
-
-
-@pytest.fixture(scope="module")
-def pairs(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("pairs")
-    for index in range(3):
-        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
-    return data
-
-
-def _train(data: Path, model_dir: Path, options: list[str]) -> list[str]:
-    return ["train", "--input-dir", str(data), "--model-dir", str(model_dir), *options]
-
-
-def _assert_bitwise_equal(straight: Path, resumed: Path) -> None:
-    for name in ("trained.pt", "epoch-0002.pt"):
-        first, second = (torch.load(d / name, weights_only=True) for d in (straight, resumed))
-        for key, tensor in first["state_dict"].items():
-            assert torch.equal(tensor, second["state_dict"][key]), (name, key)
-    first, second = (torch.load(d / "epoch-0002.pt", weights_only=True)["training"] for d in (straight, resumed))
-    for key, state in first["optimizer"]["state"].items():
-        for name, value in state.items():
-            assert torch.equal(value, second["optimizer"]["state"][key][name]), (key, name)
-    assert [m["loss"] for m in first["metrics"]] == [m["loss"] for m in second["metrics"]]
-    assert not list(resumed.glob("epoch-*-step-*.pt"))  # superseded by the epochs' own checkpoints
-
-
-def _run_and_signal(
-    command: list[str], targets: Callable[[int], list[int]], number: int, delay: float
-) -> tuple[int, str]:
-    """Start ``command``; ``delay`` s after it prints its ``training ...`` line, send ``number`` to the targets.
-
-    A second signal follows while the checkpoint is being written, which must change nothing.
-    """
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
-    lines: list[str] = []
-    training = threading.Event()
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("training "):
-                training.set()
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    if training.wait(timeout=300):
-        time.sleep(delay)
-        for pid in targets(process.pid):
-            os.kill(pid, number)
-        time.sleep(0.05)
-        with contextlib.suppress(OSError):  # the run may have ended already
-            for pid in targets(process.pid):
-                os.kill(pid, number)
-    code = process.wait(timeout=600)
-    reader.join()
-    return code, "".join(lines)
-
-
-def _stop_part_way(command: list[str], model_dir: Path, targets: Callable[[int], list[int]], number: int) -> str:
-    """Signal runs of ``command`` (each resuming the last) until one stops part-way through an epoch.
-
-    A signal before the first step of a run stops it with nothing new to write; the next try waits longer.
-    """
-    outputs = []
-    for delay in (1.0, 2.0, 4.0, 6.0, 9.0):
-        code, output = _run_and_signal(command, targets, number, delay)
-        outputs.append(output)
-        assert code == PREEMPTED_EXIT_CODE, (code, output)
-        assert f"{signal.Signals(number).name}: stopped after step" in output, output
-        assert "Traceback" not in output
-        if list(model_dir.glob("epoch-*-step-*.pt")):
-            return output
-    pytest.fail("no run stopped part-way through an epoch:\n" + "\n".join(outputs))
-
-
-def _itself(pid: int) -> list[int]:
-    return [pid]
 
 
 def _ranks(pid: int, only: int | None = None) -> list[int]:
@@ -129,7 +45,7 @@ def _ranks(pid: int, only: int | None = None) -> list[int]:
 def straight(pairs, tmp_path_factory) -> Path:
     model_dir = tmp_path_factory.mktemp("straight")
     result = subprocess.run(
-        [sys.executable, "-m", "landcover", *_train(pairs, model_dir, SINGLE)], capture_output=True, text=True
+        [sys.executable, "-m", "landcover", *train_args(pairs, model_dir, *SINGLE)], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     return model_dir
@@ -138,7 +54,7 @@ def straight(pairs, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def straight_two_ranks(pairs, tmp_path_factory) -> Path:
     model_dir = tmp_path_factory.mktemp("straight2")
-    result = subprocess.run(mpi_landcover(2, *_train(pairs, model_dir, TWO_RANKS)), capture_output=True, text=True)
+    result = subprocess.run(mpi_landcover(2, *train_args(pairs, model_dir, *TWO_RANKS)), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return model_dir
 
@@ -147,8 +63,8 @@ def straight_two_ranks(pairs, tmp_path_factory) -> Path:
 @pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGUSR1], ids=["SIGTERM", "SIGUSR1"])
 def test_signal_mid_epoch_checkpoints_and_the_rerun_is_bitwise_equal(pairs, straight, tmp_path, number):
     model_dir = tmp_path / "model"
-    command = [sys.executable, "-m", "landcover", *_train(pairs, model_dir, SINGLE)]
-    output = _stop_part_way(command, model_dir, _itself, number)
+    command = [sys.executable, "-m", "landcover", *train_args(pairs, model_dir, *SINGLE)]
+    output = stop_part_way(command, model_dir, itself, number)
     assert "checkpoint " in output and "run the same command again to resume" in output
     (part,) = model_dir.glob("epoch-*-step-*.pt")
     assert "position" in torch.load(part, weights_only=True)["training"]
@@ -156,7 +72,22 @@ def test_signal_mid_epoch_checkpoints_and_the_rerun_is_bitwise_equal(pairs, stra
     resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
     assert resumed.returncode == 0, resumed.stderr
     assert re.search(r"\d+ steps? into epoch", resumed.stdout), resumed.stdout
-    _assert_bitwise_equal(straight, model_dir)
+    assert_bitwise_equal(straight, model_dir)
+
+
+@pytest.mark.slow
+def test_a_part_way_checkpoint_written_by_0bd8f69_resumes_bitwise(pairs, straight, tmp_path):
+    model_dir = tmp_path / "model"
+    command = [sys.executable, "-m", "landcover", *train_args(pairs, model_dir, *SINGLE)]
+    stop_part_way(command, model_dir, itself, signal.SIGTERM)
+    (part,) = model_dir.glob("epoch-*-step-*.pt")
+    entry = rewrite_as_0bd8f69(part)
+    assert "state_version" not in entry and set(entry["ranks"][0]) == {"random", "sampler", "sums"}
+
+    resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    assert resumed.returncode == 0, resumed.stderr
+    assert re.search(r"\d+ steps? into epoch", resumed.stdout), resumed.stdout
+    assert_bitwise_equal(straight, model_dir)
 
 
 @pytest.mark.slow
@@ -169,15 +100,15 @@ def test_signal_mid_epoch_checkpoints_and_the_rerun_is_bitwise_equal(pairs, stra
 )
 def test_two_ranks_stop_at_the_same_step_and_resume_bitwise(pairs, straight_two_ranks, tmp_path, target, number):
     model_dir = tmp_path / "model"
-    command = mpi_landcover(2, *_train(pairs, model_dir, TWO_RANKS))
-    _stop_part_way(command, model_dir, target, number)
+    command = mpi_landcover(2, *train_args(pairs, model_dir, *TWO_RANKS))
+    stop_part_way(command, model_dir, target, number)
     (part,) = model_dir.glob("epoch-*-step-*.pt")
     ranks = torch.load(part, weights_only=True)["training"]["ranks"]
     assert len(ranks) == 2 and ranks[0]["sampler"] != ranks[1]["sampler"]  # each rank's own position
 
     resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
     assert resumed.returncode == 0, resumed.stderr
-    _assert_bitwise_equal(straight_two_ranks, model_dir)
+    assert_bitwise_equal(straight_two_ranks, model_dir)
 
 
 def test_newest_checkpoint_is_found_by_number_not_name(tmp_path):
@@ -231,11 +162,11 @@ def test_sampler_resumes_its_random_stream_exactly():
 def test_random_states_round_trip_through_a_checkpoint(tmp_path):
     import random
 
-    state = random_state()
+    state = RandomState.capture()
     path = tmp_path / "state.pt"
-    torch.save({"random": state}, path)
+    torch.save({"random": state.model_dump()}, path)
     expected = (torch.rand(3), np.random.random(3), random.random())
-    restore_random_state(torch.load(path, weights_only=True)["random"])
+    RandomState.model_validate(torch.load(path, weights_only=True)["random"]).restore()
     got = (torch.rand(3), np.random.random(3), random.random())
     assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1]) and expected[2] == got[2]
 

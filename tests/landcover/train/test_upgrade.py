@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
 from landcover.model.checkpoint import load_model, read_checkpoint
 from landcover.settings import ClassWeights, TrainSettings
-from landcover.train.resume import upgrade_training
-from tests.data.fixtures import write_pair
+from landcover.train.state import STATE_VERSION, TrainingState
 from tests.data.release_0_1 import write_epoch_checkpoint_0_1
 from tests.helpers import assert_one_line_error
 from tests.helpers import landcover as run_landcover
 
 TINY = ["--epoch-size", "8", "--batch-size", "2", "--threads", "1"]
-
-
-@pytest.fixture(scope="module")
-def pairs(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("pairs")
-    for index in range(2):
-        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
-    return data
 
 
 def test_a_0_1_checkpoint_loads_and_its_settings_upgrade(pairs, tmp_path):
@@ -33,18 +23,24 @@ def test_a_0_1_checkpoint_loads_and_its_settings_upgrade(pairs, tmp_path):
     training = read_checkpoint(path)["training"]
     assert "options_version" not in training and training["options"]["class_weights"] == "seed"
 
-    upgraded = upgrade_training(training)
-    assert upgraded["options_version"] == TrainSettings.FORMAT_VERSION
-    assert upgraded["options"]["class_weights"] == "tutorial"
-    settings = TrainSettings.from_stored(upgraded["options"], upgraded["options_version"])
+    upgraded = TrainingState.read(training, str(path))
+    assert upgraded.state_version == STATE_VERSION and upgraded.options_version == TrainSettings.FORMAT_VERSION
+    assert upgraded.options["class_weights"] == "tutorial"
+    settings = TrainSettings.from_stored(upgraded.options, upgraded.options_version)
     assert settings.class_weights is ClassWeights.tutorial and settings.batch_size == 2
-    assert upgrade_training(upgraded) == upgraded  # the current version is left alone
+    assert len(upgraded.ranks) == 1 and upgraded.ranks[0].random == upgraded.random  # rank 0's torch state
+    again = TrainingState.read(upgraded.to_stored(), str(path))  # the current version is left alone
+    assert again.options == upgraded.options and again.schedule == upgraded.schedule
 
 
 def test_settings_of_a_newer_format_are_refused(pairs, tmp_path):
-    training = {"options": {"input_dir": str(pairs), "model_dir": str(tmp_path)}, "options_version": 99}
-    with pytest.raises(Exception, match="format 99, newer than this landcover"):
-        upgrade_training(training)
+    training = {
+        "options": {"input_dir": str(pairs), "model_dir": str(tmp_path)},
+        "options_version": 99,
+        "world_size": 1,
+    }
+    with pytest.raises(Exception, match=r"m/epoch-0001\.pt: stored train settings have format 99, newer than"):
+        TrainingState.read(training, "m/epoch-0001.pt")
 
 
 @pytest.mark.slow
@@ -77,10 +73,9 @@ def test_a_checkpoint_from_before_the_zoo_is_a_tutorial_unet(pairs, tmp_path):
     path = write_epoch_checkpoint_0_2(tmp_path / "epoch-0001.pt", pairs, tmp_path)
     model = load_model(path)
     assert type(model).__name__ == "TutorialUNet"
-    upgraded = upgrade_training(read_checkpoint(path)["training"])
-    assert upgraded["options_version"] == TrainSettings.FORMAT_VERSION == 3
-    assert upgraded["options"]["model"] == "tutorial-unet" and upgraded["options"]["encoder"] is None
-    assert upgraded["options"]["weights"] == "none" and upgraded["options"]["freeze_encoder_epochs"] == 0
+    upgraded = TrainingState.read(read_checkpoint(path)["training"], str(path)).options
+    assert upgraded["model"] == "tutorial-unet" and upgraded["encoder"] is None
+    assert upgraded["weights"] == "none" and upgraded["freeze_encoder_epochs"] == 0
 
 
 @pytest.mark.slow

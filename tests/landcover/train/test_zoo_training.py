@@ -7,17 +7,23 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 import torch
 
-import landcover
-from tests.data.fixtures import write_pair
 from tests.helpers import landcover as run_landcover
 from tests.helpers import mpi_landcover
-from tests.landcover.train.test_preempt import ENV, _assert_bitwise_equal, _itself, _stop_part_way
+from tests.landcover.train.conftest import (
+    ENV,
+    assert_bitwise_equal,
+    assert_same_weights,
+    assert_two_ranks_agree_and_resume,
+    itself,
+    kill_after_first_epoch,
+    stop_part_way,
+    train_args,
+    weights,
+)
 
 MODELS = {
     "unet-resnet18": ["--model", "unet", "--encoder", "resnet18"],
@@ -28,43 +34,21 @@ TINY = ["--epoch-size", "4", "--batch-size", "2", "--threads", "1"]
 SINGLE = ["--epoch-size", "24", "--batch-size", "2", "--threads", "1", "--epochs", "2"]
 
 
-@pytest.fixture(scope="module")
-def pairs(tmp_path_factory) -> Path:
-    data = tmp_path_factory.mktemp("pairs")
-    for index in range(3):
-        write_pair(data, f"tile{index}", size=(160, 160), seed=index, origin=(700_000.0 + 200 * index, 4_100_000.0))
-    return data
-
-
-def _train(data: Path, model_dir: Path, *options: str) -> list[str]:
-    return ["train", "--input-dir", str(data), "--model-dir", str(model_dir), *options]
-
-
-def _weights(path: Path) -> dict[str, torch.Tensor]:
-    return torch.load(path, weights_only=True)["state_dict"]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("model", list(MODELS))
 def test_kill_9_resumes_bitwise_and_every_command_takes_the_result(pairs, tmp_path, model):
     straight = tmp_path / "straight"
-    done = run_landcover(*_train(pairs, straight, *MODELS[model], *TINY, "--epochs", "3"))
+    done = run_landcover(*train_args(pairs, straight, *MODELS[model], *TINY, "--epochs", "3"))
     assert done.returncode == 0, done.stderr
 
     killed = tmp_path / "killed"
-    command = [sys.executable, "-m", "landcover", *_train(pairs, killed, *MODELS[model], *TINY, "--epochs", "3")]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while not (killed / "epoch-0001.pt").exists() and time.time() < deadline:
-        time.sleep(0.2)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+    args = train_args(pairs, killed, *MODELS[model], *TINY, "--epochs", "3")
+    kill_after_first_epoch(args, killed, subprocess.DEVNULL)
     assert not (killed / "trained.pt").exists()
-    resumed = run_landcover(*_train(pairs, killed, *MODELS[model], *TINY, "--epochs", "3"))
+    resumed = run_landcover(*args)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming from" in resumed.stdout
-    first, second = _weights(straight / "trained.pt"), _weights(killed / "trained.pt")
-    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+    assert_same_weights(straight / "trained.pt", killed / "trained.pt")
 
     trained = killed / "trained.pt"
     spec = torch.load(trained, weights_only=True)["model"]
@@ -83,7 +67,7 @@ def test_kill_9_resumes_bitwise_and_every_command_takes_the_result(pairs, tmp_pa
     assert agreement is not None and float(agreement[1]) >= 99.9, result.stdout
 
     # --init-from takes the architecture from the checkpoint: no --model needed.
-    tuned = run_landcover(*_train(pairs, tmp_path / "tuned", *TINY, "--epochs", "1", "--init-from", str(trained)))
+    tuned = run_landcover(*train_args(pairs, tmp_path / "tuned", *TINY, "--epochs", "1", "--init-from", str(trained)))
     assert tuned.returncode == 0, tuned.stderr
     assert (
         torch.load(tmp_path / "tuned" / "trained.pt", weights_only=True)["model"]["architecture"]
@@ -94,30 +78,22 @@ def test_kill_9_resumes_bitwise_and_every_command_takes_the_result(pairs, tmp_pa
 @pytest.mark.slow
 def test_sigterm_mid_epoch_resumes_bitwise(pairs, tmp_path):
     straight = tmp_path / "straight"
-    done = run_landcover(*_train(pairs, straight, *MODELS["unet-resnet18"], *SINGLE))
+    done = run_landcover(*train_args(pairs, straight, *MODELS["unet-resnet18"], *SINGLE))
     assert done.returncode == 0, done.stderr
     model_dir = tmp_path / "model"
-    command = [sys.executable, "-m", "landcover", *_train(pairs, model_dir, *MODELS["unet-resnet18"], *SINGLE)]
-    _stop_part_way(command, model_dir, _itself, signal.SIGTERM)
+    command = [sys.executable, "-m", "landcover", *train_args(pairs, model_dir, *MODELS["unet-resnet18"], *SINGLE)]
+    stop_part_way(command, model_dir, itself, signal.SIGTERM)
     resumed = subprocess.run(command, capture_output=True, text=True, env=ENV)
     assert resumed.returncode == 0, resumed.stderr
     assert re.search(r"\d+ steps? into epoch", resumed.stdout), resumed.stdout
-    _assert_bitwise_equal(straight, model_dir)
+    assert_bitwise_equal(straight, model_dir)
 
 
 @pytest.mark.slow
 def test_two_ranks_hold_equal_weights_and_resume(pairs, tmp_path):
     model_dir = tmp_path / "model"
-    command = mpi_landcover(2, *_train(pairs, model_dir, *MODELS["unet-resnet18"], *TINY, "--epochs", "1"))
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    digests = re.findall(r"worker \d/2: weights ([0-9a-f]{16})", result.stdout)
-    assert len(digests) == 2 and digests[0] == digests[1]
-    model = landcover.load_model(model_dir / "trained.pt")
-    assert model(torch.rand(1, 4, 64, 64)).shape == (1, 5, 64, 64)
-    again = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert again.returncode == 0, again.stderr
-    assert "epoch 1 of 1 done" in again.stdout
+    command = mpi_landcover(2, *train_args(pairs, model_dir, *MODELS["unet-resnet18"], *TINY, "--epochs", "1"))
+    assert_two_ranks_agree_and_resume(command, model_dir, 64)
 
 
 @pytest.mark.slow
@@ -130,12 +106,12 @@ def test_validation_best_and_a_frozen_encoder_warm_up_from_a_weights_file(pairs,
     state = smp.encoders.get_encoder("resnet18", in_channels=3).state_dict()
     torch.save(state, tmp_path / "resnet18.pth")
     model_dir = tmp_path / "model"
-    args = _train(pairs, model_dir, *MODELS["unet-resnet18"], *TINY, "--epochs", "2", "--val-fraction", "0.34")
+    args = train_args(pairs, model_dir, *MODELS["unet-resnet18"], *TINY, "--epochs", "2", "--val-fraction", "0.34")
     result = run_landcover(*args, "--weights", str(tmp_path / "resnet18.pth"), "--freeze-encoder-epochs", "1")
     assert result.returncode == 0, result.stderr
     assert "adapted from RGB to 4 bands: conv1.weight" in result.stdout
     assert (model_dir / "best.pt").is_file() and "validation" in result.stdout
-    first, second = _weights(model_dir / "epoch-0001.pt"), _weights(model_dir / "epoch-0002.pt")
+    first, second = weights(model_dir / "epoch-0001.pt"), weights(model_dir / "epoch-0002.pt")
     # Epoch 1: the encoder held (its BatchNorm statistics still follow the data); epoch 2: it trains.
     torch.testing.assert_close(first["net.encoder.conv1.weight"], adapt_first_conv(state["conv1.weight"], 4))
     assert torch.equal(first["net.encoder.layer4.1.conv2.weight"], state["layer4.1.conv2.weight"])
