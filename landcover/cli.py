@@ -18,6 +18,7 @@ import clibase.group
 from clibase.group import one_line_app, version_option
 from clibase.help import show_value_names
 from clibase.report import error_markup
+from clibase.text import counted
 from landcover import __version__
 from landcover.cli_params import settings_command, several_ranks
 from landcover.constants import PREEMPTED_EXIT_CODE
@@ -25,7 +26,6 @@ from landcover.io.console import console, error_console, fail
 from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.oserrors import as_landcover_error
 from landcover.io.outputs import Named, staged_file
-from landcover.io.text import counted
 from landcover.runtime import reexec_with_tuned_allocator
 from landcover.settings import (
     ConvertPatchesSettings,

@@ -15,13 +15,13 @@ import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 
+from clibase.atomic import atomic_path
+from clibase.text import counted
 from landcover.constants import LABEL_MAP
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
-from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_folder
 from landcover.io.sniff import file_kind
-from landcover.io.text import counted
 
 NAIP_CHANNELS = slice(0, 4)
 LABEL_CHANNEL = 8

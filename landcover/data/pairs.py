@@ -15,10 +15,10 @@ import rasterio
 from rasterio.enums import ColorInterp, MaskFlags
 from rasterio.errors import RasterioError
 
+from clibase.text import counted
 from landcover.constants import LABEL_MAP, UNKNOWN
 from landcover.data.rasters import check_image_header, check_label_header, open_local, read_pixels
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 
 IMAGE_SUFFIX = "_NAIP.tif"
 LABEL_SUFFIX = "_LandCover.tif"

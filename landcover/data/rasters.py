@@ -19,10 +19,10 @@ import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
+from clibase.text import counted
 from landcover.io.errors import LandcoverError
 from landcover.io.oserrors import check_input_file
 from landcover.io.sniff import file_kind
-from landcover.io.text import counted
 
 BANDS = 4
 

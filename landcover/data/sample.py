@@ -24,8 +24,8 @@ import torch.nn.functional as F
 from pyproj import Transformer
 from rasterio.transform import from_origin
 
+from clibase.atomic import atomic_path
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
-from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_folder
 from landcover.io.paths import check_output_dir

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from clibase.text import counted
 from landcover.constants import MARGIN, UNKNOWN
 from landcover.constants import WINDOW as CROP
-from landcover.io.text import counted
 
 RARE_CLASSES = (1, 4)
 RARE_FRACTION = 0.003

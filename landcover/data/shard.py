@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
+from clibase.text import counted
 from landcover.constants import MARGIN, UNKNOWN
 from landcover.constants import WINDOW as CROP
 from landcover.data.pairs import ImagePair, check_image, discover_pairs, open_raster, read_pair_masked
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 
 MIN_SIZE = CROP - 2 * MARGIN
 BYTES_PER_PIXEL_HELD = 2 * (4 + 1) + 8  # padded + transposed copies of pixels and labels, summed-area tables

@@ -11,8 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from clibase.atomic import write_text_atomic
 from landcover.constants import CLASS_COLOURS, CLASS_LABELS, UNKNOWN
-from landcover.io.atomic import write_text_atomic
 
 
 def aux_path(raster: Path) -> Path:

@@ -14,6 +14,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 from rasterio.windows import transform as window_transform
 
+from clibase.text import counted
 from landcover.constants import CLASS_NAMES
 from landcover.data.geo import area_km2
 from landcover.data.pairs import (
@@ -36,7 +37,6 @@ from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, OutputFolder, StagedResult
 from landcover.io.progress import ProgressReporter
-from landcover.io.text import counted
 from landcover.limits import cpu_count
 from landcover.metrics import confusion_matrix, summarise
 from landcover.model.build import Network

@@ -25,14 +25,14 @@ import torch.nn.functional as F
 from rasterio.windows import Window
 from torch import nn
 
+from clibase.atomic import atomic_path
+from clibase.text import counted
 from landcover import __version__
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, MARGIN, NETWORK_MULTIPLE, UNKNOWN
 from landcover.data.pairs import check_image, open_raster
 from landcover.infer.model_file import load_checked_model
-from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named, staged_file
-from landcover.io.text import counted
 from landcover.model.build import Network
 from landcover.model.checkpoint import read_checkpoint
 from landcover.model.registry import spec_of

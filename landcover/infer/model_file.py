@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clibase.text import counted
 from landcover.constants import CLASS_NAMES
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 from landcover.model.checkpoint import model_from_checkpoint, read_checkpoint
 
 if TYPE_CHECKING:

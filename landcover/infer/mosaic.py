@@ -18,11 +18,11 @@ from pathlib import Path
 import rasterio
 from rasterio.crs import CRS
 
+from clibase.atomic import atomic_path
 from landcover.constants import CLASS_COLOURS, CLASS_LABELS
 from landcover.data.geo import crs_label
 from landcover.infer.categories import style_path, write_category_sidecars
 from landcover.infer.outputs import write_preview
-from landcover.io.atomic import atomic_path
 
 
 @dataclass(frozen=True)

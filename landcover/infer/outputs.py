@@ -19,10 +19,10 @@ import rasterio.shutil
 from rasterio.enums import ColorInterp
 from rasterio.windows import Window
 
+from clibase.atomic import atomic_path, write_text_atomic
 from landcover.constants import CLASS_COLOURS
 from landcover.infer.categories import write_category_sidecars
 from landcover.infer.preview import PreviewRow, render_preview, save_png
-from landcover.io.atomic import atomic_path, write_text_atomic
 
 PREVIEW_PANEL = 768
 COLOURMAP = {index: (*colour, 255) for index, colour in enumerate(CLASS_COLOURS)}

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clibase.text import counted
 from landcover.data.geo import area_km2
 from landcover.data.scenes import list_scenes
 from landcover.data.sources import SceneSource, is_url, open_scene
@@ -37,7 +38,6 @@ from landcover.io.errors import LandcoverError, ReportedByAnotherRank
 from landcover.io.outputs import Named, OutputFolder
 from landcover.io.paths import check_output_dir
 from landcover.io.progress import ProgressReporter
-from landcover.io.text import counted
 from landcover.parallel.world import World, init_world
 from landcover.settings import PredictSettings
 

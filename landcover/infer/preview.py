@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from clibase.atomic import atomic_path
+from clibase.text import counted
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, UNKNOWN
-from landcover.io.atomic import atomic_path
-from landcover.io.text import counted
 from landcover.metrics import confusion_matrix, describe_mean_iou, summarise
 
 TEXT_PER_WIDTH = 1 / 60

@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from landcover.io.atomic import fsync_directory, move_into_place, write_text_atomic
+from clibase.atomic import fsync_directory, move_into_place, write_text_atomic
 from landcover.io.errors import LandcoverError
 from landcover.io.lock import LOCK_NAME, FolderLock
 from landcover.io.oserrors import out_of_space

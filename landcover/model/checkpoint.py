@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
+from clibase.atomic import atomic_path
 from landcover.constants import CLASS_COLOURS, CLASS_NAMES, LABEL_MAP
-from landcover.io.atomic import atomic_path
 from landcover.io.errors import LandcoverError
 from landcover.model.build import build_network
 from landcover.model.registry import ModelSpec, spec_of

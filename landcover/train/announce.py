@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from landcover.io.text import counted
+from clibase.text import counted
 
 if TYPE_CHECKING:
     from landcover.train.resume import Resume

@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from clibase.text import counted
 from landcover.io.errors import LandcoverError
 from landcover.io.lock import FolderLock
 from landcover.io.outputs import Named, check_confined
 from landcover.io.paths import check_output_dir
-from landcover.io.text import counted
 
 if TYPE_CHECKING:
     from landcover.model.registry import ModelSpec

@@ -28,16 +28,16 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from clibase.atomic import write_text_atomic
+from clibase.text import counted
 from landcover.constants import UNKNOWN
 from landcover.data.pairs import ImagePair
 from landcover.data.sampler import CropSampler
 from landcover.data.shard import Shard, assign_pairs, check_disjoint, check_pairs, load_shard
-from landcover.io.atomic import write_text_atomic
 from landcover.io.console import console, emit
 from landcover.io.errors import LandcoverError
 from landcover.io.outputs import Named
 from landcover.io.progress import ProgressReporter
-from landcover.io.text import counted
 from landcover.limits import memory_available
 from landcover.model.build import Network
 from landcover.model.checkpoint import make_checkpoint, model_from_checkpoint, read_checkpoint, save_checkpoint

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from clibase.text import counted
 from landcover.data.pairs import ImagePair, open_raster
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 from landcover.model.checkpoint import read_checkpoint
 from landcover.parallel.collectives import broadcast_object
 from landcover.parallel.world import World

@@ -26,8 +26,8 @@ import torch
 from pydantic import BaseModel, ConfigDict, field_serializer
 from torch import Tensor
 
+from clibase.text import counted
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 from landcover.settings import TrainSettings
 from landcover.train.schedule import Schedule
 from landcover.train.validation import Monitor

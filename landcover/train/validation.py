@@ -20,10 +20,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from clibase.text import counted
 from landcover.constants import CLASS_NAMES, MARGIN, UNKNOWN
 from landcover.data.pairs import ImagePair, read_pair
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 from landcover.metrics import check_scorable, pair_confusion, summarise
 from landcover.model.apply import whole_image_scores
 from landcover.model.build import Network, fresh_copy

@@ -23,11 +23,11 @@ from rasterio.enums import MaskFlags
 from rasterio.errors import NotGeoreferencedWarning, RasterioIOError
 from rasterio.warp import transform_bounds
 
+from clibase.text import counted
 from landcover.constants import CLASS_LABELS
 from landcover.data.geo import area_km2
 from landcover.data.sources import GDAL_REMOTE_OPTIONS, is_url, resolve_source
 from landcover.io.errors import LandcoverError
-from landcover.io.text import counted
 from landcover.metrics import summarise
 
 Kind = Literal["imagery", "classes", "disagreement", "confidence"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from landcover.io.text import counted
+from clibase.text import counted
 from tests.invariants.harness import BROKEN, EXITS, RUNS
 
 

@@ -17,9 +17,9 @@ import numpy as np
 import rasterio
 from affine import Affine
 
+from clibase.atomic import atomic_path, write_text_atomic
 from landcover.constants import CLASS_NAMES
 from landcover.data.pairs import IMAGE_SUFFIX, LABEL_SUFFIX, NAIP_COLOUR_INTERPRETATION
-from landcover.io.atomic import atomic_path, write_text_atomic
 
 MANIFEST = "pairs.jsonl"
 SUMMARY = "summary.json"
