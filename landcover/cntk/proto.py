@@ -37,24 +37,32 @@ def _field(
         field.oneof_index = oneof
 
 
-def _file_descriptor() -> descriptor_pb2.FileDescriptorProto:
-    proto = descriptor_pb2.FileDescriptorProto(name="CNTK.proto", package=_PACKAGE, syntax="proto3")
+def _enum(message: descriptor_pb2.DescriptorProto, name: str, values: list[tuple[str, int]]) -> None:
+    enum = message.enum_type.add(name=name)
+    for value_name, number in values:
+        enum.value.add(name=value_name, number=number)
 
+
+def _add_nd_shape(proto: descriptor_pb2.FileDescriptorProto) -> None:
     nd_shape = proto.message_type.add(name="NDShape")
     _field(nd_shape, "shape_dim", 1, _F.TYPE_UINT64, repeated=True)
 
+
+def _add_axis(proto: descriptor_pb2.FileDescriptorProto) -> None:
     axis = proto.message_type.add(name="Axis")
     _field(axis, "static_axis_idx", 1, _F.TYPE_INT32)
     _field(axis, "name", 2, _F.TYPE_STRING)
     _field(axis, "is_ordered_dynamic_axis", 3, _F.TYPE_BOOL)
 
+
+def _add_nd_array_view(proto: descriptor_pb2.FileDescriptorProto) -> None:
     array = proto.message_type.add(name="NDArrayView")
-    data_type = array.enum_type.add(name="DataType")
-    for name, number in [("Unknown", 0), ("Float", 1), ("Double", 2), ("Float16", 4), ("Int8", 5), ("Int16", 6)]:
-        data_type.value.add(name=name, number=number)
-    storage = array.enum_type.add(name="StorageFormat")
-    for name, number in [("Dense", 0), ("SparseCSC", 1), ("SparseBlockCol", 2)]:
-        storage.value.add(name=name, number=number)
+    _enum(
+        array,
+        "DataType",
+        [("Unknown", 0), ("Float", 1), ("Double", 2), ("Float16", 4), ("Int8", 5), ("Int16", 6)],
+    )
+    _enum(array, "StorageFormat", [("Dense", 0), ("SparseCSC", 1), ("SparseBlockCol", 2)])
     for nested_name, kind in [
         ("FloatValues", _F.TYPE_FLOAT),
         ("DoubleValues", _F.TYPE_DOUBLE),
@@ -73,9 +81,13 @@ def _file_descriptor() -> descriptor_pb2.FileDescriptorProto:
     _field(array, "bytes_value", 6, _F.TYPE_MESSAGE, type_name="NDArrayView.BytesValue", oneof=0)
     _field(array, "sint32_values", 7, _F.TYPE_MESSAGE, type_name="NDArrayView.IntValues", oneof=0)
 
+
+def _add_vector(proto: descriptor_pb2.FileDescriptorProto) -> None:
     vector = proto.message_type.add(name="Vector")
     _field(vector, "value", 1, _F.TYPE_MESSAGE, type_name="DictionaryValue", repeated=True)
 
+
+def _add_dictionary(proto: descriptor_pb2.FileDescriptorProto) -> None:
     dictionary = proto.message_type.add(name="Dictionary")
     entry = dictionary.nested_type.add(name="DataEntry")
     entry.options.map_entry = True
@@ -84,42 +96,57 @@ def _file_descriptor() -> descriptor_pb2.FileDescriptorProto:
     _field(dictionary, "version", 1, _F.TYPE_UINT64)
     _field(dictionary, "data", 2, _F.TYPE_MESSAGE, type_name="Dictionary.DataEntry", repeated=True)
 
+
+_VALUE_TYPES = [
+    "None",
+    "Bool",
+    "Int",
+    "SizeT",
+    "Float",
+    "Double",
+    "String",
+    "NDShape",
+    "Axis",
+    "Vector",
+    "Dictionary",
+    "NDArrayView",
+]
+"""``DictionaryValue.Type``, numbered in order."""
+
+_VALUE_FIELDS = [
+    ("bool_value", 3, _F.TYPE_BOOL, ""),
+    ("int_value", 4, _F.TYPE_INT32, ""),
+    ("size_t_value", 5, _F.TYPE_UINT64, ""),
+    ("float_value", 6, _F.TYPE_FLOAT, ""),
+    ("double_value", 7, _F.TYPE_DOUBLE, ""),
+    ("string_value", 8, _F.TYPE_STRING, ""),
+    ("nd_shape_value", 9, _F.TYPE_MESSAGE, "NDShape"),
+    ("axis_value", 10, _F.TYPE_MESSAGE, "Axis"),
+    ("vector_value", 11, _F.TYPE_MESSAGE, "Vector"),
+    ("dictionary_value", 12, _F.TYPE_MESSAGE, "Dictionary"),
+    ("nd_array_view_value", 13, _F.TYPE_MESSAGE, "NDArrayView"),
+]
+"""The members of the ``DictionaryValue.value`` oneof: (name, number, type, message type)."""
+
+
+def _add_dictionary_value(proto: descriptor_pb2.FileDescriptorProto) -> None:
     value = proto.message_type.add(name="DictionaryValue")
-    value_type = value.enum_type.add(name="Type")
-    for number, name in enumerate(
-        [
-            "None",
-            "Bool",
-            "Int",
-            "SizeT",
-            "Float",
-            "Double",
-            "String",
-            "NDShape",
-            "Axis",
-            "Vector",
-            "Dictionary",
-            "NDArrayView",
-        ]
-    ):
-        value_type.value.add(name=name, number=number)
+    _enum(value, "Type", [(name, number) for number, name in enumerate(_VALUE_TYPES)])
     value.oneof_decl.add(name="value")
     _field(value, "version", 1, _F.TYPE_UINT64)
     _field(value, "value_type", 2, _F.TYPE_ENUM, type_name="DictionaryValue.Type")
-    for name, number, kind, type_name in [
-        ("bool_value", 3, _F.TYPE_BOOL, ""),
-        ("int_value", 4, _F.TYPE_INT32, ""),
-        ("size_t_value", 5, _F.TYPE_UINT64, ""),
-        ("float_value", 6, _F.TYPE_FLOAT, ""),
-        ("double_value", 7, _F.TYPE_DOUBLE, ""),
-        ("string_value", 8, _F.TYPE_STRING, ""),
-        ("nd_shape_value", 9, _F.TYPE_MESSAGE, "NDShape"),
-        ("axis_value", 10, _F.TYPE_MESSAGE, "Axis"),
-        ("vector_value", 11, _F.TYPE_MESSAGE, "Vector"),
-        ("dictionary_value", 12, _F.TYPE_MESSAGE, "Dictionary"),
-        ("nd_array_view_value", 13, _F.TYPE_MESSAGE, "NDArrayView"),
-    ]:
+    for name, number, kind, type_name in _VALUE_FIELDS:
         _field(value, name, number, kind, type_name=type_name, oneof=0)
+
+
+_MESSAGES = [_add_nd_shape, _add_axis, _add_nd_array_view, _add_vector, _add_dictionary, _add_dictionary_value]
+"""One builder per message of ``CNTK.proto``, in the file's declaration order."""
+
+
+def _file_descriptor() -> descriptor_pb2.FileDescriptorProto:
+    proto = descriptor_pb2.FileDescriptorProto(name="CNTK.proto", package=_PACKAGE, syntax="proto3")
+    for add_message in _MESSAGES:
+        add_message(proto)
     return proto
 
 
