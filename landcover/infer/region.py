@@ -109,43 +109,61 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
             f"{src.name}: the scene has no CRS, so lat/lon cannot be placed on it",
             "evaluate the whole scene (no region options)",
         )
-    to_scene = Transformer.from_crs(WGS84, src.crs, always_xy=True)
     if centre:
         assert request.center_lat is not None and request.center_lon is not None
-        if not (-90 <= request.center_lat <= 90 and -180 <= request.center_lon <= 180):
-            raise LandcoverError(
-                f"--center-lat {request.center_lat} / --center-lon {request.center_lon} are not "
-                "a latitude and longitude",
-                "latitude -90..90, longitude -180..180",
-            )
-        x, y = to_scene.transform(request.center_lon, request.center_lat)
-        if not (math.isfinite(x) and math.isfinite(y)):  # e.g. (0, 0) in a UTM zone far away
-            raise LandcoverError(
-                f"--center-lat {request.center_lat} / --center-lon {request.center_lon}: outside the area the "
-                f"scene's CRS can place (scene covers {scene_bounds_latlon(src)})",
-                "choose a centre inside the scene",
-            )
-        row, col = (~src.transform * (x, y))[::-1]
-        metres = metres_per_pixel(src.crs, src.transform, row, col)
-        assert metres is not None  # a scene without a CRS was refused above
-        text = request.region_dim or str(TUTORIAL_REGION_PIXELS)
-        width, height = parse_size(text, metres[0]), parse_size(text, metres[1])
-        top, left = round(row - height / 2), round(col - width / 2)
-        return _clip(src, top, left, top + height, left + width, "region")
+        return _centre_region(src, request.center_lat, request.center_lon, request.region_dim)
+    return _bbox_region(src, str(request.bbox))
+
+
+def _centre_region(src: rasterio.DatasetReader, lat: float, lon: float, region_dim: str | None) -> Region:
+    """The window of ``region_dim`` (default: the tutorial's 1024 pixels) centred on ``lat``/``lon``."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise LandcoverError(
+            f"--center-lat {lat} / --center-lon {lon} are not a latitude and longitude",
+            "latitude -90..90, longitude -180..180",
+        )
+    x, y = Transformer.from_crs(WGS84, src.crs, always_xy=True).transform(lon, lat)
+    if not (math.isfinite(x) and math.isfinite(y)):  # e.g. (0, 0) in a UTM zone far away
+        raise LandcoverError(
+            f"--center-lat {lat} / --center-lon {lon}: outside the area the "
+            f"scene's CRS can place (scene covers {scene_bounds_latlon(src)})",
+            "choose a centre inside the scene",
+        )
+    row, col = (~src.transform * (x, y))[::-1]
+    metres = metres_per_pixel(src.crs, src.transform, row, col)
+    assert metres is not None  # a scene without a CRS was refused by the caller
+    text = region_dim or str(TUTORIAL_REGION_PIXELS)
+    width, height = parse_size(text, metres[0]), parse_size(text, metres[1])
+    top, left = round(row - height / 2), round(col - width / 2)
+    return _clip(src, top, left, top + height, left + width, "region")
+
+
+def _parse_bbox(bbox: str) -> tuple[float, float, float, float]:
+    """WEST, SOUTH, EAST, NORTH in degrees from ``--bbox`` text.
+
+    Raises:
+        LandcoverError: Not four numbers, not longitudes and latitudes, or an empty box.
+    """
     try:
-        west, south, east, north = (float(v) for v in str(request.bbox).split(","))
+        west, south, east, north = (float(v) for v in bbox.split(","))
     except ValueError:
         raise LandcoverError(
-            f"--bbox {request.bbox!r} is not WEST,SOUTH,EAST,NORTH", "e.g. --bbox -78.65,37.05,-78.63,37.06"
+            f"--bbox {bbox!r} is not WEST,SOUTH,EAST,NORTH", "e.g. --bbox -78.65,37.05,-78.63,37.06"
         ) from None
     if not all(math.isfinite(v) for v in (west, south, east, north)) or not (
         -180 <= west <= 180 and -180 <= east <= 180 and -90 <= south <= 90 and -90 <= north <= 90
     ):
         raise LandcoverError(
-            f"--bbox {request.bbox!r} is not longitudes and latitudes", "WEST, EAST -180..180; SOUTH, NORTH -90..90"
+            f"--bbox {bbox!r} is not longitudes and latitudes", "WEST, EAST -180..180; SOUTH, NORTH -90..90"
         )
     if west >= east or south >= north:
-        raise LandcoverError(f"--bbox {request.bbox!r} is empty", "WEST < EAST and SOUTH < NORTH, in degrees")
+        raise LandcoverError(f"--bbox {bbox!r} is empty", "WEST < EAST and SOUTH < NORTH, in degrees")
+    return west, south, east, north
+
+
+def _bbox_region(src: rasterio.DatasetReader, bbox: str) -> Region:
+    """The window of ``src`` that covers a lat/lon bounding box, clipped to the scene."""
+    west, south, east, north = _parse_bbox(bbox)
     # Cut the box down to the scene's own lat/lon bounds first: a box far larger than the scene (the whole
     # world) does not survive projection into a local CRS such as a UTM zone.
     scene_w, scene_s, scene_e, scene_n = _latlon_bounds(src)
@@ -155,6 +173,7 @@ def resolve_region(src: rasterio.DatasetReader, request: RegionRequest) -> Regio
             f"{src.name}: the bounding box lies wholly outside the scene (scene covers {scene_bounds_latlon(src)})",
             "choose a region inside the scene",
         )
+    to_scene = Transformer.from_crs(WGS84, src.crs, always_xy=True)
     left, bottom, right, top = to_scene.transform_bounds(*inside, densify_pts=21)
     row_top, col_left = (~src.transform * (left, top))[::-1]
     row_bottom, col_right = (~src.transform * (right, bottom))[::-1]
