@@ -111,12 +111,7 @@ def render_preview(
     names = [*(["imagery (R, G, B)"] if with_imagery else []), *(["truth"] if with_truth else []), "prediction"]
     panel_width = panel_width or rows[0].prediction.shape[1]
     first_class_panel = 1 if with_imagery else 0
-    panels = [
-        ([_fit(row.imagery, panel_width)] if row.imagery is not None else [])
-        + ([_fit(colourise(row.truth), panel_width)] if row.truth is not None else [])
-        + [_fit(colourise(row.prediction), panel_width)]
-        for row in rows
-    ]
+    panels = [_row_panels(row, panel_width) for row in rows]
     font_size = font_size_for(len(names) * panel_width)
     font = ImageFont.load_default(size=font_size)
     title_font = ImageFont.load_default(size=round(font_size * 1.25))
@@ -155,15 +150,39 @@ def render_preview(
         if captions:
             draw.text((gap, y), row.caption, fill="dimgray", font=font)
         top = y + (line if captions else 0)
-        for index, panel in enumerate(row_panels):
-            left = gap + index * (panel_width + gap)
-            canvas.paste(panel, (left, top))
-            if row.scored_margin and index >= first_class_panel:  # outline the scored centre on the class panels
-                inset = round(row.scored_margin * panel_width / row.prediction.shape[1])
-                corner = (left + inset, top + inset, left + panel.width - inset, top + panel.height - inset)
-                draw.rectangle(corner, outline="white", width=max(2, font_size // 10))
+        _paste_row(canvas, row, row_panels, top, gap, first_class_panel, outline=max(2, font_size // 10))
         y += height + gap
     return canvas
+
+
+def _row_panels(row: PreviewRow, panel_width: int) -> list[Image.Image]:
+    """The row's panels scaled to ``panel_width``: imagery and truth where the row has them, then prediction."""
+    return (
+        ([_fit(row.imagery, panel_width)] if row.imagery is not None else [])
+        + ([_fit(colourise(row.truth), panel_width)] if row.truth is not None else [])
+        + [_fit(colourise(row.prediction), panel_width)]
+    )
+
+
+def _paste_row(
+    canvas: Image.Image,
+    row: PreviewRow,
+    panels: list[Image.Image],
+    top: int,
+    gap: int,
+    first_class_panel: int,
+    *,
+    outline: int,
+) -> None:
+    """Paste one row of panels at ``top``, outlining the scored centre on its class panels."""
+    draw = ImageDraw.Draw(canvas)
+    for index, panel in enumerate(panels):
+        left = gap + index * (panel.width + gap)
+        canvas.paste(panel, (left, top))
+        if row.scored_margin and index >= first_class_panel:
+            inset = round(row.scored_margin * panel.width / row.prediction.shape[1])
+            corner = (left + inset, top + inset, left + panel.width - inset, top + panel.height - inset)
+            draw.rectangle(corner, outline="white", width=outline)
 
 
 LegendEntry = tuple[str, tuple[int, int, int]]
