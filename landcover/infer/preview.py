@@ -123,9 +123,7 @@ def render_preview(
     title_lines = _wrap(scratch, title, title_font, text_width)
     figures = headline_lines(metrics) if metrics is not None else []
     figure_lines = [part for text in figures for part in _wrap(scratch, text, font, text_width)]
-    present = classes_present(rows)
-    legend = [(CLASS_NAMES[c] + (" (not scored)" if c == UNKNOWN else ""), CLASS_COLOURS[c]) for c in present]
-    legend_rows = _legend_rows(scratch, legend, font, text_width, gap)
+    legend_rows = _legend_rows(scratch, _legend(rows), font, text_width, gap)
     captions = any(row.caption for row in rows)
     row_heights = [max(p.height for p in row) + (line if captions else 0) for row in panels]
     title_line = round(line * 1.25)
@@ -186,6 +184,13 @@ def _paste_row(
 
 
 LegendEntry = tuple[str, tuple[int, int, int]]
+
+
+def _legend(rows: list[PreviewRow]) -> list[LegendEntry]:
+    """A legend entry (name, colour) for each class that occurs in the rows."""
+    return [
+        (CLASS_NAMES[c] + (" (not scored)" if c == UNKNOWN else ""), CLASS_COLOURS[c]) for c in classes_present(rows)
+    ]
 
 
 def _swatch(gap: int) -> int:
