@@ -299,30 +299,24 @@ def _partners(predictions: list[Raster], truths: list[Raster]) -> list[Raster]:
     ]
 
 
+def _composite(imagery: list[Raster], layer_id: str, bands: tuple[int, int, int]) -> Layer:
+    """An imagery layer showing ``bands`` as red, green and blue, stretched over the rasters."""
+    return Layer(
+        id=layer_id,
+        title=TITLES[layer_id],
+        kind="imagery",
+        rasters=tuple(imagery),
+        bands=bands,
+        stretch=stretch(imagery, list(bands)),
+    )
+
+
 def _imagery_layers(imagery: list[Raster]) -> list[Layer]:
     if not imagery:
         return []
-    layers = [
-        Layer(
-            id="true-colour",
-            title=TITLES["true-colour"],
-            kind="imagery",
-            rasters=tuple(imagery),
-            bands=(1, 2, 3),
-            stretch=stretch(imagery, [1, 2, 3]),
-        )
-    ]
+    layers = [_composite(imagery, "true-colour", (1, 2, 3))]
     if all(r.count >= 4 for r in imagery):
-        layers.append(
-            Layer(
-                id="false-colour",
-                title=TITLES["false-colour"],
-                kind="imagery",
-                rasters=tuple(imagery),
-                bands=(4, 1, 2),
-                stretch=stretch(imagery, [4, 1, 2]),
-            )
-        )
+        layers.append(_composite(imagery, "false-colour", (4, 1, 2)))
     return layers
 
 
