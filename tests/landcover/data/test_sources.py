@@ -66,6 +66,20 @@ def _evaluate(source: str, model: Path, out: Path, *extra: str):
     )
 
 
+def _fresh_region(served, row: int, col: int, pixels: int):
+    """The served COG, its server (traffic counters reset) and the region options around (row, col)."""
+    _, cog, server = served
+    server.traffic.reset()
+    return cog, server, _region(cog, row, col, pixels)
+
+
+def _evaluated(source: str, model: Path, out: Path, *extra: str):
+    """``landcover evaluate`` that must succeed."""
+    result = _evaluate(source, model, out, *extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
 def _classes(out: Path) -> np.ndarray:
     with rasterio.open(out / "pred_labels.tif") as src:
         return src.read(1)
@@ -73,33 +87,25 @@ def _classes(out: Path) -> np.ndarray:
 
 @pytest.mark.slow
 def test_remote_region_reads_only_its_tiles(served, model, tmp_path):
-    _, cog, server = served
-    region = _region(cog, 700, 1300, 256)
-    server.traffic.reset()
-    remote = _evaluate(f"{server.url}/quad.tif", model, tmp_path / "remote", *region)
-    assert remote.returncode == 0, remote.stderr
+    cog, server, region = _fresh_region(served, 700, 1300, 256)
+    remote = _evaluated(f"{server.url}/quad.tif", model, tmp_path / "remote", *region)
     served_bytes = server.traffic.bytes_served["/quad.tif"]
     fraction = served_bytes / cog.stat().st_size
     # 256 px + 64-px margins touch at most 3 x 3 of the 64 tiles (and the header): far from the whole file.
     assert 0 < fraction < 0.2, (served_bytes, cog.stat().st_size)
-    local = _evaluate(str(cog), model, tmp_path / "local", *region)
-    assert local.returncode == 0, local.stderr
+    _evaluated(str(cog), model, tmp_path / "local", *region)
     np.testing.assert_array_equal(_classes(tmp_path / "remote"), _classes(tmp_path / "local"))
     assert "quad.tif" in remote.stdout
 
 
 @pytest.mark.slow
 def test_stac_item_over_http_and_local(served, model, tmp_path):
-    _, cog, server = served
-    region = _region(cog, 1024, 1024, 128)
-    server.traffic.reset()
-    over_http = _evaluate(f"{server.url}/item.json", model, tmp_path / "http", *region)
-    assert over_http.returncode == 0, over_http.stderr
+    _, server, region = _fresh_region(served, 1024, 1024, 128)
+    _evaluated(f"{server.url}/item.json", model, tmp_path / "http", *region)
     assert server.traffic.requests["/item.json"] == 1 and server.traffic.bytes_served["/quad.tif"] > 0
     # A local item whose asset is the URL, named explicitly with --asset.
     local_item = _item(tmp_path / "local.json", {"cog": (f"{server.url}/quad.tif", COG_TYPE, None)})
-    explicit = _evaluate(str(local_item), model, tmp_path / "local", *region, "--asset", "cog")
-    assert explicit.returncode == 0, explicit.stderr
+    _evaluated(str(local_item), model, tmp_path / "local", *region, "--asset", "cog")
     np.testing.assert_array_equal(_classes(tmp_path / "http"), _classes(tmp_path / "local"))
 
 
