@@ -20,11 +20,9 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 from tests.conftest import SHARED
 from tests.data.http_server import serve_directory
-from tests.data.stac_fixtures import build_fixture
+from tests.data.stac_fixtures import build_fixture, publish_fixture
 from tests.landcover.data.catalog.test_pairs_stac import scene_bbox, small_bbox
 
 
@@ -47,12 +45,7 @@ def main() -> None:
     with serve_directory(assets) as server:
         shared = SHARED if (SHARED / "data" / "real" / "m_3907833_nw_17_1").is_dir() else None
         fixture = build_fixture(assets, server.url, shared)
-        with requests.Session() as http:
-            for collection in fixture.collections:
-                http.delete(f"{api}/collections/{collection['id']}", timeout=30)
-                http.post(f"{api}/collections", json=collection, timeout=30).raise_for_status()
-                body = {"type": "FeatureCollection", "features": fixture.items[collection["id"]]}
-                http.post(f"{api}/collections/{collection['id']}/items", json=body, timeout=60).raise_for_status()
+        publish_fixture(api, fixture)
         figures = {"source": fixture.source}
         for area, bbox in (("scene", scene_bbox(fixture)), ("small", small_bbox(fixture, 480.0))):
             server.traffic.reset()

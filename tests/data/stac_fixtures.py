@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import rasterio
+import requests
 from affine import Affine
 from rasterio.crs import CRS
 from rasterio.enums import ColorInterp, Resampling
@@ -303,3 +304,16 @@ def build_fixture(root: Path, base_url: str, shared: Path | None, seed: int = 0)
     ]
     fixture.items = {"naip": naip, "chesapeake-lc-7": lc7, "county-lc": county}
     return fixture
+
+
+def publish_fixture(api: str, fixture: Fixture) -> None:
+    """Load the fixture's collections and items into a STAC API through its transactions extension.
+
+    A collection already there is deleted first, so a run starts from the fixture alone.
+    """
+    with requests.Session() as http:
+        for collection in fixture.collections:
+            http.delete(f"{api}/collections/{collection['id']}", timeout=30)
+            http.post(f"{api}/collections", json=collection, timeout=30).raise_for_status()
+            body = {"type": "FeatureCollection", "features": fixture.items[collection["id"]]}
+            http.post(f"{api}/collections/{collection['id']}/items", json=body, timeout=60).raise_for_status()

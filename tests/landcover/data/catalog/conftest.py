@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from tests.conftest import ROOT, SHARED
 from tests.data.http_server import RangeServer, serve_directory
-from tests.data.stac_fixtures import Fixture, build_fixture
+from tests.data.stac_fixtures import Fixture, build_fixture, publish_fixture
 from tests.services import ScriptService, started_for_session
 
 SERVER_SCRIPT = ROOT / "scripts" / "stac_server.sh"
@@ -49,16 +48,7 @@ def catalogue(stac_api: str, assets: tuple[Path, RangeServer]) -> Fixture:
     root, server = assets
     shared = SHARED if (SHARED / "data" / "real" / "m_3907833_nw_17_1").is_dir() else None
     fixture = build_fixture(root, server.url, shared)
-    with requests.Session() as http:
-        for collection in fixture.collections:
-            http.delete(f"{stac_api}/collections/{collection['id']}", timeout=30)
-            http.post(f"{stac_api}/collections", json=collection, timeout=30).raise_for_status()
-            items = fixture.items[collection["id"]]
-            http.post(
-                f"{stac_api}/collections/{collection['id']}/items",
-                json={"type": "FeatureCollection", "features": items},
-                timeout=60,
-            ).raise_for_status()
+    publish_fixture(stac_api, fixture)
     return fixture
 
 
