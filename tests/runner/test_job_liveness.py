@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from runner.procs import ProcessIdentity, identify, is_alive, read_stat
-from tests.helpers import assert_one_line_error, runner
+from tests.helpers import assert_one_line_error, runner, tmpfs
 
 SLEEP = 300
 
@@ -171,20 +170,6 @@ def test_a_negative_or_zero_pid_in_a_record_is_refused(tmp_path, pid):
     assert listed.returncode == 0 and "unreadable" in listed.stdout and "Traceback" not in listed.stderr
 
 
-@contextlib.contextmanager
-def _tmpfs(where: Path, size: str) -> Iterator[Path]:
-    where.mkdir()
-    if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a tmpfs needs root")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
 def _fill(disk: Path) -> None:
     """Write until the disk is full (unbuffered: nothing left to flush at close)."""
     with open(disk / "filler", "ab", buffering=0) as filler, contextlib.suppress(OSError):
@@ -193,7 +178,7 @@ def _fill(disk: Path) -> None:
 
 
 def test_a_full_disk_under_runner_home_is_one_line_and_no_queued_job(tmp_path):
-    with _tmpfs(tmp_path / "home", "2m") as home:
+    with tmpfs(tmp_path / "home", "2m") as home:
         root = _root(home)
         job = _template(tmp_path, "true", mpi=False)
         _fill(home)

@@ -18,6 +18,7 @@ from landcover.io.errors import LandcoverError
 from landcover.io.oserrors import FULL_DISK, as_landcover_error, check_input_file, nearly_full, out_of_space
 from tests.data.fixtures import write_pair
 from tests.data.models import fresh_checkpoint
+from tests.helpers import tmpfs
 
 CAUSES = {
     errno.ENOSPC: "no space left on the disk",
@@ -115,14 +116,8 @@ def test_input_files_are_told_apart(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def small_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A 400 KiB tmpfs (CI runs as root); skipped where mounting is not allowed."""
-    mount = tmp_path_factory.mktemp("small-disk")
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(mount)], capture_output=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.decode().strip()})")
-    try:
+    with tmpfs(tmp_path_factory.mktemp("small-disk"), "400k") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def _landcover(*args: str) -> subprocess.CompletedProcess[str]:

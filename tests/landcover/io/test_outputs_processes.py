@@ -22,7 +22,7 @@ import rasterio
 from landcover.io.lock import LOCK_NAME
 from tests.data.fixtures import write_pair, write_scene_folder
 from tests.data.models import fresh_checkpoint
-from tests.helpers import assert_one_line_error, landcover
+from tests.helpers import assert_one_line_error, landcover, tmpfs
 from tests.landcover.infer.test_evaluate_outputs import RESULT as EVALUATE_RESULT
 
 PLAIN = {**os.environ, "NO_COLOR": "1", "TERM": "dumb"}
@@ -102,17 +102,8 @@ def test_a_second_predict_into_the_same_folder_is_refused_and_the_first_s_files_
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs (root only), unmounted after the test."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root (CI is root)")
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode().strip()}")
-    try:
+    with tmpfs(tmp_path / "disk", "2m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", str(mount)], check=False)
 
 
 def _fill(disk: Path, leave: int) -> None:
