@@ -35,7 +35,7 @@ from tests.data.generated import (
     write_patch,
     write_raster,
 )
-from tests.invariants.harness import Scenario
+from tests.invariants.harness import Run, Scenario, check_run
 from tests.invariants.strategies import FRESH
 
 MODELS: dict[str, type[Settings]] = {
@@ -398,6 +398,12 @@ def build(plan: Plan, ws: Path) -> Scenario:
 def fresh_tree() -> tempfile.TemporaryDirectory[str]:
     """A new, empty temporary tree for one generated run (removed afterwards, even if a run locked files)."""
     return tempfile.TemporaryDirectory(prefix="invariant-", ignore_cleanup_errors=True)
+
+
+def check_plan(plan: Plan) -> Run:
+    """Build ``plan`` in a fresh tree, run it and check every invariant (:func:`check_run`)."""
+    with fresh_tree() as folder:
+        return check_run(build(plan, Path(folder)), Path(folder))
 
 
 def remove_tree(path: Path) -> None:
