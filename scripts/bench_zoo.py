@@ -237,7 +237,9 @@ def seams(model: Any, scene: Path) -> float | None:
     engine = Engine(model, torch.device("cpu"), exact=True)
     with rasterio.open(scene) as src:
         classes = engine.scene_classes(src)
-        same, total = seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
+        read = lambda r, c, h, w: read_padded(src, r, c, h, w)[0]  # noqa: E731
+        assert engine.windows is not None
+        same, total = seam_agreement(engine.scores, read, classes, engine.windows)
     return same / total if total else None
 
 

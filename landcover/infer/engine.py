@@ -10,8 +10,9 @@ how the region is cut into blocks.
 - ``window``-normalised models (the tutorial's, imported from CNTK) see each 256-px window's own mean, so
   they always run with the tutorial's exact 256 / 128 tiling, batched.
 - The zoo's networks, which predict every pixel of their input, run on overlapping 1024-px windows whose
-  scores are blended (:mod:`landcover.infer.blend`), read with a 128-px margin; blocks are multiples of the
-  windows' 768-px stride.
+  scores are blended (:mod:`landcover.infer.blend`: every 768 px for U-Nets and DeepLabV3+, every 512 for
+  FPN and SegFormer, whose features span the window), read with half the overlap as margin; blocks are
+  multiples of the stride.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from rasterio.enums import MaskFlags
 from rasterio.windows import Window
 
 from landcover.constants import CENTRE, MARGIN, NETWORK_MULTIPLE, WINDOW
-from landcover.infer import blend
+from landcover.infer.blend import blended_scores, windows_for
 from landcover.model.apply import reflect_pad, round_up
 from landcover.model.build import Network
 from landcover.model.registry import spec_of
@@ -112,13 +113,15 @@ class Engine:
         self.device = device
         fuse = fuse and isinstance(model, TutorialUNet)
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)  # type: ignore[arg-type]
-        self.blend = spec_of(model).is_zoo  # predicts every pixel of its input: blended overlapping windows
+        spec = spec_of(model)
+        self.blend = spec.is_zoo  # predicts every pixel of its input: blended overlapping windows
+        self.windows = windows_for(spec.architecture) if self.blend else None
         precision = Precision.fp32 if exact else Precision.auto
         self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec_of(model).name)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
-        self.margin = blend.MARGIN if self.blend else MARGIN
-        unit = blend.STRIDE if self.blend else CENTRE
+        self.margin = self.windows.margin if self.windows else MARGIN
+        unit = self.windows.stride if self.windows else CENTRE
         self.block = round_up(max(block, unit), unit)
         self.batch = batch
         self.want_probabilities = probabilities
@@ -134,8 +137,10 @@ class Engine:
 
     def block_scores(self, pixels: np.ndarray) -> torch.Tensor:
         """Scores (C, H, W) for the inner part of a block read with :attr:`margin` px on every side."""
-        if self.blend:
-            return blend.blended_scores(self.scores, pixels, max(1, self.batch // 4))
+        if self.windows:
+            # as many pixels per forward pass as the tutorial's tiling: one 1024-px window for the default 16 x 256²
+            batch = max(1, self.batch * WINDOW**2 // self.windows.size**2)
+            return blended_scores(self.scores, pixels, self.windows, batch)
         if not self.tutorial_tiling:
             return self.scores(pixels[None])[0, :, MARGIN:-MARGIN, MARGIN:-MARGIN]
         rows, cols = (
@@ -179,8 +184,8 @@ class Engine:
 
     def _step(self, height: int, width: int) -> int:
         """What a block's sides are rounded up to: the windows' stride, the tutorial's centre, or the network's."""
-        if self.blend:  # a region one window covers is predicted in one pass (blend.blended_scores)
-            return blend.STRIDE if max(height, width) > blend.STRIDE else ZOO_MULTIPLE
+        if self.windows:  # a region one window covers is predicted in one pass (blend.blended_scores)
+            return self.windows.stride if max(height, width) > self.windows.stride else ZOO_MULTIPLE
         return CENTRE if self.tutorial_tiling else NETWORK_MULTIPLE
 
     def blocks(self, src: rasterio.DatasetReader, region: Window) -> Iterator[Block]:

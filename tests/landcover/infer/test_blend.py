@@ -11,6 +11,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from landcover.choices import Architecture
 from landcover.constants import MARGIN
 from landcover.infer import blend
 from landcover.infer.engine import Engine, read_padded
@@ -19,32 +20,43 @@ from landcover.model.checkpoint import load_model, make_checkpoint, save_checkpo
 from landcover.model.registry import ModelSpec
 from tests.data.fixtures import write_pair
 
+GRIDS = [blend.LOCAL, blend.WIDE]
 
-@settings(max_examples=50, deadline=None)
-@given(blocks=st.integers(1, 4), pixel=st.integers(0, 4 * blend.STRIDE - 1))
-def test_the_weights_of_the_windows_over_a_pixel_add_up_to_one(blocks, pixel):
+
+@settings(max_examples=100, deadline=None)
+@given(grid=st.sampled_from(GRIDS), blocks=st.integers(1, 4), pixel=st.integers(0, 4 * 768 - 1))
+def test_the_weights_of_the_windows_over_a_pixel_add_up_to_one(grid, blocks, pixel):
     """Along a side of ``blocks`` strides read with its margin: weight 1 inside, at least 1/2 by the block's edges."""
-    side = blocks * blend.STRIDE
+    side = blocks * grid.stride
     pixel %= side
-    ramp = blend.ramp()
+    ramp = grid.ramp()
     total = sum(
-        float(ramp[pixel + blend.MARGIN - start])
-        for start in range(0, side, blend.STRIDE)
-        if 0 <= pixel + blend.MARGIN - start < blend.WINDOW
+        float(ramp[pixel + grid.margin - start])
+        for start in range(0, side, grid.stride)
+        if 0 <= pixel + grid.margin - start < grid.size
     )
-    if blend.MARGIN <= pixel < side - blend.MARGIN:
+    if grid.margin <= pixel < side - grid.margin:
         assert total == pytest.approx(1.0)
-    else:  # one window alone, at least MARGIN px inside it
+    else:  # one window alone, at least margin px inside it
         assert 0.5 <= total <= 1.0
-    assert blend.MARGIN >= 2 * MARGIN  # at least twice the tutorial U-Net's context, for the deeper networks
+    assert grid.margin >= 2 * MARGIN  # at least twice the tutorial U-Net's context, for the deeper networks
+    assert grid.stride % 128 == 0 and grid.size % blend.ALIGN == 0
 
 
-def test_blended_scores_of_a_constant_network_are_that_constant():
-    pixels = np.zeros((4, 2 * blend.STRIDE + 2 * blend.MARGIN, blend.STRIDE + 2 * blend.MARGIN), np.uint8)
+@pytest.mark.parametrize("grid", GRIDS)
+def test_blended_scores_of_a_constant_network_are_that_constant(grid):
+    pixels = np.zeros((4, 2 * grid.stride + 2 * grid.margin, grid.stride + 2 * grid.margin), np.uint8)
     constant = torch.arange(5.0)[:, None, None]
-    scores = blend.blended_scores(lambda w: constant.expand(len(w), 5, blend.WINDOW, blend.WINDOW), pixels)
-    assert scores.shape == (5, 2 * blend.STRIDE, blend.STRIDE)
+    scores = blend.blended_scores(lambda w: constant.expand(len(w), 5, grid.size, grid.size), pixels, grid)
+    assert scores.shape == (5, 2 * grid.stride, grid.stride)
     torch.testing.assert_close(scores, constant.expand_as(scores))
+
+
+def test_each_architecture_runs_on_the_windows_its_context_needs():
+    for local in (Architecture.unet, Architecture.unetplusplus, Architecture.deeplabv3plus):
+        assert blend.windows_for(local) is blend.LOCAL
+    for wide in (Architecture.fpn, Architecture.segformer):
+        assert blend.windows_for(wide) is blend.WIDE
 
 
 @pytest.fixture(scope="module")
@@ -83,22 +95,24 @@ def trained(scene, tmp_path_factory) -> Path:
 def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trained):
     model = load_model(trained)
     engine = Engine(model, torch.device("cpu"), exact=True, block=1024)
-    assert engine.blend and engine.block == 2 * blend.STRIDE
+    grid = blend.LOCAL
+    assert engine.windows is grid and engine.block == 2 * grid.stride
     with rasterio.open(scene) as src:
         classes = engine.scene_classes(src)
     assert len(np.unique(classes)) > 1
     with rasterio.open(scene) as src:
-        small = Engine(model, torch.device("cpu"), exact=True, block=blend.STRIDE).scene_classes(src)
+        small = Engine(model, torch.device("cpu"), exact=True, block=grid.stride).scene_classes(src)
     # One grid of windows fixed to the region: away from the edges of the small blocks (where one window alone
     # predicts MARGIN px on either side) cutting the region into one-stride blocks changes nothing.
-    rows, cols = np.arange(classes.shape[0]) % blend.STRIDE, np.arange(classes.shape[1]) % blend.STRIDE
-    inside = ((rows >= blend.MARGIN) & (rows < blend.STRIDE - blend.MARGIN))[:, None] & (
-        (cols >= blend.MARGIN) & (cols < blend.STRIDE - blend.MARGIN)
+    rows, cols = np.arange(classes.shape[0]) % grid.stride, np.arange(classes.shape[1]) % grid.stride
+    inside = ((rows >= grid.margin) & (rows < grid.stride - grid.margin))[:, None] & (
+        (cols >= grid.margin) & (cols < grid.stride - grid.margin)
     )[None, :]
     assert (small == classes)[inside].mean() >= 0.999
 
     with rasterio.open(scene) as src:
-        same, total = blend.seam_agreement(engine.scores, lambda r, c, h, w: read_padded(src, r, c, h, w)[0], classes)
+        read = lambda r, c, h, w: read_padded(src, r, c, h, w)[0]  # noqa: E731
+        same, total = blend.seam_agreement(engine.scores, read, classes, grid)
     # Even this network of 30 steps on 64-px crops, whose classes follow its context more than a trained one's,
     # agrees on 99.5 % (scripts/bench_zoo.py --parts quality measures the models trained on real patches).
     assert total > 0 and same / total >= 0.995, same / total
@@ -106,12 +120,12 @@ def test_zoo_blocks_do_not_change_the_map_and_windows_leave_no_seams(scene, trai
 
 def test_a_region_one_window_covers_is_predicted_in_one_pass_over_it_and_its_margin():
     """Small scenes (a 256-px patch) cost one pass over the patch and its margin, not a whole 1024-px window."""
-    side = 256 + 2 * blend.MARGIN
+    side = 256 + 2 * blend.LOCAL.margin
     seen: list[tuple[int, ...]] = []
 
     def scores(windows: np.ndarray) -> torch.Tensor:
         seen.append(windows.shape)
         return torch.ones(len(windows), 5, *windows.shape[2:])
 
-    out = blend.blended_scores(scores, np.zeros((4, side, side), np.uint8))
+    out = blend.blended_scores(scores, np.zeros((4, side, side), np.uint8), blend.LOCAL)
     assert seen == [(1, 4, side, side)] and out.shape == (5, 256, 256)
