@@ -60,7 +60,10 @@ class Interrupted:
 class StopRequests:
     """Records SIGTERM / SIGUSR1 instead of dying; :meth:`agreed` tells every rank the same answer.
 
-    Use as a context manager around the training; the previous handlers come back on exit.
+    Use as a context manager around the training. The previous handlers come back when the training ends
+    without a stop request; after one, the process is on its way out with its checkpoint written, so stop
+    signals stay ignored (a scheduler or ``mpirun`` that repeats the request cannot turn exit 75 into a death
+    by signal).
     """
 
     def __init__(self, world: World) -> None:
@@ -87,7 +90,7 @@ class StopRequests:
 
     def __exit__(self, *exc: object) -> None:
         for number, handler in self.previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_IGN if self.received else handler)
         self.previous.clear()
 
     def _handle(self, number: int, frame: FrameType | None) -> None:

@@ -171,12 +171,20 @@ def test_random_states_round_trip_through_a_checkpoint(tmp_path):
     assert torch.equal(expected[0], got[0]) and np.array_equal(expected[1], got[1]) and expected[2] == got[2]
 
 
-def test_a_signal_is_recorded_not_fatal_and_handlers_come_back():
+def test_a_signal_is_recorded_not_fatal_and_handlers_come_back_unless_stopping():
     world = World(0, 1, 0, 1, torch.device("cpu"))
-    before = signal.getsignal(signal.SIGTERM)
+    before = {number: signal.getsignal(number) for number in (signal.SIGTERM, signal.SIGUSR1)}
     with StopRequests(world) as stop:
         assert not stop.agreed()
+    assert all(signal.getsignal(number) is handler for number, handler in before.items())
+    try:
+        with StopRequests(world) as stop:
+            os.kill(os.getpid(), signal.SIGUSR1)
+            os.kill(os.getpid(), signal.SIGTERM)  # a second signal changes nothing
+            assert stop.agreed() and stop.signal_name == "SIGUSR1"
+        # Stopping: a repeated request (mpirun and the scheduler both signal) cannot kill the exiting process.
+        assert all(signal.getsignal(number) is signal.SIG_IGN for number in before)
         os.kill(os.getpid(), signal.SIGUSR1)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second signal changes nothing
-        assert stop.agreed() and stop.signal_name == "SIGUSR1"
-    assert signal.getsignal(signal.SIGTERM) is before
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
