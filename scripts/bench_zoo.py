@@ -168,10 +168,11 @@ def quality(
         args += ["--epoch-size", str(epoch_size), "--batch-size", str(batch), "--seed", "0", "--force"]
         if spec.is_zoo:
             args += ["--model", spec.architecture.value, "--encoder", str(spec.encoder)]
-        start = time.perf_counter()
+        seconds = None  # a model --reuse finds was trained by an earlier run: its time is not known here
         if not (reuse and (model_dir / "trained.pt").exists()):
+            start = time.perf_counter()
             _landcover(*args)
-        seconds = time.perf_counter() - start
+            seconds = time.perf_counter() - start
         model = load_model(model_dir / "trained.pt")
         metrics = score_pairs(model, held)
         row: dict[str, Any] = {

@@ -63,11 +63,6 @@ class Windows:
         """Context read around a block: the first window starts this far outside it (half the overlap)."""
         return self.overlap // 2
 
-    @property
-    def passes(self) -> float:
-        """Forward passes per pixel of a large region."""
-        return (self.size / self.stride) ** 2
-
     def ramp(self) -> torch.Tensor:
         """A window's weight along one side: a squared sine over ``overlap`` px at both ends, 1 in between.
 

@@ -114,10 +114,10 @@ class Engine:
         fuse = fuse and isinstance(model, TutorialUNet)
         self.model = (fused_for_inference(model.eval()) if fuse else model.eval()).to(device)  # type: ignore[arg-type]
         spec = spec_of(model)
-        self.blend = spec.is_zoo  # predicts every pixel of its input: blended overlapping windows
-        self.windows = windows_for(spec.architecture) if self.blend else None
+        # a zoo network predicts every pixel of its input: blended overlapping windows
+        self.windows = windows_for(spec.architecture) if spec.is_zoo else None
         precision = Precision.fp32 if exact else Precision.auto
-        self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec_of(model).name)
+        self.speed = speed or choose_settings(device, precision, Workload.INFERENCE, model=spec.name)
         self.model = self.model.to(memory_format=self.speed.memory_format)  # type: ignore[call-overload]
         self.bf16 = self.speed.bf16
         self.margin = self.windows.margin if self.windows else MARGIN

@@ -71,10 +71,10 @@ def activation_bytes_per_crop(spec: ModelSpec | None = None) -> int:
     """Bytes of the layer outputs one 256 x 256 crop makes in a forward pass of ``spec``'s network.
 
     Counted on the meta device (no activation allocated), for any network of the registry (the tutorial's U-Net by
-    default). Training keeps these for the backward pass (conv, norm and attention outputs; activations' not
-    counted), so a batch needs at least ``batch_size`` times this. Counted at 2 bytes a value (bf16, the smallest
-    precision), so it is a lower bound in every precision: about 123 MiB for the tutorial's U-Net, 37 MiB for
-    ``unet/resnet18``.
+    default). Training keeps these for the backward pass (conv, norm and attention outputs; ReLU, identity and
+    dropout outputs share their input's memory and are not counted), so a batch needs at least ``batch_size``
+    times this. Counted at 2 bytes a value (bf16, the smallest precision), so it is a lower bound in every
+    precision: about 123 MiB for the tutorial's U-Net, 29.5 MiB for ``unet/resnet18``.
     """
     import torch
 
