@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 import socket
 import threading
+import time
 import webbrowser
+from typing import Any
 
 from landcover.io.console import emit
 from landcover.io.errors import LandcoverError
@@ -37,6 +39,20 @@ def url_of(host: str, port: int, token: str | None) -> str:
     return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
 
 
+def _announce_when_serving(server: Any, line: str, browse: str | None) -> None:
+    """Print the URL (and open a browser) once uvicorn serves, with its Ctrl+C handler in place.
+
+    Printed earlier, a Ctrl+C right after the line could land before uvicorn takes the signal over.
+    """
+    while not server.started:
+        if server.should_exit:
+            return
+        time.sleep(0.02)
+    emit(line)
+    if browse:
+        webbrowser.open(browse)
+
+
 def view(settings: ViewSettings) -> None:
     """Serve the map of ``settings.paths`` until interrupted.
 
@@ -51,10 +67,13 @@ def view(settings: ViewSettings) -> None:
     app = create_app(catalog, token=token, basemap=settings.basemap.value)
     url = url_of(settings.host, server_socket.getsockname()[1], token)
     layers = ", ".join(layer.id for layer in catalog.layers)
-    emit(f"landcover view: {url} ({layers}); Ctrl+C stops")
-    if not settings.no_browser:
-        threading.Timer(0.3, webbrowser.open, [url]).start()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False))
+    announce = threading.Thread(
+        target=_announce_when_serving,
+        args=(server, f"landcover view: {url} ({layers}); Ctrl+C stops", None if settings.no_browser else url),
+        daemon=True,
+    )
+    announce.start()
     try:
         server.run(sockets=[server_socket])
     except KeyboardInterrupt:
